@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: MIT
+#
+# amdgpu shared virtual memory (SVM) with VRAM migration.
+#
+# This file has two readers:
+#  - kbuild, which includes it from drivers/gpu/drm/amd/amdgpu/Makefile
+#    (as Makefile.svm, see patches/0002) for the list of objects;
+#  - the user, who runs "make" in the repository for the targets below.
+
+ifneq ($(KERNELRELEASE),)
+
+# ---------------------------------------------------------------------------
+# kbuild: the one list of the project's objects, linked into amdgpu.ko.
+
+AMDGPU_SVM_FILES := \
+	amdgpu_svm.o \
+	amdgpu_svm_attr.o
+
+AMDGPU_SVM_KUNIT_FILES := \
+	kunit/amdgpu_svm_test_device.o \
+	kunit/amdgpu_svm_attr_test.o \
+	kunit/amdgpu_svm_attr_model_test.o \
+	kunit/amdgpu_svm_ioctl_test.o
+
+amdgpu-$(CONFIG_DRM_AMDGPU_SVM) += $(AMDGPU_SVM_FILES)
+amdgpu-$(CONFIG_DRM_AMDGPU_SVM_KUNIT_TEST) += $(AMDGPU_SVM_KUNIT_FILES)
+
+else
+
+# ---------------------------------------------------------------------------
+# The user's targets.  The work is done by the scripts in tools/.
+
+.PHONY: all build tree check static kunit clean distclean help
+
+all: build
+
+## build: fetch and prepare the Linux 7.3 tree, build amdgpu.ko with SVM
+build:
+	@tools/build.sh
+
+## tree: only prepare the kernel tree (host packages, download, patches)
+tree:
+	@tools/setup.sh
+
+## check: every static check and every KUnit suite (what CI runs)
+check:
+	@tools/check.sh
+
+## static: W=1, sparse, checkpatch --strict and kernel-doc on our files
+static:
+	@tools/check.sh static
+
+## kunit: the KUnit suites in QEMU, on the debug test kernel
+kunit:
+	@tools/check.sh kunit
+
+## clean: remove this clone's build directory (the download cache stays)
+clean:
+	rm -rf build
+
+help:
+	@sed -n 's/^## //p' Makefile
+
+endif

@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: MIT
+#
+# QEMU for the KUnit test kernel, forced onto TCG: KVM is not usable on
+# the machines this project is tested on, and kunit.py always asks for it
+# first.  qemu_arch 'x86_64-tcg' runs bin/qemu-system-x86_64-tcg beside
+# this file, which drops every accelerator but TCG.
+#
+# init_on_free=1 makes a freed page come back zeroed, so a copy that skips
+# bytes cannot pass a round-trip test by finding the old bytes in a
+# recycled page.
+
+import os
+
+from ..qemu_config import QemuArchParams
+
+os.environ['PATH'] = (os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bin') +
+		      os.pathsep + os.environ.get('PATH', ''))
+
+QEMU_ARCH = QemuArchParams(linux_arch='x86_64',
+			   kconfig='''
+CONFIG_SERIAL_8250=y
+CONFIG_SERIAL_8250_CONSOLE=y''',
+			   qemu_arch='x86_64-tcg',
+			   kernel_path='arch/x86/boot/bzImage',
+			   kernel_command_line='console=ttyS0 init_on_free=1',
+			   extra_qemu_params=['-cpu', 'max', '-m', '2048', '-smp', '2',
+					      '-bios', 'qboot.rom'])

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# make check: every check of the project; any finding fails the run.
+#
+#   tools/check.sh          build, static checks, then the KUnit suites
+#   tools/check.sh static   W=1, sparse, checkpatch --strict, kernel-doc
+#   tools/check.sh kunit    the KUnit suites in QEMU
+#
+# The last line is "N passed, N failed" (", N skipped" if any) over every
+# KUnit case that ran.
+
+. "$(dirname "$0")/common.sh"
+
+what=${1:-all}
+failed=0
+
+fail() {
+	printf 'FAIL: %s\n' "$*" >&2
+	failed=1
+}
+
+# Compile every project object with W=1 and sparse in one build dir.  The
+# objects are removed first, so that every run compiles (and checks) them.
+compile_checked() {
+	local out=$1 label=$2 log
+	shift 2
+	log=$out/static-$label.log
+	(cd "$out" && rm -f "$@")
+	say "W=1 C=1 compile ($label): $*"
+	make -C "$tree" O="$out" -j"$JOBS" -s W=1 C=1 "$@" > "$log" 2>&1 ||
+		fail "$label: compile failed"
+	if grep -E 'warning:|error:' "$log" >&2; then
+		fail "$label: compiler or sparse warnings (see $log)"
+	fi
+}
+
+static_checks() {
+	local f objs=() kobjs=()
+
+	for f in $(cd "$TOP" && ls amdgpu_*.c); do
+		objs+=("$AMDGPU_DIR/${f%.c}.o")
+	done
+	for f in $(cd "$TOP" && ls kunit/*.c); do
+		kobjs+=("$AMDGPU_DIR/${f%.c}.o")
+	done
+
+	# As shipped: amdgpu.ko without the tests.
+	compile_checked "$BUILD/module" module "${objs[@]}"
+	# With the tests, in the KUnit kernel's configuration.
+	kunit_config
+	compile_checked "$BUILD/kunit" kunit "${objs[@]}" "${kobjs[@]}"
+
+	local files=() hdr=include/uapi/drm/amdgpu_drm.h
+	for f in $(project_c_files); do
+		files+=("$AMDGPU_DIR/$f")
+	done
+
+	say "checkpatch --strict"
+	# Checks turned off, each for a reason:
+	#  FILE_PATH_CHANGES: new files need no MAINTAINERS entry here.
+	if ! (cd "$tree" && scripts/checkpatch.pl --strict --terse --no-summary \
+			--ignore FILE_PATH_CHANGES -f "${files[@]}") >&2; then
+		fail "checkpatch on the sources"
+	fi
+	if ! (cd "$tree" && scripts/checkpatch.pl --strict --terse --no-summary \
+			--no-signoff --ignore FILE_PATH_CHANGES \
+			"$TOP"/patches/*.patch) >&2; then
+		fail "checkpatch on patches/"
+	fi
+
+	say "kernel-doc -none -Wall"
+	local kd
+	kd=$(cd "$tree" && scripts/kernel-doc -none -Wall "${files[@]}" 2>&1)
+	# The uAPI header: only what the project added (the SVM section).
+	kd+=$(cd "$tree" && scripts/kernel-doc -none -Wall \
+		-function drm_amdgpu_svm_attribute -function drm_amdgpu_gem_svm \
+		"$hdr" 2>&1)
+	if [ -n "$kd" ]; then
+		printf '%s\n' "$kd" >&2
+		fail "kernel-doc"
+	fi
+}
+
+# Configure the KUnit kernel (kunit.py config) so objects can be built in it.
+kunit_config() {
+	[ -f "$BUILD/kunit/.config" ] &&
+		[ "$BUILD/kunit/.config" -nt "$TOP/kunit/.kunitconfig" ] && return 0
+	(cd "$tree" && ./tools/testing/kunit/kunit.py config \
+		--build_dir="$BUILD/kunit" --arch=x86_64 \
+		--qemu_config="$TOP/kunit/qemu_x86_64_tcg.py" \
+		--kunitconfig="$TOP/kunit/.kunitconfig") >&2
+}
+
+# Lines of the kernel log that fail the run even if every case passed.
+KERNEL_REPORTS='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|suspicious RCU usage|sleeping function called from invalid context|kernel BUG|list_(add|del) corruption|ODEBUG'
+
+kunit_run() {
+	local out=$BUILD/kunit log result rc
+	log=$out/test.log
+	result=$out/kunit-result.txt
+	say "KUnit in QEMU (TCG), suites amdgpu_svm*"
+	set +e
+	(cd "$tree" && ./tools/testing/kunit/kunit.py run \
+		--build_dir="$out" --arch=x86_64 --jobs="$JOBS" \
+		--qemu_config="$TOP/kunit/qemu_x86_64_tcg.py" \
+		--kunitconfig="$TOP/kunit/.kunitconfig" \
+		--timeout="${KUNIT_TIMEOUT:-1800}" \
+		'amdgpu_svm*') 2>&1 | tee "$result"
+	rc=${PIPESTATUS[0]}
+	set -e
+	[ "$rc" -eq 0 ] || fail "kunit.py exited with $rc"
+
+	if [ -f "$log" ] && grep -E "$KERNEL_REPORTS" "$log" >&2; then
+		fail "the kernel reported a problem during the tests (see $log)"
+	fi
+
+	# "Ran N tests: passed: P, failed: F, crashed: C, skipped: S, errors: E"
+	local line passed=0 bad=0 skipped=0 k n
+	line=$(sed -n 's/.*Testing complete\. //p' "$result" | tail -n 1)
+	[ -n "$line" ] || fail "no KUnit summary"
+	for k in passed failed crashed skipped errors; do
+		n=$(printf '%s\n' "$line" | sed -n "s/.*$k: \([0-9]*\).*/\1/p")
+		n=${n:-0}
+		case $k in
+		passed) passed=$n ;;
+		skipped) skipped=$n ;;
+		*) bad=$((bad + n)) ;;
+		esac
+	done
+	[ "$passed" -gt 0 ] || fail "no KUnit case passed"
+	[ "$bad" -eq 0 ] || fail "$bad KUnit cases failed"
+	KUNIT_SUMMARY="$passed passed, $bad failed"
+	[ "$skipped" -eq 0 ] || KUNIT_SUMMARY+=", $skipped skipped"
+}
+
+KUNIT_SUMMARY=
+case $what in
+all)
+	"$TOP"/tools/build.sh > /dev/null
+	tree=$(tree_dir)
+	static_checks
+	kunit_run
+	;;
+static)
+	tree=$("$TOP"/tools/setup.sh)
+	[ -f "$BUILD/module/.config" ] || "$TOP"/tools/build.sh > /dev/null
+	static_checks
+	;;
+kunit)
+	tree=$("$TOP"/tools/setup.sh)
+	kunit_run
+	;;
+*)
+	die "usage: $0 [all|static|kunit]"
+	;;
+esac
+
+if [ "$failed" -ne 0 ]; then
+	echo "make check: FAILED" >&2
+	[ -n "$KUNIT_SUMMARY" ] && echo "$KUNIT_SUMMARY"
+	[ -n "$KUNIT_SUMMARY" ] || echo "0 passed, 1 failed"
+	exit 1
+fi
+echo "make check: all checks passed" >&2
+[ -z "$KUNIT_SUMMARY" ] || echo "$KUNIT_SUMMARY"
+exit 0
