@@ -65,7 +65,7 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 {
 	struct amdgpu_svm *svm;
 
-	svm = kzalloc(sizeof(*svm), GFP_KERNEL);
+	svm = kzalloc_obj(*svm);
 	if (!svm)
 		return NULL;
 	svm->adev = adev;
@@ -87,6 +87,7 @@ static struct amdgpu_svm *amdgpu_svm_get(struct amdgpu_device *adev,
 {
 	struct amdgpu_svm *svm, *old;
 
+	/* Pairs with the cmpxchg_release() below: see a complete SVM. */
 	svm = smp_load_acquire(&vm->svm);
 	if (svm)
 		return svm;

@@ -388,7 +388,7 @@ static struct amdgpu_svm_attr_range **attr_alloc_spare(unsigned int n)
 	if (!spare)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		spare[i] = kzalloc(sizeof(**spare), GFP_KERNEL);
+		spare[i] = kzalloc_obj(**spare);
 		if (!spare[i]) {
 			attr_free_spare(spare, i);
 			return NULL;
@@ -732,7 +732,7 @@ void amdgpu_svm_attr_lookup(struct amdgpu_svm_attr_tree *tree,
 	range = attr_range_first(tree, page, ULONG_MAX);
 	*last = range ? range->it.start - 1 : ULONG_MAX;
 	prev = range ? rb_prev(&range->it.rb) : rb_last(&tree->root.rb_root);
-	*start = prev ? to_attr_range(prev)->it.last + 1 : 0;
+	*start = prev ? rb_entry(prev, struct interval_tree_node, rb)->last + 1 : 0;
 
 out_unlock:
 	mutex_unlock(&tree->lock);

@@ -32,11 +32,20 @@ struct attr_model {
 	bool failed;
 };
 
-#define model_fail(m, fmt, ...) do {					\
-	KUNIT_FAIL((m)->test, "seed %#x op %u: " fmt, MODEL_SEED,	\
-		   (m)->op, ##__VA_ARGS__);				\
-	(m)->failed = true;						\
-} while (0)
+static __printf(2, 3) void model_fail(struct attr_model *m, const char *fmt,
+				       ...)
+{
+	va_list args;
+	char *msg;
+
+	va_start(args, fmt);
+	msg = kvasprintf(GFP_KERNEL, fmt, args);
+	va_end(args);
+	KUNIT_FAIL(m->test, "seed %#x op %u: %s", MODEL_SEED, m->op,
+		   msg ?: fmt);
+	kfree(msg);
+	m->failed = true;
+}
 
 static u32 rnd(struct attr_model *m, u32 n)
 {

@@ -29,8 +29,8 @@ static struct amdgpu_svm_attr_tree *attr_tree_new(struct kunit *test,
 	tree = kunit_kzalloc(test, sizeof(*tree), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tree);
 	amdgpu_svm_attr_tree_init(tree, xnack_on);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-				attr_tree_release, tree));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, attr_tree_release, tree));
 	return tree;
 }
 

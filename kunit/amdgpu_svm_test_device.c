@@ -44,6 +44,8 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 						       bool xnack_on)
 {
 	struct amdgpu_svm_test_dev *tdev;
+	struct amdgpu_device *adev;
+	struct drm_device *drm;
 	int ret;
 
 	tdev = kunit_kzalloc(test, sizeof(*tdev), GFP_KERNEL);
@@ -58,14 +60,16 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 	 * containing type, which is only right when the member comes first;
 	 * in amdgpu_device it does not, so convert with drm_to_adev().
 	 */
-	tdev->drm = __drm_kunit_helper_alloc_drm_device_with_driver(test,
-			tdev->dev, sizeof(struct amdgpu_device),
-			offsetof(struct amdgpu_device, ddev),
-			&amdgpu_svm_test_driver);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, tdev->drm);
-	tdev->adev = drm_to_adev(tdev->drm);
-	tdev->adev->dev = tdev->dev;
-	tdev->adev->gmc.noretry = !xnack_on;
+	drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, tdev->dev,
+							      sizeof(*adev),
+							      offsetof(typeof(*adev), ddev),
+							      &amdgpu_svm_test_driver);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
+	tdev->drm = drm;
+	adev = drm_to_adev(drm);
+	adev->dev = tdev->dev;
+	adev->gmc.noretry = !xnack_on;
+	tdev->adev = adev;
 
 	tdev->fpriv = kunit_kzalloc(test, sizeof(*tdev->fpriv), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tdev->fpriv);

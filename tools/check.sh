@@ -12,6 +12,9 @@
 
 . "$(dirname "$0")/common.sh"
 
+# The checks run on this clone's own Linux 7.3 tree, whatever KDIR says.
+unset KDIR O
+
 what=${1:-all}
 failed=0
 
@@ -28,16 +31,17 @@ compile_checked() {
 	log=$out/static-$label.log
 	(cd "$out" && rm -f "$@")
 	say "W=1 C=1 compile ($label): $*"
-	make -C "$tree" O="$out" -j"$JOBS" -s W=1 C=1 "$@" > "$log" 2>&1 ||
-		fail "$label: compile failed"
-	if grep -E 'warning:|error:' "$log" >&2; then
+	make -C "$tree" O="$out" -j"$JOBS" -s W=1 C=1 CHECK="$sparse" "$@" \
+		> "$log" 2>&1 || fail "$label: compile failed"
+	if grep -E 'warning|error' "$log" >&2; then
 		fail "$label: compiler or sparse warnings (see $log)"
 	fi
 }
 
 static_checks() {
-	local f objs=() kobjs=()
+	local f objs=() kobjs=() sparse
 
+	sparse=$("$TOP"/tools/sparse.sh "$tree")
 	for f in $(cd "$TOP" && ls amdgpu_*.c); do
 		objs+=("$AMDGPU_DIR/${f%.c}.o")
 	done

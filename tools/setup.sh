@@ -96,9 +96,15 @@ link_sources() {
 	done
 	ln -sfn "$TOP/Makefile" "$dst/Makefile.svm"
 	ln -sfn "$TOP/Kconfig" "$dst/Kconfig.svm"
-	ln -sfn "$TOP/kunit" "$dst/kunit"
+	# The tests get a real directory, so that "../amdgpu.h" in them
+	# resolves inside the tree, not the clone.
+	[ -L "$dst/kunit" ] && rm -f "$dst/kunit"
+	mkdir -p "$dst/kunit"
+	for f in $(cd "$TOP" && ls kunit/*.[ch] 2>/dev/null); do
+		ln -sfn "$TOP/$f" "$dst/$f"
+	done
 	# Drop links left behind by files the project no longer has.
-	for f in "$dst"/amdgpu_svm*.[ch] "$dst"/amdgpu_migrate*.[ch]; do
+	for f in "$dst"/amdgpu_svm*.[ch] "$dst"/amdgpu_migrate*.[ch] "$dst"/kunit/*.[ch]; do
 		[ -L "$f" ] && [ ! -e "$f" ] && rm -f "$f"
 	done
 	return 0
@@ -130,7 +136,7 @@ prepare_clone_tree() {
 		return 0
 	fi
 	say "preparing $tree"
-	rm -rf "$tree" "$tree.tmp"
+	rm -rf "$tree.tmp"
 	mkdir -p "$BUILD"
 	cp -al "$pristine" "$tree.tmp"
 	local p
@@ -138,7 +144,16 @@ prepare_clone_tree() {
 		patch -d "$tree.tmp" -p1 -s -f --no-backup-if-mismatch < "$p" ||
 			die "$(basename "$p") does not apply"
 	done
+	# A file whose patched content did not change keeps its old timestamp,
+	# so that editing one patch does not rebuild everything.
+	if [ -d "$tree" ]; then
+		local f
+		for f in $(sed -n 's|^+++ b/||p' "$TOP"/patches/*.patch | sort -u); do
+			cmp -s "$tree/$f" "$tree.tmp/$f" && touch -r "$tree/$f" "$tree.tmp/$f"
+		done
+	fi
 	echo "$id" > "$tree.tmp/.amdgpu-svm"
+	rm -rf "$tree"
 	mv "$tree.tmp" "$tree"
 }
 
