@@ -97,7 +97,8 @@ kunit_config() {
 }
 
 # Lines of the kernel log that fail the run even if every case passed.
-KERNEL_REPORTS='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|lockdep|suspicious RCU usage|sleeping function called from invalid context|kernel BUG|list_(add|del) corruption|ODEBUG'
+# Lockdep reports start with "WARNING: possible ..." or "WARNING: inconsistent".
+KERNEL_REPORTS='BUG:|WARNING:|Oops|Kernel panic|kernel BUG|KASAN|UBSAN|general protection fault|Unable to handle|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|sleeping function called from invalid context|list_(add|del) corruption|ODEBUG|blocked for more than'
 
 kunit_run() {
 	local out=$BUILD/kunit log result rc
