@@ -47,10 +47,13 @@ kmake -s modules_prepare >&2
 # symbols of the rest of the kernel, so let it warn instead of failing.
 set +e
 kmake -s KBUILD_MODPOST_WARN=1 "$AMDGPU_DIR/amdgpu.ko" 2>&1 |
-	grep --line-buffered -v 'WARNING: modpost: .* undefined!' >&2
+	grep --line-buffered -v -e 'WARNING: modpost: .*undefined!' \
+		-e 'WARNING: modpost: suppressed .* unresolved symbol' \
+		-e 'WARNING: vmlinux.o is missing' -e '^         ' >&2
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" -eq 0 ] || die "the amdgpu.ko build failed"
+say "(modpost ran without vmlinux: symbols of the rest of the kernel are not checked)"
 ko=$out/$AMDGPU_DIR/amdgpu.ko
 [ -f "$ko" ] || die "amdgpu.ko was not built"
 say "built: $ko"
