@@ -12,6 +12,7 @@
 
 #include "amdgpu.h"
 #include "amdgpu_svm.h"
+#include "amdgpu_svm_range.h"
 
 /**
  * DOC: amdgpu SVM
@@ -29,8 +30,39 @@
  *
  * The layers, from the top: this file (the ioctl and the SVM object), the
  * attribute layer (amdgpu_svm_attr.c), which stores what userspace asked
- * for and reports what changed.
+ * for and reports what changed, and the range layer (amdgpu_svm_range.c),
+ * which maps the address space into the GPU page tables through
+ * drm_gpusvm.
+ *
+ * With XNACK off the GPU cannot fault, so a SET that grants access (or
+ * changes how pages are mapped, or prefetches) maps the range at once.
  */
+
+/**
+ * DOC: Locking
+ *
+ * From the outside in:
+ *
+ * 1. &amdgpu_svm.lock, the SVM lock (a mutex): serialises the ioctl's
+ *    mapping work, the garbage collector and teardown; drm_gpusvm checks
+ *    it is held where it inserts and removes ranges.
+ * 2. The process mmap lock: taken by drm_gpusvm itself (range insertion,
+ *    hmm_range_fault) while the SVM lock is held; never held by amdgpu
+ *    around drm_gpusvm calls.
+ * 3. The VM reservation (root page directory): held while PTEs are
+ *    written in the map path.
+ * 4. The drm_gpusvm notifier lock: read while the PTEs of a range are
+ *    committed, write in the MMU notifier callback. Nothing allocates
+ *    with reclaim under it.
+ *
+ * The attribute tree's mutex is a leaf lock beside them. The MMU notifier
+ * callback is entered with the mmap lock (or reclaim) above it and takes
+ * only the notifier lock and the garbage collector's spinlock.
+ */
+
+/* drm_gpusvm notifier granule and range sizes. */
+#define SVM_NOTIFIER_SIZE	SZ_512M
+static const unsigned long amdgpu_svm_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
 
 /* The binary interface the ROCm clients speak: no padding, fixed offsets. */
 static_assert(sizeof(struct drm_amdgpu_gem_svm) == 32);
@@ -60,24 +92,71 @@ bool amdgpu_svm_xnack_on(struct amdgpu_device *adev)
 	return !adev->gmc.noretry;
 }
 
+static void amdgpu_svm_gc_work(struct work_struct *work)
+{
+	struct amdgpu_svm *svm = container_of(work, struct amdgpu_svm, gc.work);
+
+	mutex_lock(&svm->lock);
+	amdgpu_svm_range_garbage_collect(svm);
+	mutex_unlock(&svm->lock);
+}
+
 static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 					    struct amdgpu_vm *vm)
 {
 	struct amdgpu_svm *svm;
+	int ret;
+
+	if (!current->mm)
+		return ERR_PTR(-EINVAL);
 
 	svm = kzalloc_obj(*svm);
 	if (!svm)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	svm->adev = adev;
 	svm->vm = vm;
 	svm->xnack_on = amdgpu_svm_xnack_on(adev);
+	mutex_init(&svm->lock);
+	spin_lock_init(&svm->gc.lock);
+	INIT_LIST_HEAD(&svm->gc.ranges);
+	INIT_WORK(&svm->gc.work, amdgpu_svm_gc_work);
 	amdgpu_svm_attr_tree_init(&svm->attrs, svm->xnack_on);
+
+	ret = drm_gpusvm_init(&svm->gpusvm, "amdgpu SVM", current->mm, 0,
+			      TASK_SIZE, SVM_NOTIFIER_SIZE, &amdgpu_svm_range_ops,
+			      amdgpu_svm_chunk_sizes,
+			      ARRAY_SIZE(amdgpu_svm_chunk_sizes));
+	if (ret) {
+		amdgpu_svm_attr_tree_fini(&svm->attrs);
+		mutex_destroy(&svm->lock);
+		kfree(svm);
+		return ERR_PTR(ret);
+	}
+	drm_gpusvm_driver_set_lock(&svm->gpusvm, &svm->lock);
 	return svm;
 }
 
 static void amdgpu_svm_destroy(struct amdgpu_svm *svm)
 {
+	/*
+	 * The process may be tearing its address space down at the same time
+	 * (its MMU notifier then reports UNMAP events): stop the notifier
+	 * from queueing garbage before the collector is cancelled.
+	 */
+	down_write(&svm->gpusvm.notifier_lock);
+	svm->closing = true;
+	up_write(&svm->gpusvm.notifier_lock);
+	cancel_work_sync(&svm->gc.work);
+
+	mutex_lock(&svm->lock);
+	amdgpu_svm_range_garbage_collect(svm);
+	amdgpu_svm_range_unmap_all(svm);
+	/* Removes every notifier and the ranges left in them. */
+	drm_gpusvm_fini(&svm->gpusvm);
+	mutex_unlock(&svm->lock);
+
 	amdgpu_svm_attr_tree_fini(&svm->attrs);
+	mutex_destroy(&svm->lock);
 	kfree(svm);
 }
 
@@ -93,8 +172,8 @@ static struct amdgpu_svm *amdgpu_svm_get(struct amdgpu_device *adev,
 		return svm;
 
 	svm = amdgpu_svm_create(adev, vm);
-	if (!svm)
-		return ERR_PTR(-ENOMEM);
+	if (IS_ERR(svm))
+		return svm;
 	old = cmpxchg_release(&vm->svm, NULL, svm);
 	if (old) {
 		amdgpu_svm_destroy(svm);
@@ -130,6 +209,39 @@ static int amdgpu_svm_check_range(u64 start, u64 size)
 	return 0;
 }
 
+/*
+ * Bring the GPU mappings in line with a SET or RESET. With XNACK off,
+ * every sub-range that is now accessible and whose access, PTE flags or
+ * prefetch changed is mapped now; with XNACK on, GPU faults map on demand.
+ */
+static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
+				    const struct amdgpu_svm_attr_changes *changes)
+{
+	const u32 remap = AMDGPU_SVM_ATTR_TRIGGER_ACCESS |
+			  AMDGPU_SVM_ATTR_TRIGGER_PTE_FLAGS |
+			  AMDGPU_SVM_ATTR_TRIGGER_PREFETCH;
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&svm->lock);
+
+	if (svm->xnack_on)
+		return 0;
+
+	for (i = 0; i < changes->count; i++) {
+		const struct amdgpu_svm_attr_change *c = &changes->entries[i];
+
+		if (!(c->triggers & remap) ||
+		    c->new.access == AMDGPU_SVM_ACCESS_INACCESSIBLE)
+			continue;
+		ret = amdgpu_svm_range_map(svm, c->start << PAGE_SHIFT,
+					   (c->last + 1) << PAGE_SHIFT);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /**
  * amdgpu_gem_svm_ioctl() - %DRM_IOCTL_AMDGPU_GEM_SVM
  * @dev: the DRM device
@@ -152,6 +264,7 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 	struct amdgpu_fpriv *fpriv = filp->driver_priv;
 	struct drm_amdgpu_gem_svm *args = data;
 	struct drm_amdgpu_svm_attribute *attrs = NULL;
+	struct amdgpu_svm_attr_changes changes = {};
 	unsigned long start, last;
 	struct amdgpu_svm *svm;
 	int ret;
@@ -190,10 +303,21 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 		goto out_free;
 	}
 
+	if (svm->gpusvm.mm != current->mm) {
+		/* The SVM mirrors the address space of the process that made it. */
+		ret = -EPERM;
+		goto out_free;
+	}
+
 	switch (args->operation) {
 	case AMDGPU_SVM_OP_SET_ATTR:
+		mutex_lock(&svm->lock);
 		ret = amdgpu_svm_attr_set(&svm->attrs, start, last, attrs,
-					  args->nattr, NULL);
+					  args->nattr, &changes);
+		if (!ret)
+			ret = amdgpu_svm_apply_changes(svm, &changes);
+		mutex_unlock(&svm->lock);
+		amdgpu_svm_attr_changes_free(&changes);
 		break;
 	case AMDGPU_SVM_OP_GET_ATTR:
 		ret = amdgpu_svm_attr_get(&svm->attrs, start, last, attrs,

@@ -4,7 +4,13 @@
 #define __AMDGPU_SVM_H__
 
 #include <linux/errno.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_gpusvm.h>
 
 #include "amdgpu_svm_attr.h"
 
@@ -16,11 +22,20 @@ struct drm_file;
 /**
  * struct amdgpu_svm - shared virtual memory of one GPU VM
  *
- * Created by the first %DRM_IOCTL_AMDGPU_GEM_SVM call on the VM's file and
- * destroyed with the VM (amdgpu_svm_vm_fini()), when no ioctl on the file
- * can run any more.  &amdgpu_vm.svm points to it once it is complete.
+ * Created by the first %DRM_IOCTL_AMDGPU_GEM_SVM call on the VM's file, for
+ * the address space of the calling process, and destroyed with the VM
+ * (amdgpu_svm_vm_fini()), when no ioctl on the file can run any more.
+ * &amdgpu_vm.svm points to it once it is complete.
  */
 struct amdgpu_svm {
+	/** @gpusvm: the drm_gpusvm mirroring the process address space */
+	struct drm_gpusvm gpusvm;
+	/**
+	 * @lock: the SVM lock; serialises mapping, unmapping and garbage
+	 * collection (the drm_gpusvm driver lock). Taken before the mmap
+	 * lock, the VM reservation and the notifier lock.
+	 */
+	struct mutex lock;
 	/** @adev: the device */
 	struct amdgpu_device *adev;
 	/** @vm: the GPU VM this SVM belongs to */
@@ -29,6 +44,20 @@ struct amdgpu_svm {
 	bool xnack_on;
 	/** @attrs: the attributes userspace set, see amdgpu_svm_attr.c */
 	struct amdgpu_svm_attr_tree attrs;
+	/**
+	 * @closing: teardown has begun; the MMU notifier queues no more
+	 * garbage. Set under the notifier lock (write).
+	 */
+	bool closing;
+	/** @gc: ranges unmapped by the CPU, waiting to be removed */
+	struct {
+		/** @gc.lock: protects @gc.ranges; taken in the notifier */
+		spinlock_t lock;
+		/** @gc.ranges: &amdgpu_svm_range.gc_link entries */
+		struct list_head ranges;
+		/** @gc.work: runs the garbage collector */
+		struct work_struct work;
+	} gc;
 };
 
 #if IS_ENABLED(CONFIG_DRM_AMDGPU_SVM)

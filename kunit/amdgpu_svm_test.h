@@ -8,6 +8,9 @@
 #define __AMDGPU_SVM_TEST_H__
 
 #include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/dma-resv.h>
+#include <linux/xarray.h>
 
 struct amdgpu_device;
 struct amdgpu_svm_attr_tree;
@@ -21,8 +24,11 @@ struct drm_file;
  *
  * The &amdgpu_device is a real one as far as the SVM code looks at it,
  * allocated through the DRM KUnit helpers; no hardware is behind it.  The
- * file's &amdgpu_fpriv holds a VM that only the SVM code uses.  Everything
- * is released when the test ends.
+ * file's &amdgpu_fpriv holds a VM that only the SVM code uses.  The
+ * hardware leaves of the range layer are redirected to a model GPU: its
+ * page table is an xarray from GPU page to DMA address and PTE flags, its
+ * VM reservation a plain dma_resv.  Everything is released when the test
+ * ends.
  */
 struct amdgpu_svm_test_dev {
 	/** @test: the test that owns the device */
@@ -37,6 +43,26 @@ struct amdgpu_svm_test_dev {
 	struct drm_file *file;
 	/** @fpriv: @file's driver data, with the VM */
 	struct amdgpu_fpriv *fpriv;
+	/** @ptes: the GPU page table: GPU page -> struct amdgpu_svm_test_pte */
+	struct xarray ptes;
+	/** @resv: stands in for the VM's root page directory reservation */
+	struct dma_resv resv;
+	/** @pte_writes: calls of the PTE-write leaf */
+	atomic_t pte_writes;
+	/** @tlb_flushes: calls of the TLB-flush leaf */
+	atomic_t tlb_flushes;
+	/** @res: the named KUnit resource through which the leaves find us */
+	struct kunit_resource res;
+};
+
+/**
+ * struct amdgpu_svm_test_pte - one GPU PTE of the model GPU
+ */
+struct amdgpu_svm_test_pte {
+	/** @addr: DMA address the page maps to */
+	u64 addr;
+	/** @flags: AMDGPU_PTE_* flags */
+	u64 flags;
 };
 
 struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
@@ -44,5 +70,13 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 
 char *amdgpu_svm_test_attr_dump(struct kunit *test,
 				struct amdgpu_svm_attr_tree *tree);
+
+int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
+			       unsigned long addr, void *buf, size_t len,
+			       bool write);
+bool amdgpu_svm_test_gpu_pte(struct amdgpu_svm_test_dev *tdev,
+			     unsigned long addr, struct amdgpu_svm_test_pte *pte);
+unsigned long amdgpu_svm_test_gpu_mapped(struct amdgpu_svm_test_dev *tdev,
+					 unsigned long start, unsigned long end);
 
 #endif /* __AMDGPU_SVM_TEST_H__ */

@@ -3,8 +3,14 @@
  * The simulated device of the amdgpu SVM KUnit suites.
  */
 
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+
+#include <kunit/resource.h>
+#include <kunit/static_stub.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -13,7 +19,163 @@
 #include "../amdgpu.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_attr.h"
+#include "../amdgpu_svm_range.h"
 #include "amdgpu_svm_test.h"
+
+#define TEST_DEV_RESOURCE "amdgpu_svm_test_dev"
+
+/* The simulated device of the running test, for the leaves. */
+static struct amdgpu_svm_test_dev *test_dev_of(struct amdgpu_svm *svm)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct amdgpu_svm_test_dev *tdev;
+	struct kunit_resource *res;
+
+	res = kunit_find_named_resource(test, TEST_DEV_RESOURCE);
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	tdev = res->data;
+	kunit_put_resource(res);
+	KUNIT_ASSERT_PTR_EQ(test, tdev->adev, svm->adev);
+	return tdev;
+}
+
+/* --- The leaves of the model GPU --- */
+
+static struct dma_resv *test_vm_resv(struct amdgpu_svm *svm)
+{
+	return &test_dev_of(svm)->resv;
+}
+
+/* Called under the notifier lock: no allocation may enter reclaim. */
+static int test_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
+			   u64 addr, u64 flags)
+{
+	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
+	u64 page;
+
+	atomic_inc(&tdev->pte_writes);
+	for (page = start; page <= last; page++) {
+		struct amdgpu_svm_test_pte *pte, *old;
+
+		pte = kmalloc_obj(*pte, GFP_ATOMIC);
+		if (!pte)
+			return -ENOMEM;
+		pte->addr = addr + ((page - start) << AMDGPU_GPU_PAGE_SHIFT);
+		pte->flags = flags;
+		old = xa_store(&tdev->ptes, page, pte, GFP_ATOMIC);
+		if (xa_is_err(old)) {
+			kfree(pte);
+			return xa_err(old);
+		}
+		kfree(old);
+	}
+	return 0;
+}
+
+static int test_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last)
+{
+	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
+	u64 page;
+
+	for (page = start; page <= last; page++)
+		kfree(xa_erase(&tdev->ptes, page));
+	return 0;
+}
+
+static void test_flush_tlb(struct amdgpu_svm *svm)
+{
+	atomic_inc(&test_dev_of(svm)->tlb_flushes);
+}
+
+/**
+ * amdgpu_svm_test_gpu_pte() - the model GPU's PTE for a CPU address
+ * @tdev: the device
+ * @addr: the address
+ * @pte: receives the PTE
+ *
+ * Context: any.
+ * Return: true if a valid PTE maps @addr.
+ */
+bool amdgpu_svm_test_gpu_pte(struct amdgpu_svm_test_dev *tdev,
+			     unsigned long addr, struct amdgpu_svm_test_pte *pte)
+{
+	struct amdgpu_svm_test_pte *p;
+	bool found = false;
+
+	xa_lock(&tdev->ptes);
+	p = xa_load(&tdev->ptes, addr >> AMDGPU_GPU_PAGE_SHIFT);
+	if (p && (p->flags & AMDGPU_PTE_VALID)) {
+		*pte = *p;
+		found = true;
+	}
+	xa_unlock(&tdev->ptes);
+	return found;
+}
+
+/**
+ * amdgpu_svm_test_gpu_mapped() - count GPU pages with a valid PTE
+ * @tdev: the device
+ * @start: first CPU address
+ * @end: end (exclusive)
+ *
+ * Context: any.
+ * Return: the number of valid PTEs in [@start, @end).
+ */
+unsigned long amdgpu_svm_test_gpu_mapped(struct amdgpu_svm_test_dev *tdev,
+					 unsigned long start, unsigned long end)
+{
+	struct amdgpu_svm_test_pte pte;
+	unsigned long addr, n = 0;
+
+	for (addr = start; addr < end; addr += AMDGPU_GPU_PAGE_SIZE)
+		n += amdgpu_svm_test_gpu_pte(tdev, addr, &pte);
+	return n;
+}
+
+/**
+ * amdgpu_svm_test_gpu_access() - the GPU reads or writes memory
+ * @tdev: the device
+ * @addr: CPU (and GPU) virtual address
+ * @buf: what to write, or where to read into
+ * @len: bytes
+ * @write: write, not read
+ *
+ * Goes through the model GPU page table: the bytes move to or from the
+ * page each PTE points at (without an IOMMU, a DMA address is a physical
+ * address).
+ *
+ * Context: process context.
+ * Return: 0, -EFAULT if a page has no valid PTE, -EACCES for a write to a
+ * read-only PTE.
+ */
+int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
+			       unsigned long addr, void *buf, size_t len,
+			       bool write)
+{
+	while (len) {
+		size_t off = offset_in_page(addr);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		struct amdgpu_svm_test_pte pte;
+		void *vaddr;
+
+		if (!amdgpu_svm_test_gpu_pte(tdev, addr, &pte))
+			return -EFAULT;
+		if (write && !(pte.flags & AMDGPU_PTE_WRITEABLE))
+			return -EACCES;
+
+		vaddr = kmap_local_page(pfn_to_page(PHYS_PFN(pte.addr)));
+		if (write)
+			memcpy(vaddr + off, buf, n);
+		else
+			memcpy(buf, vaddr + off, n);
+		kunmap_local(vaddr);
+
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
 
 static const struct file_operations amdgpu_svm_test_fops = {
 	.owner = THIS_MODULE,
@@ -27,9 +189,18 @@ static const struct drm_driver amdgpu_svm_test_driver = {
 static void amdgpu_svm_test_dev_release(void *data)
 {
 	struct amdgpu_svm_test_dev *tdev = data;
+	struct amdgpu_svm_test_pte *pte;
+	unsigned long index;
 
 	/* What amdgpu_vm_fini() does for the SVM when the file closes. */
 	amdgpu_svm_vm_fini(&tdev->fpriv->vm);
+
+	/* Teardown zapped every PTE it had written. */
+	KUNIT_EXPECT_TRUE(tdev->test, xa_empty(&tdev->ptes));
+	xa_for_each(&tdev->ptes, index, pte)
+		kfree(pte);
+	xa_destroy(&tdev->ptes);
+	dma_resv_fini(&tdev->resv);
 }
 
 /**
@@ -77,6 +248,26 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, tdev->file);
 	tdev->file->driver_priv = tdev->fpriv;
 
+	/* Without an IOMMU a DMA address is then the physical address. */
+	tdev->dev->dma_mask = &tdev->dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(tdev->dev,
+							   DMA_BIT_MASK(64)));
+
+	xa_init(&tdev->ptes);
+	dma_resv_init(&tdev->resv);
+	ret = kunit_add_named_resource(test, NULL, NULL, &tdev->res,
+				       TEST_DEV_RESOURCE, tdev);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	kunit_activate_static_stub(test, amdgpu_svm_vm_resv, test_vm_resv);
+	kunit_activate_static_stub(test, amdgpu_svm_gpu_write_ptes,
+				   test_write_ptes);
+	kunit_activate_static_stub(test, amdgpu_svm_gpu_clear_ptes,
+				   test_clear_ptes);
+	kunit_activate_static_stub(test, amdgpu_svm_gpu_flush_tlb,
+				   test_flush_tlb);
+
+	/* Registered last so it runs first, while the stubs are still active. */
 	ret = kunit_add_action_or_reset(test, amdgpu_svm_test_dev_release,
 					tdev);
 	KUNIT_ASSERT_EQ(test, ret, 0);

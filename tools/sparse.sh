@@ -43,7 +43,7 @@ rm -rf "$apt/src" && mkdir -p "$apt/src"
 tar -xf "$apt"/src/sparse_*.orig.tar.* -C "$apt/src"
 srcdir=$(find "$apt/src" -mindepth 1 -maxdepth 1 -type d -name 'sparse*' | head -n 1)
 make -C "$srcdir" -s -j"$JOBS" sparse HAVE_LLVM=no HAVE_GTK=no HAVE_LIBXML=no \
-	HAVE_SQLITE=no >&2
+	HAVE_SQLITE=no > "$apt/build.log" 2>&1 || { cat "$apt/build.log" >&2; die "sparse build failed"; }
 mkdir -p "$dest"
 cp "$srcdir/sparse" "$dest/sparse"
 valid "$dest/sparse" || die "the sparse built from source is not accepted by $tree"

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+
+#include <linux/dma-resv.h>
+#include <linux/lockdep.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include <kunit/static_stub.h>
+
+#include <drm/amdgpu_drm.h>
+#include <drm/drm_gpusvm.h>
+#include <drm/drm_pagemap.h>
+
+#include "amdgpu.h"
+#include "amdgpu_svm.h"
+#include "amdgpu_svm_range.h"
+#include "amdgpu_vm.h"
+
+/**
+ * DOC: SVM ranges and GPU mapping
+ *
+ * The range layer mirrors the CPU address space into the GPU page tables
+ * through drm_gpusvm. A &struct amdgpu_svm_range is one drm_gpusvm range
+ * (2 MiB, 64 KiB or 4 KiB, inside one VMA and one attribute run) with its
+ * DMA-mapped pages.
+ *
+ * Mapping a range: find or insert it, get its pages (drm_gpusvm faults
+ * them in and DMA-maps them, taking the mmap lock itself), then commit:
+ * with the VM reservation and the notifier lock held, check that the pages
+ * are still valid and write the PTEs. If an invalidation came in between,
+ * the pages are no longer valid, the commit returns -EAGAIN and the map is
+ * retried, a bounded number of times.
+ *
+ * Invalidation (the MMU notifier callback, notifier lock held for write)
+ * runs in two phases over every range the event touches: first the GPU
+ * PTEs of each mapped range are zapped and the TLB flushed once, so the
+ * GPU can no longer reach the pages; then the pages are DMA-unmapped. An
+ * UNMAP event also marks the ranges unmapped and queues them for the
+ * garbage collector, which removes them under the SVM lock: ranges are
+ * never removed from inside the notifier. Other events (migration, COW,
+ * mprotect, fork) only invalidate; the next map of the range re-faults
+ * the pages.
+ *
+ * The hardware is reached through four small functions, the "leaves":
+ * amdgpu_svm_vm_resv(), amdgpu_svm_gpu_write_ptes(),
+ * amdgpu_svm_gpu_clear_ptes() and amdgpu_svm_gpu_flush_tlb(). The KUnit
+ * simulated device replaces exactly these.
+ */
+
+/* Hardware MTYPE values (the same on GFX9, GFX10/11 and GFX12). */
+#define SVM_MTYPE_NC	0
+#define SVM_MTYPE_UC	3
+
+/* How often a map is retried when an invalidation races with it. */
+#define SVM_MAP_RETRIES	8
+
+static struct amdgpu_svm *gpusvm_to_svm(struct drm_gpusvm *gpusvm)
+{
+	return container_of(gpusvm, struct amdgpu_svm, gpusvm);
+}
+
+static unsigned long range_npages(struct amdgpu_svm_range *range)
+{
+	return drm_gpusvm_range_size(&range->base) >> PAGE_SHIFT;
+}
+
+static struct drm_gpusvm_range *amdgpu_svm_range_alloc(struct drm_gpusvm *gpusvm)
+{
+	struct amdgpu_svm_range *range;
+
+	range = kzalloc_obj(*range);
+	if (!range)
+		return NULL;
+	INIT_LIST_HEAD(&range->gc_link);
+	drm_gpusvm_init_pages(&range->pages, adev_to_drm(gpusvm_to_svm(gpusvm)->adev));
+	return &range->base;
+}
+
+static void amdgpu_svm_range_free(struct drm_gpusvm_range *base)
+{
+	struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
+
+	drm_gpusvm_free_pages(base->gpusvm, &range->pages, range_npages(range));
+	kfree(range);
+}
+
+/**
+ * amdgpu_svm_vm_resv() - the reservation object of the VM's page tables
+ * @svm: the SVM
+ *
+ * Hardware leaf: held while PTEs are written, outside the notifier lock.
+ *
+ * Context: any.
+ * Return: the root page directory's reservation object.
+ */
+struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm)
+{
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_vm_resv, svm);
+
+	return svm->vm->root.bo->tbo.base.resv;
+}
+
+/**
+ * amdgpu_svm_gpu_write_ptes() - map GPU pages [@start, @last] to a
+ * contiguous run of DMA addresses
+ * @svm: the SVM
+ * @start: first GPU page
+ * @last: last GPU page (inclusive)
+ * @addr: DMA address of @start
+ * @flags: AMDGPU_PTE_* flags
+ *
+ * Hardware leaf.
+ *
+ * Context: VM reservation and notifier lock (read) held; must not recurse
+ * into reclaim, which may take the notifier lock.
+ * Return: 0 or a negative error code.
+ */
+int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
+			      u64 addr, u64 flags)
+{
+	unsigned int noreclaim;
+	int ret;
+
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_write_ptes, svm, start, last,
+				   addr, flags);
+
+	noreclaim = memalloc_noreclaim_save();
+	ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, false, false,
+				     true, NULL, start, last, flags, 0, addr,
+				     NULL, NULL, NULL);
+	memalloc_noreclaim_restore(noreclaim);
+	return ret;
+}
+
+/**
+ * amdgpu_svm_gpu_clear_ptes() - invalidate GPU pages [@start, @last]
+ * @svm: the SVM
+ * @start: first GPU page
+ * @last: last GPU page (inclusive)
+ *
+ * Hardware leaf. Only leaf PTEs are written, without the VM reservation,
+ * as the MMU notifier must.
+ *
+ * Context: notifier lock held; must not recurse into reclaim.
+ * Return: 0 or a negative error code.
+ */
+int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last)
+{
+	unsigned int noreclaim;
+	int ret;
+
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_clear_ptes, svm, start, last);
+
+	noreclaim = memalloc_noreclaim_save();
+	ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, true, true,
+				     false, NULL, start, last,
+				     svm->adev->gmc.init_pte_flags, 0, 0, NULL,
+				     NULL, NULL);
+	memalloc_noreclaim_restore(noreclaim);
+	return ret;
+}
+
+/**
+ * amdgpu_svm_gpu_flush_tlb() - flush the GPU TLB of the SVM's VM
+ * @svm: the SVM
+ *
+ * Hardware leaf.
+ *
+ * Context: may be called under the notifier lock.
+ */
+void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm)
+{
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_flush_tlb, svm);
+
+	amdgpu_gmc_flush_gpu_tlb_pasid(svm->adev, svm->vm->pasid, 0, true, 0);
+}
+
+/**
+ * amdgpu_svm_range_pte_flags() - GPU PTE flags for system pages of a range
+ * @adev: the device
+ * @attrs: the range's attributes
+ * @writable: the CPU mapping allows writes
+ *
+ * System memory is mapped snooped; coherent ranges uncached (UC), others
+ * non-coherent (NC), except on GC 12.0, which has no UC for system memory.
+ * NUMA-local MTYPE overrides of GC 9.4.3 APUs are applied by the PTE
+ * update itself.
+ *
+ * Context: any.
+ * Return: AMDGPU_PTE_* flags.
+ */
+u64 amdgpu_svm_range_pte_flags(struct amdgpu_device *adev,
+			       const struct amdgpu_svm_attrs *attrs,
+			       bool writable)
+{
+	u32 gc = amdgpu_ip_version(adev, GC_HWIP, 0);
+	bool coherent = attrs->flags & (AMDGPU_SVM_FLAG_COHERENT |
+					AMDGPU_SVM_FLAG_EXT_COHERENT);
+	u32 mtype = coherent ? SVM_MTYPE_UC : SVM_MTYPE_NC;
+	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM | AMDGPU_PTE_SNOOPED |
+		    AMDGPU_PTE_READABLE;
+
+	if (writable && !(attrs->flags & AMDGPU_SVM_FLAG_GPU_RO))
+		flags |= AMDGPU_PTE_WRITEABLE;
+	if (attrs->flags & AMDGPU_SVM_FLAG_GPU_EXEC)
+		flags |= AMDGPU_PTE_EXECUTABLE;
+
+	if (gc >= IP_VERSION(12, 0, 0)) {
+		if (gc < IP_VERSION(12, 1, 0))
+			mtype = SVM_MTYPE_NC;
+		return AMDGPU_PTE_MTYPE_GFX12(flags | AMDGPU_PTE_IS_PTE, mtype);
+	}
+	if (gc >= IP_VERSION(10, 1, 0))
+		return AMDGPU_PTE_MTYPE_NV10(flags, mtype);
+	return AMDGPU_PTE_MTYPE_VG10(flags, mtype);
+}
+
+/* GPU pages per CPU page. */
+#define SVM_GPU_PAGES(npages)	((u64)(npages) << (PAGE_SHIFT - AMDGPU_GPU_PAGE_SHIFT))
+
+/* Write the PTEs of a range whose pages are valid, one call per run. */
+static int range_write_ptes(struct amdgpu_svm *svm,
+			    struct amdgpu_svm_range *range, u64 flags)
+{
+	u64 gpu_start = drm_gpusvm_range_start(&range->base) >> AMDGPU_GPU_PAGE_SHIFT;
+	const struct drm_pagemap_addr *da = range->pages.dma_addr;
+	unsigned long npages = range_npages(range), i, j;
+	int ret;
+
+	/* One entry per mapping of (1 << order) pages; merge touching ones. */
+	for (i = 0, j = 0; i < npages; ) {
+		unsigned long run = 1UL << da[j].order;
+		dma_addr_t addr = da[j].addr;
+		u64 first;
+
+		while (i + run < npages &&
+		       da[j + 1].addr == addr + (run << PAGE_SHIFT) &&
+		       da[j + 1].proto == da[j].proto) {
+			run += 1UL << da[j + 1].order;
+			j++;
+		}
+		first = gpu_start + SVM_GPU_PAGES(i);
+		ret = amdgpu_svm_gpu_write_ptes(svm, first,
+						first + SVM_GPU_PAGES(run) - 1,
+						addr, flags);
+		if (ret)
+			return ret;
+		i += run;
+		j++;
+	}
+	return 0;
+}
+
+/*
+ * Zap the PTEs of a range if they are mapped; return whether a TLB flush
+ * is owed. The notifier lock is held.
+ */
+static bool range_zap(struct amdgpu_svm *svm, struct amdgpu_svm_range *range)
+{
+	u64 start = drm_gpusvm_range_start(&range->base) >> AMDGPU_GPU_PAGE_SHIFT;
+
+	if (!range->gpu_mapped)
+		return false;
+	/* On failure there is nothing better to do than flush anyway. */
+	amdgpu_svm_gpu_clear_ptes(svm, start,
+				  start + SVM_GPU_PAGES(range_npages(range)) - 1);
+	range->gpu_mapped = false;
+	return true;
+}
+
+/* Commit the PTEs if no invalidation came since the pages were got. */
+static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
+			u64 flags)
+{
+	struct dma_resv *resv = amdgpu_svm_vm_resv(svm);
+	int ret;
+
+	ret = dma_resv_lock_interruptible(resv, NULL);
+	if (ret)
+		return ret;
+	drm_gpusvm_notifier_lock(&svm->gpusvm);
+	if (!drm_gpusvm_pages_valid(&svm->gpusvm, &range->pages)) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	ret = range_write_ptes(svm, range, flags);
+	if (!ret) {
+		range->gpu_mapped = true;
+		range->pte_flags = flags;
+	}
+out_unlock:
+	drm_gpusvm_notifier_unlock(&svm->gpusvm);
+	dma_resv_unlock(resv);
+	return ret;
+}
+
+/*
+ * Map the range around @addr, inside [@start, @end) (one attribute run);
+ * return the end of the range in @next.
+ */
+static int range_map_one(struct amdgpu_svm *svm, unsigned long addr,
+			 unsigned long start, unsigned long end,
+			 const struct amdgpu_svm_attrs *attrs,
+			 unsigned long *next)
+{
+	struct drm_gpusvm_ctx ctx = {
+		.read_only = !!(attrs->flags & AMDGPU_SVM_FLAG_GPU_RO),
+	};
+	struct drm_gpusvm_range *base;
+	struct amdgpu_svm_range *range;
+	int tries = 0, ret;
+
+retry:
+	base = drm_gpusvm_range_find_or_insert(&svm->gpusvm, addr, start, end,
+					       &ctx);
+	if (IS_ERR(base)) {
+		ret = PTR_ERR(base);
+		/* A read-only VMA: map it read-only rather than fail. */
+		if (ret == -EPERM && !ctx.read_only) {
+			ctx.read_only = 1;
+			goto retry;
+		}
+		return ret;
+	}
+	range = to_amdgpu_svm_range(base);
+	*next = drm_gpusvm_range_end(base);
+
+	ret = drm_gpusvm_get_pages(&svm->gpusvm, &range->pages, svm->gpusvm.mm,
+				   &base->notifier->notifier,
+				   drm_gpusvm_range_start(base),
+				   drm_gpusvm_range_end(base), &ctx);
+	if (!ret)
+		ret = range_commit(svm, range,
+				   amdgpu_svm_range_pte_flags(svm->adev, attrs,
+							      !ctx.read_only));
+	/*
+	 * -EAGAIN: an invalidation won the race; -EFAULT: the range was
+	 * unmapped meanwhile and the garbage collector must run first.
+	 */
+	if ((ret == -EAGAIN || ret == -EFAULT) && ++tries < SVM_MAP_RETRIES) {
+		amdgpu_svm_range_garbage_collect(svm);
+		goto retry;
+	}
+	return ret;
+}
+
+/**
+ * amdgpu_svm_range_map() - map every accessible page of [@start, @end)
+ * @svm: the SVM
+ * @start: first byte, page aligned
+ * @end: end (exclusive), page aligned
+ *
+ * Parts without a VMA or without GPU access are skipped.
+ *
+ * Context: process context; the SVM lock held, the mmap lock not held.
+ * Return: 0 or a negative error code (the parts mapped stay mapped).
+ */
+int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
+			 unsigned long end)
+{
+	unsigned long addr = start;
+
+	lockdep_assert_held(&svm->lock);
+
+	while (addr < end) {
+		unsigned long run_start, run_last, run_end, next;
+		struct amdgpu_svm_attrs attrs;
+		int ret;
+
+		amdgpu_svm_attr_lookup(&svm->attrs, addr >> PAGE_SHIFT, &attrs,
+				       &run_start, &run_last);
+		run_end = run_last < (end >> PAGE_SHIFT) ?
+			  (run_last + 1) << PAGE_SHIFT : end;
+		run_start = max(run_start << PAGE_SHIFT, start);
+
+		if (attrs.access == AMDGPU_SVM_ACCESS_INACCESSIBLE) {
+			addr = run_end;
+			continue;
+		}
+
+		ret = range_map_one(svm, addr, run_start, run_end, &attrs,
+				    &next);
+		if (ret == -ENOENT) {
+			/* No VMA at @addr: go on at the next one. */
+			next = drm_gpusvm_find_vma_start(&svm->gpusvm, addr,
+							 run_end);
+			if (next == ULONG_MAX)
+				next = run_end;
+		} else if (ret) {
+			return ret;
+		}
+		addr = next;
+	}
+	return 0;
+}
+
+static void range_gc_add(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
+			 const struct mmu_notifier_range *mmu_range)
+{
+	drm_gpusvm_range_set_unmapped(&range->base, &range->pages, 1, mmu_range);
+
+	spin_lock(&svm->gc.lock);
+	if (list_empty(&range->gc_link))
+		list_add_tail(&range->gc_link, &svm->gc.ranges);
+	spin_unlock(&svm->gc.lock);
+	queue_work(system_dfl_wq, &svm->gc.work);
+}
+
+static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,
+					struct drm_gpusvm_notifier *notifier,
+					const struct mmu_notifier_range *mmu_range)
+{
+	struct amdgpu_svm *svm = gpusvm_to_svm(gpusvm);
+	struct drm_gpusvm_ctx ctx = { .in_notifier = true };
+	struct drm_gpusvm_range *first, *base;
+	unsigned long start, end;
+	bool flush = false;
+
+	start = max(mmu_range->start, drm_gpusvm_notifier_start(notifier));
+	end = min(mmu_range->end, drm_gpusvm_notifier_end(notifier));
+	first = drm_gpusvm_range_find(notifier, start, end);
+	if (!first)
+		return;
+
+	/* Phase 1: the GPU must not reach the pages any more. */
+	base = first;
+	drm_gpusvm_for_each_range(base, notifier, start, end)
+		flush |= range_zap(svm, to_amdgpu_svm_range(base));
+	if (flush)
+		amdgpu_svm_gpu_flush_tlb(svm);
+
+	/* Phase 2: release the DMA mappings; queue unmapped ranges for GC. */
+	base = first;
+	drm_gpusvm_for_each_range(base, notifier, start, end) {
+		struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
+
+		drm_gpusvm_unmap_pages(gpusvm, &range->pages, range_npages(range),
+				       &ctx);
+		if (mmu_range->event == MMU_NOTIFY_UNMAP && !svm->closing)
+			range_gc_add(svm, range, mmu_range);
+	}
+}
+
+const struct drm_gpusvm_ops amdgpu_svm_range_ops = {
+	.range_alloc = amdgpu_svm_range_alloc,
+	.range_free = amdgpu_svm_range_free,
+	.invalidate = amdgpu_svm_range_invalidate,
+};
+
+/**
+ * amdgpu_svm_range_garbage_collect() - remove the ranges queued as unmapped
+ * @svm: the SVM
+ *
+ * Context: process context; the SVM lock held.
+ */
+void amdgpu_svm_range_garbage_collect(struct amdgpu_svm *svm)
+{
+	struct drm_gpusvm_ctx ctx = {};
+	struct amdgpu_svm_range *range;
+
+	lockdep_assert_held(&svm->lock);
+
+	for (;;) {
+		spin_lock(&svm->gc.lock);
+		range = list_first_entry_or_null(&svm->gc.ranges,
+						 struct amdgpu_svm_range, gc_link);
+		if (range)
+			list_del_init(&range->gc_link);
+		spin_unlock(&svm->gc.lock);
+		if (!range)
+			break;
+
+		/* The notifier zapped the PTEs; unmap before removing. */
+		drm_gpusvm_unmap_pages(&svm->gpusvm, &range->pages,
+				       range_npages(range), &ctx);
+		drm_gpusvm_range_remove(&svm->gpusvm, &range->base);
+	}
+}
+
+/**
+ * amdgpu_svm_range_unmap_all() - zap and unmap every range before teardown
+ * @svm: the SVM
+ *
+ * Context: process context; the SVM lock held.
+ */
+void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm)
+{
+	struct drm_gpusvm_notifier *notifier, *next;
+	struct drm_gpusvm_ctx ctx = {};
+	bool flush = false;
+
+	lockdep_assert_held(&svm->lock);
+
+	drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm, 0,
+					  ULONG_MAX) {
+		struct drm_gpusvm_range *base, *tmp;
+
+		drm_gpusvm_for_each_range_safe(base, tmp, notifier, 0, ULONG_MAX) {
+			struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
+
+			drm_gpusvm_notifier_lock(&svm->gpusvm);
+			flush |= range_zap(svm, range);
+			drm_gpusvm_notifier_unlock(&svm->gpusvm);
+			drm_gpusvm_unmap_pages(&svm->gpusvm, &range->pages,
+					       range_npages(range), &ctx);
+		}
+	}
+	if (flush)
+		amdgpu_svm_gpu_flush_tlb(svm);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+
+#ifndef __AMDGPU_SVM_RANGE_H__
+#define __AMDGPU_SVM_RANGE_H__
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+#include <drm/drm_gpusvm.h>
+
+struct amdgpu_device;
+struct amdgpu_svm;
+struct amdgpu_svm_attrs;
+struct dma_resv;
+
+/**
+ * struct amdgpu_svm_range - a drm_gpusvm range of an amdgpu SVM
+ *
+ * One range is one chunk of the CPU address space that the GPU maps as a
+ * unit (4 KiB to 2 MiB, inside one VMA and one attribute run).
+ */
+struct amdgpu_svm_range {
+	/** @base: the drm_gpusvm range; its interval tree node is the extent */
+	struct drm_gpusvm_range base;
+	/** @pages: the DMA-mapped pages of the range (one device) */
+	struct drm_gpusvm_pages pages;
+	/**
+	 * @gc_link: entry in &amdgpu_svm.gc.ranges while the range waits
+	 * for the garbage collector; protected by &amdgpu_svm.gc.lock
+	 */
+	struct list_head gc_link;
+	/**
+	 * @gpu_mapped: the GPU PTEs of the range are valid; set when they
+	 * are written, cleared when they are zapped, both under the
+	 * notifier lock
+	 */
+	bool gpu_mapped;
+	/** @pte_flags: the flags the PTEs were written with */
+	u64 pte_flags;
+};
+
+static inline struct amdgpu_svm_range *
+to_amdgpu_svm_range(struct drm_gpusvm_range *range)
+{
+	return container_of(range, struct amdgpu_svm_range, base);
+}
+
+extern const struct drm_gpusvm_ops amdgpu_svm_range_ops;
+
+u64 amdgpu_svm_range_pte_flags(struct amdgpu_device *adev,
+			       const struct amdgpu_svm_attrs *attrs,
+			       bool writable);
+
+int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
+			 unsigned long end);
+void amdgpu_svm_range_garbage_collect(struct amdgpu_svm *svm);
+void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm);
+
+/* Hardware leaves, replaced by the KUnit simulated device. */
+struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm);
+int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
+			      u64 addr, u64 flags);
+int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last);
+void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm);
+
+#endif /* __AMDGPU_SVM_RANGE_H__ */

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * KUnit suite of the range layer with XNACK off: the DRM_AMDGPU_GEM_SVM
+ * ioctl on real user memory maps it into the model GPU's page table
+ * through drm_gpusvm, real MMU notifiers zap it, and the GPU and the CPU
+ * see each other's bytes.
+ */
+
+#include <kunit/test.h>
+#include <linux/mman.h>
+#include <linux/uaccess.h>
+
+#include <drm/amdgpu_drm.h>
+
+#include "../amdgpu.h"
+#include "../amdgpu_svm.h"
+#include "../amdgpu_svm_range.h"
+#include "amdgpu_svm_test.h"
+
+struct map_fixture {
+	struct amdgpu_svm_test_dev *tdev;
+	unsigned long attrs;	/* user page holding attribute arrays */
+};
+
+static int map_test_init(struct kunit *test)
+{
+	struct map_fixture *f;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->tdev = amdgpu_svm_test_dev_create(test, false);
+	f->attrs = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, f->attrs && f->attrs < TASK_SIZE);
+	test->priv = f;
+	return 0;
+}
+
+/* A user mapping of @size bytes, every page filled with its own pattern. */
+static unsigned long user_buffer(struct kunit *test, size_t size, u32 seed)
+{
+	unsigned long addr, off;
+
+	addr = kunit_vm_mmap(test, NULL, 0, size, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, addr && addr < TASK_SIZE);
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		u32 word = seed ^ (off >> PAGE_SHIFT);
+
+		KUNIT_ASSERT_EQ(test, 0, put_user(word, (u32 __user *)(addr + off)));
+	}
+	return addr;
+}
+
+static int svm_set(struct kunit *test, struct map_fixture *f, unsigned long start,
+		   size_t size, const struct drm_amdgpu_svm_attribute *attrs, u32 n)
+{
+	struct drm_amdgpu_gem_svm args = {
+		.start_addr = start, .size = size,
+		.operation = AMDGPU_SVM_OP_SET_ATTR, .nattr = n,
+		.attrs_ptr = f->attrs,
+	};
+
+	KUNIT_ASSERT_EQ(test, 0, copy_to_user((void __user *)f->attrs, attrs,
+					      n * sizeof(*attrs)));
+	return amdgpu_gem_svm_ioctl(f->tdev->drm, &args, f->tdev->file);
+}
+
+static int grant_access(struct kunit *test, struct map_fixture *f,
+			unsigned long start, size_t size)
+{
+	const struct drm_amdgpu_svm_attribute attr = {
+		AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_ALLOW_MIGRATE
+	};
+
+	return svm_set(test, f, start, size, &attr, 1);
+}
+
+static u32 gpu_read32(struct kunit *test, struct map_fixture *f,
+		      unsigned long addr)
+{
+	u32 v = 0;
+
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, addr, &v,
+							    sizeof(v), false));
+	return v;
+}
+
+static void map_xnack_off_access_maps_every_page(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	const size_t size = SZ_2M + SZ_64K;
+	unsigned long buf = user_buffer(test, size, 0xa11ce);
+	unsigned long off;
+
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + size));
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, size));
+	KUNIT_EXPECT_EQ(test, size >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + size));
+	/* Nothing outside the range. */
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf + size,
+							    buf + size + SZ_64K));
+	for (off = 0; off < size; off += PAGE_SIZE)
+		KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + off),
+				0xa11ce ^ (u32)(off >> PAGE_SHIFT));
+}
+
+static void map_default_access_maps_nothing(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	const struct drm_amdgpu_svm_attribute ro = { AMDGPU_SVM_ATTR_GPU_RO, 1 };
+	unsigned long buf = user_buffer(test, SZ_64K, 1);
+
+	/* XNACK off: pages never granted access stay unmapped. */
+	KUNIT_ASSERT_EQ(test, 0, svm_set(test, f, buf, SZ_64K, &ro, 1));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_64K));
+}
+
+static void map_gpu_and_cpu_see_each_other(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_256K, 7);
+	u32 gpu = 0x6b75a11, cpu = 0;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_256K));
+
+	/* The GPU writes, the CPU reads. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf + SZ_64K + 12,
+							    &gpu, sizeof(gpu), true));
+	KUNIT_ASSERT_EQ(test, 0, get_user(cpu, (u32 __user *)(buf + SZ_64K + 12)));
+	KUNIT_EXPECT_EQ(test, cpu, gpu);
+
+	/* The CPU writes, the GPU reads. */
+	KUNIT_ASSERT_EQ(test, 0, put_user(0xc0ffee, (u32 __user *)(buf + SZ_128K)));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_128K), 0xc0ffee);
+}
+
+static void map_gpu_ro_gives_read_only_ptes(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	const struct drm_amdgpu_svm_attribute attrs[] = {
+		{ AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_ALLOW_MIGRATE },
+		{ AMDGPU_SVM_ATTR_GPU_RO, 1 },
+	};
+	unsigned long buf = user_buffer(test, SZ_64K, 3);
+	struct amdgpu_svm_test_pte pte;
+	u32 v = 1;
+
+	KUNIT_ASSERT_EQ(test, 0, svm_set(test, f, buf, SZ_64K, attrs, 2));
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf, &pte));
+	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_READABLE);
+	KUNIT_EXPECT_FALSE(test, pte.flags & AMDGPU_PTE_WRITEABLE);
+	KUNIT_EXPECT_EQ(test, -EACCES,
+			amdgpu_svm_test_gpu_access(f->tdev, buf, &v, sizeof(v), true));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf), 3);
+}
+
+static void map_read_only_vma_maps_read_only(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_pte pte;
+	unsigned long buf;
+
+	buf = kunit_vm_mmap(test, NULL, 0, SZ_64K, PROT_READ,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, buf && buf < TASK_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf, &pte));
+	KUNIT_EXPECT_FALSE(test, pte.flags & AMDGPU_PTE_WRITEABLE);
+}
+
+static void map_munmap_zaps_and_gc_removes(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	const size_t size = SZ_4M;
+	unsigned long buf = user_buffer(test, size, 9);
+	unsigned long hole = buf + SZ_1M, hole_end = hole + SZ_256K;
+	struct amdgpu_svm *svm;
+	int flushes;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, size));
+	svm = f->tdev->fpriv->vm.svm;
+	KUNIT_ASSERT_EQ(test, size >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + size));
+	flushes = atomic_read(&f->tdev->tlb_flushes);
+
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(hole, hole_end - hole));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, hole, hole_end));
+	KUNIT_EXPECT_GT(test, atomic_read(&f->tdev->tlb_flushes), flushes);
+	/* Ranges are zapped whole; pages 2 MiB away were not touched. */
+	KUNIT_EXPECT_TRUE(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf + SZ_4M - SZ_64K,
+							   buf + SZ_4M) == 16);
+
+	/* The garbage collector removes every range that overlapped the hole. */
+	flush_work(&svm->gc.work);
+	mutex_lock(&svm->lock);
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_has_mapping(&svm->gpusvm, hole, hole_end));
+	KUNIT_EXPECT_TRUE(test, list_empty(&svm->gc.ranges));
+	mutex_unlock(&svm->lock);
+}
+
+struct pte_flags_case {
+	const char *name;
+	u32 gc;
+	u32 flags;
+	bool writable;
+	u64 want;
+};
+
+#define SYS	(AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM | AMDGPU_PTE_SNOOPED | \
+		 AMDGPU_PTE_READABLE)
+
+static const struct pte_flags_case pte_flags_cases[] = {
+	{ "gc9.4.2 rw nc", IP_VERSION(9, 4, 2), 0, true,
+	  AMDGPU_PTE_MTYPE_VG10(SYS | AMDGPU_PTE_WRITEABLE, 0) },
+	{ "gc9.4.2 coherent uc", IP_VERSION(9, 4, 2), AMDGPU_SVM_FLAG_COHERENT,
+	  true, AMDGPU_PTE_MTYPE_VG10(SYS | AMDGPU_PTE_WRITEABLE, 3) },
+	{ "gc9.4.2 gpu_ro", IP_VERSION(9, 4, 2), AMDGPU_SVM_FLAG_GPU_RO, true,
+	  AMDGPU_PTE_MTYPE_VG10(SYS, 0) },
+	{ "gc9.4.2 ro vma exec", IP_VERSION(9, 4, 2), AMDGPU_SVM_FLAG_GPU_EXEC,
+	  false, AMDGPU_PTE_MTYPE_VG10(SYS | AMDGPU_PTE_EXECUTABLE, 0) },
+	{ "gc11 ext coherent uc", IP_VERSION(11, 0, 0),
+	  AMDGPU_SVM_FLAG_EXT_COHERENT, true,
+	  AMDGPU_PTE_MTYPE_NV10(SYS | AMDGPU_PTE_WRITEABLE, 3) },
+	{ "gc12.0 coherent is nc", IP_VERSION(12, 0, 0), AMDGPU_SVM_FLAG_COHERENT,
+	  true, AMDGPU_PTE_MTYPE_GFX12(SYS | AMDGPU_PTE_WRITEABLE |
+				       AMDGPU_PTE_IS_PTE, 0) },
+};
+
+static void pte_flags_desc(const struct pte_flags_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pte_flags, pte_flags_cases, pte_flags_desc);
+
+static void map_pte_flags_per_ip(struct kunit *test)
+{
+	const struct pte_flags_case *c = test->param_value;
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_attrs attrs = { .flags = c->flags };
+
+	f->tdev->adev->ip_versions[GC_HWIP][0] = c->gc;
+	KUNIT_EXPECT_EQ(test, c->want,
+			amdgpu_svm_range_pte_flags(f->tdev->adev, &attrs, c->writable));
+}
+
+static void map_teardown_with_live_ranges(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_2M, 11);
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_2M));
+	KUNIT_ASSERT_GT(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_2M), 0);
+	/* Close the file's VM now; the fixture checks no PTE is left. */
+	amdgpu_svm_vm_fini(&f->tdev->fpriv->vm);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_2M));
+	KUNIT_EXPECT_NULL(test, f->tdev->fpriv->vm.svm);
+}
+
+static struct kunit_case amdgpu_svm_map_cases[] = {
+	KUNIT_CASE(map_xnack_off_access_maps_every_page),
+	KUNIT_CASE(map_default_access_maps_nothing),
+	KUNIT_CASE(map_gpu_and_cpu_see_each_other),
+	KUNIT_CASE(map_gpu_ro_gives_read_only_ptes),
+	KUNIT_CASE(map_read_only_vma_maps_read_only),
+	KUNIT_CASE(map_munmap_zaps_and_gc_removes),
+	KUNIT_CASE_PARAM(map_pte_flags_per_ip, pte_flags_gen_params),
+	KUNIT_CASE(map_teardown_with_live_ranges),
+	{}
+};
+
+static struct kunit_suite amdgpu_svm_map_suite = {
+	.name = "amdgpu_svm_map",
+	.init = map_test_init,
+	.test_cases = amdgpu_svm_map_cases,
+};
+
+kunit_test_suite(amdgpu_svm_map_suite);
