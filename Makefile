@@ -15,6 +15,7 @@ ifneq ($(KERNELRELEASE),)
 AMDGPU_SVM_FILES := \
 	amdgpu_svm.o \
 	amdgpu_svm_range.o \
+	amdgpu_svm_fault.o \
 	amdgpu_svm_attr.o
 
 AMDGPU_SVM_KUNIT_FILES := \
@@ -22,7 +23,8 @@ AMDGPU_SVM_KUNIT_FILES := \
 	kunit/amdgpu_svm_attr_test.o \
 	kunit/amdgpu_svm_attr_model_test.o \
 	kunit/amdgpu_svm_ioctl_test.o \
-	kunit/amdgpu_svm_map_test.o
+	kunit/amdgpu_svm_map_test.o \
+	kunit/amdgpu_svm_fault_test.o
 
 amdgpu-$(CONFIG_DRM_AMDGPU_SVM) += $(AMDGPU_SVM_FILES)
 amdgpu-$(CONFIG_DRM_AMDGPU_SVM_KUNIT_TEST) += $(AMDGPU_SVM_KUNIT_FILES)

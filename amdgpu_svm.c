@@ -113,6 +113,7 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 	svm = kzalloc_obj(*svm);
 	if (!svm)
 		return ERR_PTR(-ENOMEM);
+	kref_init(&svm->refcount);
 	svm->adev = adev;
 	svm->vm = vm;
 	svm->xnack_on = amdgpu_svm_xnack_on(adev);
@@ -136,15 +137,67 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 	return svm;
 }
 
-static void amdgpu_svm_destroy(struct amdgpu_svm *svm)
+static void amdgpu_svm_release(struct kref *kref)
+{
+	struct amdgpu_svm *svm = container_of(kref, struct amdgpu_svm, refcount);
+
+	amdgpu_svm_attr_tree_fini(&svm->attrs);
+	mutex_destroy(&svm->lock);
+	kfree(svm);
+}
+
+/**
+ * amdgpu_svm_put() - drop a reference to an SVM
+ * @svm: the SVM
+ *
+ * Context: process context.
+ */
+void amdgpu_svm_put(struct amdgpu_svm *svm)
+{
+	kref_put(&svm->refcount, amdgpu_svm_release);
+}
+
+/**
+ * amdgpu_svm_get_by_pasid() - the SVM of the VM a PASID names
+ * @adev: the device the PASID was seen on
+ * @pasid: the PASID
+ *
+ * Context: any; takes the PASID lock.
+ * Return: the SVM with a reference (drop it with amdgpu_svm_put()), or
+ * NULL if the VM has no SVM.
+ */
+struct amdgpu_svm *amdgpu_svm_get_by_pasid(struct amdgpu_device *adev,
+					   u32 pasid)
+{
+	struct amdgpu_fpriv *fpriv;
+	struct amdgpu_svm *svm = NULL;
+	unsigned long flags;
+
+	amdgpu_pasid_lock(&flags);
+	fpriv = amdgpu_pasid_get_fpriv_locked(pasid);
+	if (fpriv)
+		svm = READ_ONCE(fpriv->vm.svm);
+	if (svm && (svm->adev != adev || !kref_get_unless_zero(&svm->refcount)))
+		svm = NULL;
+	amdgpu_pasid_unlock(flags);
+	return svm;
+}
+
+/*
+ * Undo everything the SVM did to the GPU and the process: afterwards no
+ * range, notifier or PTE of it is left; only its memory waits for the
+ * last reference.
+ */
+static void amdgpu_svm_close(struct amdgpu_svm *svm)
 {
 	/*
 	 * The process may be tearing its address space down at the same time
 	 * (its MMU notifier then reports UNMAP events): stop the notifier
-	 * from queueing garbage before the collector is cancelled.
+	 * from queueing garbage before the collector is cancelled. A GPU
+	 * fault that sees @closing under the SVM lock gives up.
 	 */
 	down_write(&svm->gpusvm.notifier_lock);
-	svm->closing = true;
+	WRITE_ONCE(svm->closing, true);
 	up_write(&svm->gpusvm.notifier_lock);
 	cancel_work_sync(&svm->gc.work);
 
@@ -154,10 +207,6 @@ static void amdgpu_svm_destroy(struct amdgpu_svm *svm)
 	/* Removes every notifier and the ranges left in them. */
 	drm_gpusvm_fini(&svm->gpusvm);
 	mutex_unlock(&svm->lock);
-
-	amdgpu_svm_attr_tree_fini(&svm->attrs);
-	mutex_destroy(&svm->lock);
-	kfree(svm);
 }
 
 /* The VM's SVM, created on first use; concurrent first calls race safely. */
@@ -176,7 +225,8 @@ static struct amdgpu_svm *amdgpu_svm_get(struct amdgpu_device *adev,
 		return svm;
 	old = cmpxchg_release(&vm->svm, NULL, svm);
 	if (old) {
-		amdgpu_svm_destroy(svm);
+		amdgpu_svm_close(svm);
+		amdgpu_svm_put(svm);
 		return old;
 	}
 	return svm;
@@ -187,16 +237,23 @@ static struct amdgpu_svm *amdgpu_svm_get(struct amdgpu_device *adev,
  * @vm: the VM
  *
  * Context: process context, from amdgpu_vm_fini(); no ioctl on the VM's
- * file runs any more.
+ * file runs any more. A GPU fault still running holds its own reference;
+ * it finds the SVM closed.
  */
 void amdgpu_svm_vm_fini(struct amdgpu_vm *vm)
 {
 	struct amdgpu_svm *svm = vm->svm;
+	unsigned long flags;
 
 	if (!svm)
 		return;
-	vm->svm = NULL;
-	amdgpu_svm_destroy(svm);
+	/* No new GPU fault finds it by PASID after this. */
+	amdgpu_pasid_lock(&flags);
+	WRITE_ONCE(vm->svm, NULL);
+	amdgpu_pasid_unlock(flags);
+
+	amdgpu_svm_close(svm);
+	amdgpu_svm_put(svm);
 }
 
 /* A page-aligned, non-empty range inside the user address space. */

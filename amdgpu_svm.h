@@ -4,6 +4,7 @@
 #define __AMDGPU_SVM_H__
 
 #include <linux/errno.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -30,6 +31,11 @@ struct drm_file;
 struct amdgpu_svm {
 	/** @gpusvm: the drm_gpusvm mirroring the process address space */
 	struct drm_gpusvm gpusvm;
+	/**
+	 * @refcount: the VM holds one reference until it is torn down; a
+	 * GPU fault holds one while it is handled
+	 */
+	struct kref refcount;
 	/**
 	 * @lock: the SVM lock; serialises mapping, unmapping and garbage
 	 * collection (the drm_gpusvm driver lock). Taken before the mmap
@@ -63,6 +69,9 @@ struct amdgpu_svm {
 #if IS_ENABLED(CONFIG_DRM_AMDGPU_SVM)
 
 bool amdgpu_svm_xnack_on(struct amdgpu_device *adev);
+struct amdgpu_svm *amdgpu_svm_get_by_pasid(struct amdgpu_device *adev,
+					   u32 pasid);
+void amdgpu_svm_put(struct amdgpu_svm *svm);
 int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *filp);
 void amdgpu_svm_vm_fini(struct amdgpu_vm *vm);

@@ -345,6 +345,58 @@ retry:
 	return ret;
 }
 
+/* Is the range around @addr already mapped as the access needs? */
+static bool range_already_mapped(struct amdgpu_svm *svm, unsigned long addr,
+				 bool write)
+{
+	struct drm_gpusvm_notifier *notifier;
+	struct drm_gpusvm_range *base;
+	bool mapped = false;
+
+	notifier = drm_gpusvm_notifier_find(&svm->gpusvm, addr, addr + 1);
+	if (!notifier)
+		return false;
+
+	drm_gpusvm_notifier_lock(&svm->gpusvm);
+	base = drm_gpusvm_range_find(notifier, addr, addr + 1);
+	if (base) {
+		struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
+
+		mapped = range->gpu_mapped &&
+			 (!write || (range->pte_flags & AMDGPU_PTE_WRITEABLE));
+	}
+	drm_gpusvm_notifier_unlock(&svm->gpusvm);
+	return mapped;
+}
+
+/**
+ * amdgpu_svm_range_map_addr() - map the range around one address
+ * @svm: the SVM
+ * @addr: the address (a GPU fault's)
+ * @start: start of the attribute run around @addr, clamped to its VMA
+ * @end: end (exclusive) of that run
+ * @attrs: the attributes of the run
+ * @write: the GPU needs write access
+ *
+ * A range already mapped with the needed access is left alone: the
+ * fault that asked for it was a stale one.
+ *
+ * Context: process context; the SVM lock held, the mmap lock not held.
+ * Return: 0 or a negative error code.
+ */
+int amdgpu_svm_range_map_addr(struct amdgpu_svm *svm, unsigned long addr,
+			      unsigned long start, unsigned long end,
+			      const struct amdgpu_svm_attrs *attrs, bool write)
+{
+	unsigned long next;
+
+	lockdep_assert_held(&svm->lock);
+
+	if (range_already_mapped(svm, addr, write))
+		return 0;
+	return range_map_one(svm, addr, start, end, attrs, &next);
+}
+
 /**
  * amdgpu_svm_range_map() - map every accessible page of [@start, @end)
  * @svm: the SVM

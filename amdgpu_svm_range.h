@@ -53,6 +53,9 @@ u64 amdgpu_svm_range_pte_flags(struct amdgpu_device *adev,
 
 int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 			 unsigned long end);
+int amdgpu_svm_range_map_addr(struct amdgpu_svm *svm, unsigned long addr,
+			      unsigned long start, unsigned long end,
+			      const struct amdgpu_svm_attrs *attrs, bool write);
 void amdgpu_svm_range_garbage_collect(struct amdgpu_svm *svm);
 void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm);
 

@@ -51,6 +51,8 @@ struct amdgpu_svm_test_dev {
 	atomic_t pte_writes;
 	/** @tlb_flushes: calls of the TLB-flush leaf */
 	atomic_t tlb_flushes;
+	/** @gpu_faults: GPU faults raised by amdgpu_svm_test_gpu_access() */
+	atomic_t gpu_faults;
 	/** @res: the named KUnit resource through which the leaves find us */
 	struct kunit_resource res;
 };

@@ -19,6 +19,7 @@
 #include "../amdgpu.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_attr.h"
+#include "../amdgpu_svm_fault.h"
 #include "../amdgpu_svm_range.h"
 #include "amdgpu_svm_test.h"
 
@@ -132,6 +133,27 @@ unsigned long amdgpu_svm_test_gpu_mapped(struct amdgpu_svm_test_dev *tdev,
 	return n;
 }
 
+/* One page through the page table; -EFAULT if unmapped, -EACCES if RO. */
+static int gpu_access_page(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
+			   void *buf, size_t n, bool write)
+{
+	struct amdgpu_svm_test_pte pte;
+	void *vaddr;
+
+	if (!amdgpu_svm_test_gpu_pte(tdev, addr, &pte))
+		return -EFAULT;
+	if (write && !(pte.flags & AMDGPU_PTE_WRITEABLE))
+		return -EACCES;
+
+	vaddr = kmap_local_page(pfn_to_page(PHYS_PFN(pte.addr)));
+	if (write)
+		memcpy(vaddr + offset_in_page(addr), buf, n);
+	else
+		memcpy(buf, vaddr + offset_in_page(addr), n);
+	kunmap_local(vaddr);
+	return 0;
+}
+
 /**
  * amdgpu_svm_test_gpu_access() - the GPU reads or writes memory
  * @tdev: the device
@@ -142,33 +164,34 @@ unsigned long amdgpu_svm_test_gpu_mapped(struct amdgpu_svm_test_dev *tdev,
  *
  * Goes through the model GPU page table: the bytes move to or from the
  * page each PTE points at (without an IOMMU, a DMA address is a physical
- * address).
+ * address). Where the page table refuses the access and the device runs
+ * with XNACK on, a GPU fault goes to the real fault handler, as the
+ * hardware would raise it, and the access is retried once.
  *
  * Context: process context.
- * Return: 0, -EFAULT if a page has no valid PTE, -EACCES for a write to a
- * read-only PTE.
+ * Return: 0, -EFAULT if a page has no valid PTE and XNACK is off, -EACCES
+ * for a write to a read-only PTE with XNACK off, or the fault handler's
+ * error.
  */
 int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
 			       unsigned long addr, void *buf, size_t len,
 			       bool write)
 {
 	while (len) {
-		size_t off = offset_in_page(addr);
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-		struct amdgpu_svm_test_pte pte;
-		void *vaddr;
+		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(addr));
+		int ret;
 
-		if (!amdgpu_svm_test_gpu_pte(tdev, addr, &pte))
-			return -EFAULT;
-		if (write && !(pte.flags & AMDGPU_PTE_WRITEABLE))
-			return -EACCES;
-
-		vaddr = kmap_local_page(pfn_to_page(PHYS_PFN(pte.addr)));
-		if (write)
-			memcpy(vaddr + off, buf, n);
-		else
-			memcpy(buf, vaddr + off, n);
-		kunmap_local(vaddr);
+		ret = gpu_access_page(tdev, addr, buf, n, write);
+		if (ret && !tdev->adev->gmc.noretry) {
+			atomic_inc(&tdev->gpu_faults);
+			ret = amdgpu_svm_handle_fault(tdev->adev,
+						      tdev->fpriv->vm.pasid,
+						      addr, write);
+			if (!ret)
+				ret = gpu_access_page(tdev, addr, buf, n, write);
+		}
+		if (ret)
+			return ret;
 
 		addr += n;
 		buf += n;
@@ -194,6 +217,7 @@ static void amdgpu_svm_test_dev_release(void *data)
 
 	/* What amdgpu_vm_fini() does for the SVM when the file closes. */
 	amdgpu_svm_vm_fini(&tdev->fpriv->vm);
+	amdgpu_pasid_free(tdev->fpriv->vm.pasid);
 
 	/* Teardown zapped every PTE it had written. */
 	KUNIT_EXPECT_TRUE(tdev->test, xa_empty(&tdev->ptes));
@@ -247,6 +271,9 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 	tdev->file = kunit_kzalloc(test, sizeof(*tdev->file), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tdev->file);
 	tdev->file->driver_priv = tdev->fpriv;
+	ret = amdgpu_pasid_alloc(16, tdev->fpriv);
+	KUNIT_ASSERT_GT(test, ret, 0);
+	tdev->fpriv->vm.pasid = ret;
 
 	/* Without an IOMMU a DMA address is then the physical address. */
 	tdev->dev->dma_mask = &tdev->dev->coherent_dma_mask;

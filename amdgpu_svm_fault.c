@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+
+#include <drm/amdgpu_drm.h>
+
+#include "amdgpu.h"
+#include "amdgpu_svm.h"
+#include "amdgpu_svm_fault.h"
+#include "amdgpu_svm_range.h"
+
+/**
+ * DOC: GPU page faults
+ *
+ * With XNACK on, the GPU raises a recoverable fault on a page it cannot
+ * reach and retries the access until the page is mapped. amdgpu's VM
+ * fault path (amdgpu_vm_handle_fault()) hands such a fault to
+ * amdgpu_svm_handle_fault() with the PASID, the address and whether it
+ * was a write.
+ *
+ * The handler finds the SVM of the PASID, runs the garbage collector so
+ * that ranges the CPU unmapped are gone, and resolves the attributes of
+ * the address: those userspace set or, for an address never set, the
+ * defaults over its VMA. It refuses a fault on an address without a VMA
+ * (-EFAULT), on an inaccessible range (-EACCES) and a write to a range the
+ * GPU maps read-only or the CPU cannot write (-EPERM); the fault is then
+ * not serviced and the caller reports it. A fault on a range that is
+ * already mapped with the needed permission is a stale one (the GPU
+ * retried before it saw the new PTEs) and returns at once.
+ */
+
+/* The VMA around @addr, if any. */
+static int fault_vma(struct amdgpu_svm *svm, unsigned long addr,
+		     unsigned long *start, unsigned long *end,
+		     vm_flags_t *flags)
+{
+	struct mm_struct *mm = svm->gpusvm.mm;
+	struct vm_area_struct *vma;
+	int ret = -EFAULT;
+
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma) {
+		*start = vma->vm_start;
+		*end = vma->vm_end;
+		*flags = vma->vm_flags;
+		ret = 0;
+	}
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return ret;
+}
+
+static int svm_fault_locked(struct amdgpu_svm *svm, unsigned long addr,
+			    bool write)
+{
+	unsigned long run_start, run_last, vma_start, vma_end, start, end;
+	struct amdgpu_svm_attrs attrs;
+	vm_flags_t vm_flags;
+	int ret;
+
+	lockdep_assert_held(&svm->lock);
+
+	amdgpu_svm_range_garbage_collect(svm);
+
+	ret = fault_vma(svm, addr, &vma_start, &vma_end, &vm_flags);
+	if (ret)
+		return ret;
+
+	/* Never-set addresses have the defaults over their whole VMA. */
+	amdgpu_svm_attr_lookup(&svm->attrs, addr >> PAGE_SHIFT, &attrs,
+			       &run_start, &run_last);
+	start = max(run_start << PAGE_SHIFT, vma_start);
+	end = run_last < (vma_end >> PAGE_SHIFT) ?
+	      (run_last + 1) << PAGE_SHIFT : vma_end;
+
+	if (attrs.access == AMDGPU_SVM_ACCESS_INACCESSIBLE)
+		return -EACCES;
+	if (write && ((attrs.flags & AMDGPU_SVM_FLAG_GPU_RO) ||
+		      !(vm_flags & VM_WRITE)))
+		return -EPERM;
+
+	return amdgpu_svm_range_map_addr(svm, addr, start, end, &attrs, write);
+}
+
+/**
+ * amdgpu_svm_handle_fault() - service a recoverable GPU page fault
+ * @adev: the device that faulted
+ * @pasid: the PASID of the faulting VM
+ * @addr: the faulting address (bytes)
+ * @write: the access was a write
+ *
+ * Context: process context (amdgpu's fault path after it delegated the
+ * fault from the interrupt handler); takes the SVM lock; may sleep.
+ * Return: 0 if the page is mapped (also for a stale fault), -ENOENT if
+ * the PASID has no SVM, -EFAULT if no VMA covers @addr, -EACCES if the
+ * range is inaccessible to the GPU, -EPERM for a write to a read-only
+ * range, or the error of the mapping.
+ */
+int amdgpu_svm_handle_fault(struct amdgpu_device *adev, u32 pasid, u64 addr,
+			    bool write)
+{
+	struct amdgpu_svm *svm;
+	int ret;
+
+	svm = amdgpu_svm_get_by_pasid(adev, pasid);
+	if (!svm)
+		return -ENOENT;
+
+	mutex_lock(&svm->lock);
+	if (READ_ONCE(svm->closing))
+		ret = -ENOENT;
+	else
+		ret = svm_fault_locked(svm, addr, write);
+	mutex_unlock(&svm->lock);
+
+	amdgpu_svm_put(svm);
+	return ret;
+}

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * KUnit suite of the GPU fault handler with XNACK on: the model GPU's
+ * accesses to unmapped pages raise faults into amdgpu_svm_handle_fault(),
+ * on real user memory.
+ */
+
+#include <kunit/test.h>
+#include <linux/mman.h>
+#include <linux/uaccess.h>
+
+#include <drm/amdgpu_drm.h>
+
+#include "../amdgpu.h"
+#include "../amdgpu_svm.h"
+#include "../amdgpu_svm_fault.h"
+#include "amdgpu_svm_test.h"
+
+struct fault_fixture {
+	struct amdgpu_svm_test_dev *tdev;
+	unsigned long attrs;	/* user page holding attribute arrays */
+};
+
+static int svm_call(struct kunit *test, struct fault_fixture *f, u32 op,
+		    unsigned long start, size_t size,
+		    const struct drm_amdgpu_svm_attribute *attrs, u32 n)
+{
+	struct drm_amdgpu_gem_svm args = {
+		.start_addr = start, .size = size, .operation = op,
+		.nattr = n, .attrs_ptr = f->attrs,
+	};
+
+	if (n)
+		KUNIT_ASSERT_EQ(test, 0, copy_to_user((void __user *)f->attrs,
+						      attrs, n * sizeof(*attrs)));
+	return amdgpu_gem_svm_ioctl(f->tdev->drm, &args, f->tdev->file);
+}
+
+static int fault_test_init(struct kunit *test)
+{
+	struct fault_fixture *f;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->tdev = amdgpu_svm_test_dev_create(test, true);
+	f->attrs = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, f->attrs && f->attrs < TASK_SIZE);
+	/* The SVM exists once the process made its first call. */
+	KUNIT_ASSERT_EQ(test, 0, svm_call(test, f, AMDGPU_SVM_OP_RESET_ATTR,
+					  f->attrs, PAGE_SIZE, NULL, 0));
+	test->priv = f;
+	return 0;
+}
+
+static unsigned long user_buffer(struct kunit *test, size_t size, u32 seed)
+{
+	unsigned long addr, off;
+
+	addr = kunit_vm_mmap(test, NULL, 0, size, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, addr && addr < TASK_SIZE);
+	for (off = 0; off < size; off += PAGE_SIZE)
+		KUNIT_ASSERT_EQ(test, 0, put_user(seed ^ (u32)(off >> PAGE_SHIFT),
+						  (u32 __user *)(addr + off)));
+	return addr;
+}
+
+static void fault_maps_never_set_address_with_defaults(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_4M, 0xfa17);
+	unsigned long mapped;
+	u32 v = 0;
+
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_4M));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf + SZ_1M,
+							    &v, sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 0xfa17 ^ (SZ_1M >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->gpu_faults), 1);
+
+	/* One range around the fault was mapped, not the whole VMA. */
+	mapped = amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_4M);
+	KUNIT_EXPECT_GT(test, mapped, 0);
+	KUNIT_EXPECT_LE(test, mapped, SZ_2M >> PAGE_SHIFT);
+}
+
+static void fault_gpu_write_reaches_cpu(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_64K, 1);
+	u32 v = 0x5eedbeef, cpu = 0;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf + 64, &v,
+							    sizeof(v), true));
+	KUNIT_ASSERT_EQ(test, 0, get_user(cpu, (u32 __user *)(buf + 64)));
+	KUNIT_EXPECT_EQ(test, cpu, v);
+}
+
+static void fault_write_to_gpu_ro_refused(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	const struct drm_amdgpu_svm_attribute ro = { AMDGPU_SVM_ATTR_GPU_RO, 1 };
+	unsigned long buf = user_buffer(test, SZ_64K, 2);
+	struct amdgpu_svm_test_pte pte;
+	u32 v = 0xbad, cpu = 0;
+
+	KUNIT_ASSERT_EQ(test, 0, svm_call(test, f, AMDGPU_SVM_OP_SET_ATTR, buf,
+					  SZ_64K, &ro, 1));
+	KUNIT_EXPECT_EQ(test, -EPERM, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+								 sizeof(v), true));
+	KUNIT_ASSERT_EQ(test, 0, get_user(cpu, (u32 __user *)buf));
+	KUNIT_EXPECT_EQ(test, cpu, 2);
+
+	/* Reading is fine, and maps the page read-only. */
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+							    sizeof(v), false));
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf, &pte));
+	KUNIT_EXPECT_FALSE(test, pte.flags & AMDGPU_PTE_WRITEABLE);
+}
+
+static void fault_write_to_read_only_vma_refused(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	unsigned long buf;
+	u32 v = 1;
+
+	buf = kunit_vm_mmap(test, NULL, 0, SZ_64K, PROT_READ,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, buf && buf < TASK_SIZE);
+	KUNIT_EXPECT_EQ(test, -EPERM, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+								 sizeof(v), true));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_64K));
+}
+
+static void fault_without_vma_refused(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_64K, 3);
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_64K));
+	KUNIT_EXPECT_EQ(test, -EFAULT, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+								  sizeof(v), false));
+}
+
+static void fault_on_inaccessible_refused(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	const struct drm_amdgpu_svm_attribute none = {
+		AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_INACCESSIBLE
+	};
+	unsigned long buf = user_buffer(test, SZ_64K, 4);
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, svm_call(test, f, AMDGPU_SVM_OP_SET_ATTR, buf,
+					  SZ_64K, &none, 1));
+	KUNIT_EXPECT_EQ(test, -EACCES, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+								  sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_64K));
+}
+
+static void fault_stale_is_deduplicated(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_64K, 5);
+	int writes;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+							    sizeof(v), true));
+	writes = atomic_read(&f->tdev->pte_writes);
+
+	/* The GPU retried before it saw the PTEs: the same fault again. */
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_handle_fault(f->tdev->adev,
+							 f->tdev->fpriv->vm.pasid,
+							 buf + 128, true));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->pte_writes), writes);
+}
+
+static void fault_after_munmap_and_mmap_sees_new_memory(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_2M, 6), again;
+	u32 v = 0;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+							    sizeof(v), false));
+	KUNIT_ASSERT_EQ(test, v, 6);
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_2M));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_2M));
+
+	/* New anonymous memory at the same place: the GPU must see it. */
+	again = vm_mmap(NULL, buf, SZ_2M, PROT_READ | PROT_WRITE,
+			MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED, 0);
+	KUNIT_ASSERT_EQ(test, again, buf);
+	KUNIT_ASSERT_EQ(test, 0, put_user(0x77, (u32 __user *)buf));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+							    sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 0x77);
+}
+
+static void fault_unknown_pasid_not_serviced(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+
+	KUNIT_EXPECT_EQ(test, -ENOENT,
+			amdgpu_svm_handle_fault(f->tdev->adev,
+						f->tdev->fpriv->vm.pasid + 1000,
+						f->attrs, false));
+}
+
+static void fault_after_close_not_serviced(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_64K, 8);
+
+	amdgpu_svm_vm_fini(&f->tdev->fpriv->vm);
+	KUNIT_EXPECT_EQ(test, -ENOENT,
+			amdgpu_svm_handle_fault(f->tdev->adev,
+						f->tdev->fpriv->vm.pasid, buf,
+						false));
+}
+
+static struct kunit_case amdgpu_svm_fault_cases[] = {
+	KUNIT_CASE(fault_maps_never_set_address_with_defaults),
+	KUNIT_CASE(fault_gpu_write_reaches_cpu),
+	KUNIT_CASE(fault_write_to_gpu_ro_refused),
+	KUNIT_CASE(fault_write_to_read_only_vma_refused),
+	KUNIT_CASE(fault_without_vma_refused),
+	KUNIT_CASE(fault_on_inaccessible_refused),
+	KUNIT_CASE(fault_stale_is_deduplicated),
+	KUNIT_CASE(fault_after_munmap_and_mmap_sees_new_memory),
+	KUNIT_CASE(fault_unknown_pasid_not_serviced),
+	KUNIT_CASE(fault_after_close_not_serviced),
+	{}
+};
+
+static struct kunit_suite amdgpu_svm_fault_suite = {
+	.name = "amdgpu_svm_fault",
+	.init = fault_test_init,
+	.test_cases = amdgpu_svm_fault_cases,
+};
+
+kunit_test_suite(amdgpu_svm_fault_suite);
