@@ -267,34 +267,49 @@ static int amdgpu_svm_check_range(u64 start, u64 size)
 }
 
 /*
- * Bring the GPU mappings in line with a SET or RESET. With XNACK off,
- * every sub-range that is now accessible and whose access, PTE flags or
- * prefetch changed is mapped now; with XNACK on, GPU faults map on demand.
+ * Bring the GPU mappings in line with a SET or RESET, per changed
+ * sub-range:
+ *
+ * - a range that reaches outside the sub-range no longer has uniform
+ *   attributes: it is removed, to be rebuilt on both sides;
+ * - where the access or the PTE flags changed, every range is removed:
+ *   an inaccessible range must not stay mapped, and new flags need new
+ *   PTEs;
+ * - with XNACK off, the GPU cannot fault: what was removed and what a
+ *   SET granted access to, changed or prefetched is mapped again now
+ *   (inaccessible parts are skipped). With XNACK on, faults map on demand.
  */
 static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 				    const struct amdgpu_svm_attr_changes *changes)
 {
-	const u32 remap = AMDGPU_SVM_ATTR_TRIGGER_ACCESS |
-			  AMDGPU_SVM_ATTR_TRIGGER_PTE_FLAGS |
-			  AMDGPU_SVM_ATTR_TRIGGER_PREFETCH;
+	const u32 rebuild = AMDGPU_SVM_ATTR_TRIGGER_ACCESS |
+			    AMDGPU_SVM_ATTR_TRIGGER_PTE_FLAGS;
 	unsigned int i;
 	int ret;
 
 	lockdep_assert_held(&svm->lock);
 
-	if (svm->xnack_on)
-		return 0;
-
 	for (i = 0; i < changes->count; i++) {
 		const struct amdgpu_svm_attr_change *c = &changes->entries[i];
+		unsigned long start = c->start << PAGE_SHIFT;
+		unsigned long end = (c->last + 1) << PAGE_SHIFT;
+		unsigned long map_start = ULONG_MAX, map_end = 0;
 
-		if (!(c->triggers & remap) ||
-		    c->new.access == AMDGPU_SVM_ACCESS_INACCESSIBLE)
+		amdgpu_svm_range_remove_span(svm, start, end,
+					     !(c->triggers & rebuild),
+					     &map_start, &map_end);
+		if (svm->xnack_on)
 			continue;
-		ret = amdgpu_svm_range_map(svm, c->start << PAGE_SHIFT,
-					   (c->last + 1) << PAGE_SHIFT);
-		if (ret)
-			return ret;
+		if (c->new.access != AMDGPU_SVM_ACCESS_INACCESSIBLE &&
+		    (c->triggers & (rebuild | AMDGPU_SVM_ATTR_TRIGGER_PREFETCH))) {
+			map_start = min(map_start, start);
+			map_end = max(map_end, end);
+		}
+		if (map_start < map_end) {
+			ret = amdgpu_svm_range_map(svm, map_start, map_end);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -384,7 +399,12 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			ret = -EFAULT;
 		break;
 	case AMDGPU_SVM_OP_RESET_ATTR:
-		ret = amdgpu_svm_attr_reset(&svm->attrs, start, last, NULL);
+		mutex_lock(&svm->lock);
+		ret = amdgpu_svm_attr_reset(&svm->attrs, start, last, &changes);
+		if (!ret)
+			ret = amdgpu_svm_apply_changes(svm, &changes);
+		mutex_unlock(&svm->lock);
+		amdgpu_svm_attr_changes_free(&changes);
 		break;
 	}
 

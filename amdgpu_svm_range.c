@@ -530,6 +530,67 @@ void amdgpu_svm_range_garbage_collect(struct amdgpu_svm *svm)
 	}
 }
 
+/* Zap, unmap and remove one range; the SVM lock is held. */
+static void range_remove(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
+			 bool *flush)
+{
+	struct drm_gpusvm_ctx ctx = {};
+
+	drm_gpusvm_notifier_lock(&svm->gpusvm);
+	*flush |= range_zap(svm, range);
+	drm_gpusvm_notifier_unlock(&svm->gpusvm);
+	drm_gpusvm_unmap_pages(&svm->gpusvm, &range->pages, range_npages(range),
+			       &ctx);
+	/* Still queued for GC after an UNMAP: it is gone now. */
+	spin_lock(&svm->gc.lock);
+	list_del_init(&range->gc_link);
+	spin_unlock(&svm->gc.lock);
+	drm_gpusvm_range_remove(&svm->gpusvm, &range->base);
+}
+
+/**
+ * amdgpu_svm_range_remove_span() - remove ranges overlapping [@start, @end)
+ * @svm: the SVM
+ * @start: first byte
+ * @end: end (exclusive)
+ * @straddling_only: remove only the ranges that reach outside the span,
+ *	whose attributes are no longer uniform
+ * @removed_start: lowered to the start of every removed range
+ * @removed_end: raised to the end of every removed range
+ *
+ * Removed ranges lose their GPU mapping; the caller remaps what must be.
+ *
+ * Context: process context; the SVM lock held.
+ */
+void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
+				  unsigned long end, bool straddling_only,
+				  unsigned long *removed_start,
+				  unsigned long *removed_end)
+{
+	struct drm_gpusvm_notifier *notifier, *next;
+	bool flush = false;
+
+	lockdep_assert_held(&svm->lock);
+
+	drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm, start,
+					  end) {
+		struct drm_gpusvm_range *base, *tmp;
+
+		drm_gpusvm_for_each_range_safe(base, tmp, notifier, start, end) {
+			unsigned long rs = drm_gpusvm_range_start(base);
+			unsigned long re = drm_gpusvm_range_end(base);
+
+			if (straddling_only && rs >= start && re <= end)
+				continue;
+			*removed_start = min(*removed_start, rs);
+			*removed_end = max(*removed_end, re);
+			range_remove(svm, to_amdgpu_svm_range(base), &flush);
+		}
+	}
+	if (flush)
+		amdgpu_svm_gpu_flush_tlb(svm);
+}
+
 /**
  * amdgpu_svm_range_unmap_all() - zap and unmap every range before teardown
  * @svm: the SVM

@@ -57,6 +57,10 @@ int amdgpu_svm_range_map_addr(struct amdgpu_svm *svm, unsigned long addr,
 			      unsigned long start, unsigned long end,
 			      const struct amdgpu_svm_attrs *attrs, bool write);
 void amdgpu_svm_range_garbage_collect(struct amdgpu_svm *svm);
+void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
+				  unsigned long end, bool straddling_only,
+				  unsigned long *removed_start,
+				  unsigned long *removed_end);
 void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm);
 
 /* Hardware leaves, replaced by the KUnit simulated device. */

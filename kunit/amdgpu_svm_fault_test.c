@@ -160,6 +160,25 @@ static void fault_on_inaccessible_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_64K));
 }
 
+static void fault_mapped_range_made_inaccessible_is_zapped(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	const struct drm_amdgpu_svm_attribute none = {
+		AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_INACCESSIBLE
+	};
+	unsigned long buf = user_buffer(test, SZ_64K, 9);
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+							    sizeof(v), false));
+	KUNIT_ASSERT_GT(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_64K), 0);
+	KUNIT_ASSERT_EQ(test, 0, svm_call(test, f, AMDGPU_SVM_OP_SET_ATTR, buf,
+					  SZ_64K, &none, 1));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_64K));
+	KUNIT_EXPECT_EQ(test, -EACCES, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+								  sizeof(v), false));
+}
+
 static void fault_stale_is_deduplicated(struct kunit *test)
 {
 	struct fault_fixture *f = test->priv;
@@ -229,6 +248,7 @@ static struct kunit_case amdgpu_svm_fault_cases[] = {
 	KUNIT_CASE(fault_write_to_read_only_vma_refused),
 	KUNIT_CASE(fault_without_vma_refused),
 	KUNIT_CASE(fault_on_inaccessible_refused),
+	KUNIT_CASE(fault_mapped_range_made_inaccessible_is_zapped),
 	KUNIT_CASE(fault_stale_is_deduplicated),
 	KUNIT_CASE(fault_after_munmap_and_mmap_sees_new_memory),
 	KUNIT_CASE(fault_unknown_pasid_not_serviced),

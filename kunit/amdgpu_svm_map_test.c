@@ -199,6 +199,60 @@ static void map_munmap_zaps_and_gc_removes(struct kunit *test)
 	mutex_unlock(&svm->lock);
 }
 
+static void map_inaccessible_part_unmaps_only_it(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	const struct drm_amdgpu_svm_attribute none = {
+		AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_INACCESSIBLE
+	};
+	unsigned long buf = user_buffer(test, SZ_256K, 13);
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_256K));
+	KUNIT_ASSERT_EQ(test, 0, svm_set(test, f, buf + SZ_64K, SZ_64K, &none, 1));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf + SZ_64K,
+							    buf + SZ_128K));
+	/* Ranges that straddled the new boundary were rebuilt on both sides. */
+	KUNIT_EXPECT_EQ(test, 16, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							     buf + SZ_64K));
+	KUNIT_EXPECT_EQ(test, 32, amdgpu_svm_test_gpu_mapped(f->tdev, buf + SZ_128K,
+							     buf + SZ_256K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_128K),
+			13 ^ (u32)(SZ_128K >> PAGE_SHIFT));
+}
+
+static void map_reset_unmaps(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_128K, 14);
+	struct drm_amdgpu_gem_svm args = {
+		.start_addr = buf, .size = SZ_128K,
+		.operation = AMDGPU_SVM_OP_RESET_ATTR,
+	};
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_128K));
+	KUNIT_ASSERT_EQ(test, 32, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_128K));
+	/* XNACK off: the default access is INACCESSIBLE. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_gem_svm_ioctl(f->tdev->drm, &args,
+						      f->tdev->file));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_128K));
+}
+
+static void map_flag_change_rewrites_ptes(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	const struct drm_amdgpu_svm_attribute ro = { AMDGPU_SVM_ATTR_GPU_RO, 1 };
+	unsigned long buf = user_buffer(test, SZ_128K, 15);
+	struct amdgpu_svm_test_pte pte;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_128K));
+	KUNIT_ASSERT_EQ(test, 0, svm_set(test, f, buf + SZ_64K, SZ_64K, &ro, 1));
+	KUNIT_EXPECT_EQ(test, 32, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_128K));
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf + SZ_64K, &pte));
+	KUNIT_EXPECT_FALSE(test, pte.flags & AMDGPU_PTE_WRITEABLE);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf, &pte));
+	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_WRITEABLE);
+}
+
 struct pte_flags_case {
 	const char *name;
 	u32 gc;
@@ -265,6 +319,9 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_gpu_ro_gives_read_only_ptes),
 	KUNIT_CASE(map_read_only_vma_maps_read_only),
 	KUNIT_CASE(map_munmap_zaps_and_gc_removes),
+	KUNIT_CASE(map_inaccessible_part_unmaps_only_it),
+	KUNIT_CASE(map_reset_unmaps),
+	KUNIT_CASE(map_flag_change_rewrites_ptes),
 	KUNIT_CASE_PARAM(map_pte_flags_per_ip, pte_flags_gen_params),
 	KUNIT_CASE(map_teardown_with_live_ranges),
 	{}
