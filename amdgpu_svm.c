@@ -121,6 +121,10 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 	spin_lock_init(&svm->gc.lock);
 	INIT_LIST_HEAD(&svm->gc.ranges);
 	INIT_WORK(&svm->gc.work, amdgpu_svm_gc_work);
+	spin_lock_init(&svm->restore.lock);
+	INIT_DELAYED_WORK(&svm->restore.work, amdgpu_svm_range_restore_work);
+	/* Short, so that a burst of invalidations is restored in one go. */
+	svm->restore.delay = msecs_to_jiffies(1);
 	amdgpu_svm_attr_tree_init(&svm->attrs, svm->xnack_on);
 
 	ret = drm_gpusvm_init(&svm->gpusvm, "amdgpu SVM", current->mm, 0,
@@ -200,6 +204,9 @@ static void amdgpu_svm_close(struct amdgpu_svm *svm)
 	WRITE_ONCE(svm->closing, true);
 	up_write(&svm->gpusvm.notifier_lock);
 	cancel_work_sync(&svm->gc.work);
+	cancel_delayed_work_sync(&svm->restore.work);
+	if (svm->restore.quiesced)
+		amdgpu_svm_gpu_resume(svm);
 
 	mutex_lock(&svm->lock);
 	amdgpu_svm_range_garbage_collect(svm);

@@ -55,6 +55,24 @@ struct amdgpu_svm {
 	 * garbage. Set under the notifier lock (write).
 	 */
 	bool closing;
+	/**
+	 * @restore: with XNACK off, what CPU-side invalidations took away
+	 * from the GPU, to be mapped again while its queues are quiesced
+	 */
+	struct {
+		/** @restore.lock: protects the fields below; notifier-safe */
+		spinlock_t lock;
+		/** @restore.start: start of the span to map again */
+		unsigned long start;
+		/** @restore.end: end of that span; empty when <= @restore.start */
+		unsigned long end;
+		/** @restore.quiesced: the GPU queues are stopped */
+		bool quiesced;
+		/** @restore.delay: jiffies before the worker runs */
+		unsigned long delay;
+		/** @restore.work: maps the span again and resumes the queues */
+		struct delayed_work work;
+	} restore;
 	/** @gc: ranges unmapped by the CPU, waiting to be removed */
 	struct {
 		/** @gc.lock: protects @gc.ranges; taken in the notifier */

@@ -8,11 +8,14 @@
 
 #include <kunit/static_stub.h>
 
+#include <uapi/linux/kfd_ioctl.h>
+
 #include <drm/amdgpu_drm.h>
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
 
 #include "amdgpu.h"
+#include "amdgpu_amdkfd.h"
 #include "amdgpu_svm.h"
 #include "amdgpu_svm_range.h"
 #include "amdgpu_vm.h"
@@ -39,12 +42,16 @@
  * UNMAP event also marks the ranges unmapped and queues them for the
  * garbage collector, which removes them under the SVM lock: ranges are
  * never removed from inside the notifier. Other events (migration, COW,
- * mprotect, fork) only invalidate; the next map of the range re-faults
- * the pages.
+ * mprotect, fork) only invalidate: with XNACK on, the next GPU fault maps
+ * the range again; with XNACK off, the GPU cannot fault, so the notifier
+ * quiesces the GPU queues and the restore worker maps again every range
+ * it zapped (and what the CPU still has of a partially unmapped one),
+ * then resumes the queues.
  *
- * The hardware is reached through four small functions, the "leaves":
+ * The hardware is reached through six small functions, the "leaves":
  * amdgpu_svm_vm_resv(), amdgpu_svm_gpu_write_ptes(),
- * amdgpu_svm_gpu_clear_ptes() and amdgpu_svm_gpu_flush_tlb(). The KUnit
+ * amdgpu_svm_gpu_clear_ptes(), amdgpu_svm_gpu_flush_tlb(),
+ * amdgpu_svm_gpu_quiesce() and amdgpu_svm_gpu_resume(). The KUnit
  * simulated device replaces exactly these.
  */
 
@@ -174,6 +181,44 @@ void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm)
 	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_flush_tlb, svm);
 
 	amdgpu_gmc_flush_gpu_tlb_pasid(svm->adev, svm->vm->pasid, 0, true, 0);
+}
+
+/**
+ * amdgpu_svm_gpu_quiesce() - stop the GPU queues that use the SVM's VM
+ * @svm: the SVM
+ *
+ * Hardware leaf. With XNACK off a queue must not run while pages it may
+ * touch are unmapped.
+ *
+ * Context: in the MMU notifier callback; may sleep.
+ */
+void amdgpu_svm_gpu_quiesce(struct amdgpu_svm *svm)
+{
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_quiesce, svm);
+
+#if IS_ENABLED(CONFIG_HSA_AMD)
+	/* Nothing to stop is not an error: the process may run no queue. */
+	kgd2kfd_quiesce_mm(svm->gpusvm.mm, KFD_QUEUE_EVICTION_TRIGGER_SVM);
+#endif
+}
+
+/**
+ * amdgpu_svm_gpu_resume() - restart the queues amdgpu_svm_gpu_quiesce()
+ * stopped
+ * @svm: the SVM
+ *
+ * Hardware leaf.
+ *
+ * Context: process context (the restore worker).
+ */
+void amdgpu_svm_gpu_resume(struct amdgpu_svm *svm)
+{
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_resume, svm);
+
+#if IS_ENABLED(CONFIG_HSA_AMD)
+	/* As above: no queue to restart is fine. */
+	kgd2kfd_resume_mm(svm->gpusvm.mm);
+#endif
 }
 
 /**
@@ -459,6 +504,88 @@ static void range_gc_add(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	queue_work(system_dfl_wq, &svm->gc.work);
 }
 
+/* Grow the span to restore by [start, end); restore.lock is held. */
+static void restore_span_add_locked(struct amdgpu_svm *svm, unsigned long start,
+				    unsigned long end)
+{
+	if (svm->restore.start < svm->restore.end) {
+		start = min(start, svm->restore.start);
+		end = max(end, svm->restore.end);
+	}
+	svm->restore.start = start;
+	svm->restore.end = end;
+}
+
+/*
+ * XNACK off: remember that [start, end) must be mapped again and make
+ * sure the queues are stopped until it is. The notifier lock is held.
+ */
+static void range_restore_add(struct amdgpu_svm *svm, unsigned long start,
+			      unsigned long end)
+{
+	bool quiesce;
+
+	spin_lock(&svm->restore.lock);
+	restore_span_add_locked(svm, start, end);
+	quiesce = !svm->restore.quiesced;
+	svm->restore.quiesced = true;
+	spin_unlock(&svm->restore.lock);
+
+	if (quiesce)
+		amdgpu_svm_gpu_quiesce(svm);
+	mod_delayed_work(system_dfl_wq, &svm->restore.work, svm->restore.delay);
+}
+
+/**
+ * amdgpu_svm_range_restore_work() - XNACK off: map again what the CPU
+ * side invalidated, then resume the GPU queues
+ * @work: &amdgpu_svm.restore.work
+ *
+ * The queues are resumed only once no invalidation came in while the
+ * worker mapped; otherwise the worker runs again.
+ *
+ * Context: workqueue; takes the SVM lock.
+ */
+void amdgpu_svm_range_restore_work(struct work_struct *work)
+{
+	struct amdgpu_svm *svm = container_of(to_delayed_work(work),
+					      struct amdgpu_svm, restore.work);
+	unsigned long start, end;
+	bool resume;
+	int ret;
+
+	mutex_lock(&svm->lock);
+	if (READ_ONCE(svm->closing)) {
+		mutex_unlock(&svm->lock);
+		return;
+	}
+
+	spin_lock(&svm->restore.lock);
+	start = svm->restore.start;
+	end = svm->restore.end;
+	svm->restore.end = 0;
+	spin_unlock(&svm->restore.lock);
+
+	amdgpu_svm_range_garbage_collect(svm);
+	ret = start < end ? amdgpu_svm_range_map(svm, start, end) : 0;
+
+	spin_lock(&svm->restore.lock);
+	/* On failure try again later; the queues stay stopped meanwhile. */
+	if (ret)
+		restore_span_add_locked(svm, start, end);
+	resume = !ret && svm->restore.end <= svm->restore.start;
+	if (resume)
+		svm->restore.quiesced = false;
+	spin_unlock(&svm->restore.lock);
+	mutex_unlock(&svm->lock);
+
+	if (resume)
+		amdgpu_svm_gpu_resume(svm);
+	else
+		mod_delayed_work(system_dfl_wq, &svm->restore.work,
+				 svm->restore.delay);
+}
+
 static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,
 					struct drm_gpusvm_notifier *notifier,
 					const struct mmu_notifier_range *mmu_range)
@@ -477,8 +604,17 @@ static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,
 
 	/* Phase 1: the GPU must not reach the pages any more. */
 	base = first;
-	drm_gpusvm_for_each_range(base, notifier, start, end)
-		flush |= range_zap(svm, to_amdgpu_svm_range(base));
+	drm_gpusvm_for_each_range(base, notifier, start, end) {
+		struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
+
+		if (!range_zap(svm, range))
+			continue;
+		flush = true;
+		/* What the CPU keeps of the range must be mapped again. */
+		if (!svm->xnack_on && !svm->closing)
+			range_restore_add(svm, drm_gpusvm_range_start(base),
+					  drm_gpusvm_range_end(base));
+	}
 	if (flush)
 		amdgpu_svm_gpu_flush_tlb(svm);
 

@@ -5,6 +5,7 @@
 
 #include <linux/list.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include <drm/drm_gpusvm.h>
 
@@ -62,6 +63,7 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 				  unsigned long *removed_start,
 				  unsigned long *removed_end);
 void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm);
+void amdgpu_svm_range_restore_work(struct work_struct *work);
 
 /* Hardware leaves, replaced by the KUnit simulated device. */
 struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm);
@@ -69,5 +71,7 @@ int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
 			      u64 addr, u64 flags);
 int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last);
 void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm);
+void amdgpu_svm_gpu_quiesce(struct amdgpu_svm *svm);
+void amdgpu_svm_gpu_resume(struct amdgpu_svm *svm);
 
 #endif /* __AMDGPU_SVM_RANGE_H__ */

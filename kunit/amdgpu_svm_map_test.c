@@ -24,6 +24,9 @@ struct map_fixture {
 
 static int map_test_init(struct kunit *test)
 {
+	struct drm_amdgpu_gem_svm args = {
+		.size = PAGE_SIZE, .operation = AMDGPU_SVM_OP_RESET_ATTR,
+	};
 	struct map_fixture *f;
 
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
@@ -32,6 +35,16 @@ static int map_test_init(struct kunit *test)
 	f->attrs = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
 				 MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_ASSERT_TRUE(test, f->attrs && f->attrs < TASK_SIZE);
+
+	/*
+	 * Make the SVM now and keep its restore worker from running on its
+	 * own: off the test's thread the model GPU's leaves are not in
+	 * place. Tests run it with run_restore().
+	 */
+	args.start_addr = f->attrs;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_gem_svm_ioctl(f->tdev->drm, &args,
+						      f->tdev->file));
+	f->tdev->fpriv->vm.svm->restore.delay = 3600 * HZ;
 	test->priv = f;
 	return 0;
 }
@@ -199,6 +212,43 @@ static void map_munmap_zaps_and_gc_removes(struct kunit *test)
 	mutex_unlock(&svm->lock);
 }
 
+/*
+ * Run the restore worker in the test's own thread, where the model GPU's
+ * leaves are in place; its delay was made long enough not to run alone.
+ */
+static void run_restore(struct amdgpu_svm *svm)
+{
+	cancel_delayed_work_sync(&svm->restore.work);
+	amdgpu_svm_range_restore_work(&svm->restore.work.work);
+}
+
+static void map_partial_munmap_restores_the_rest(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	const size_t size = SZ_4M;
+	unsigned long buf = user_buffer(test, size, 12);
+	unsigned long hole = buf + SZ_1M, hole_end = hole + SZ_64K;
+	struct amdgpu_svm *svm;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, size));
+	svm = f->tdev->fpriv->vm.svm;
+
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(hole, hole_end - hole));
+	/* The whole range around the hole was zapped; queues are stopped. */
+	KUNIT_EXPECT_LT(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + size),
+			(size - (hole_end - hole)) >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 0);
+
+	run_restore(svm);
+	KUNIT_EXPECT_EQ(test, (size - (hole_end - hole)) >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + size));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, hole, hole_end));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 1);
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, hole_end),
+			12 ^ (u32)((hole_end - buf) >> PAGE_SHIFT));
+}
+
 static void map_inaccessible_part_unmaps_only_it(struct kunit *test)
 {
 	struct map_fixture *f = test->priv;
@@ -319,6 +369,7 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_gpu_ro_gives_read_only_ptes),
 	KUNIT_CASE(map_read_only_vma_maps_read_only),
 	KUNIT_CASE(map_munmap_zaps_and_gc_removes),
+	KUNIT_CASE(map_partial_munmap_restores_the_rest),
 	KUNIT_CASE(map_inaccessible_part_unmaps_only_it),
 	KUNIT_CASE(map_reset_unmaps),
 	KUNIT_CASE(map_flag_change_rewrites_ptes),

@@ -51,6 +51,10 @@ struct amdgpu_svm_test_dev {
 	atomic_t pte_writes;
 	/** @tlb_flushes: calls of the TLB-flush leaf */
 	atomic_t tlb_flushes;
+	/** @quiesces: calls of the queue-quiesce leaf */
+	atomic_t quiesces;
+	/** @resumes: calls of the queue-resume leaf */
+	atomic_t resumes;
 	/** @gpu_faults: GPU faults raised by amdgpu_svm_test_gpu_access() */
 	atomic_t gpu_faults;
 	/** @res: the named KUnit resource through which the leaves find us */

@@ -88,6 +88,16 @@ static void test_flush_tlb(struct amdgpu_svm *svm)
 	atomic_inc(&test_dev_of(svm)->tlb_flushes);
 }
 
+static void test_quiesce(struct amdgpu_svm *svm)
+{
+	atomic_inc(&test_dev_of(svm)->quiesces);
+}
+
+static void test_resume(struct amdgpu_svm *svm)
+{
+	atomic_inc(&test_dev_of(svm)->resumes);
+}
+
 /**
  * amdgpu_svm_test_gpu_pte() - the model GPU's PTE for a CPU address
  * @tdev: the device
@@ -293,6 +303,8 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 				   test_clear_ptes);
 	kunit_activate_static_stub(test, amdgpu_svm_gpu_flush_tlb,
 				   test_flush_tlb);
+	kunit_activate_static_stub(test, amdgpu_svm_gpu_quiesce, test_quiesce);
+	kunit_activate_static_stub(test, amdgpu_svm_gpu_resume, test_resume);
 
 	/* Registered last so it runs first, while the stubs are still active. */
 	ret = kunit_add_action_or_reset(test, amdgpu_svm_test_dev_release,
