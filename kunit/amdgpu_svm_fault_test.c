@@ -18,22 +18,13 @@
 
 struct fault_fixture {
 	struct amdgpu_svm_test_dev *tdev;
-	unsigned long attrs;	/* user page holding attribute arrays */
 };
 
 static int svm_call(struct kunit *test, struct fault_fixture *f, u32 op,
 		    unsigned long start, size_t size,
 		    const struct drm_amdgpu_svm_attribute *attrs, u32 n)
 {
-	struct drm_amdgpu_gem_svm args = {
-		.start_addr = start, .size = size, .operation = op,
-		.nattr = n, .attrs_ptr = f->attrs,
-	};
-
-	if (n)
-		KUNIT_ASSERT_EQ(test, 0, copy_to_user((void __user *)f->attrs,
-						      attrs, n * sizeof(*attrs)));
-	return amdgpu_gem_svm_ioctl(f->tdev->drm, &args, f->tdev->file);
+	return amdgpu_svm_test_ioctl(f->tdev, op, start, size, attrs, n);
 }
 
 static int fault_test_init(struct kunit *test)
@@ -43,28 +34,14 @@ static int fault_test_init(struct kunit *test)
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->tdev = amdgpu_svm_test_dev_create(test, true);
-	f->attrs = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-				 MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_TRUE(test, f->attrs && f->attrs < TASK_SIZE);
 	/* The SVM exists once the process made its first call. */
 	KUNIT_ASSERT_EQ(test, 0, svm_call(test, f, AMDGPU_SVM_OP_RESET_ATTR,
-					  f->attrs, PAGE_SIZE, NULL, 0));
+					  f->tdev->attrs_page, PAGE_SIZE, NULL, 0));
 	test->priv = f;
 	return 0;
 }
 
-static unsigned long user_buffer(struct kunit *test, size_t size, u32 seed)
-{
-	unsigned long addr, off;
-
-	addr = kunit_vm_mmap(test, NULL, 0, size, PROT_READ | PROT_WRITE,
-			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_TRUE(test, addr && addr < TASK_SIZE);
-	for (off = 0; off < size; off += PAGE_SIZE)
-		KUNIT_ASSERT_EQ(test, 0, put_user(seed ^ (u32)(off >> PAGE_SHIFT),
-						  (u32 __user *)(addr + off)));
-	return addr;
-}
+#define user_buffer amdgpu_svm_test_user_buffer
 
 static void fault_maps_never_set_address_with_defaults(struct kunit *test)
 {
@@ -226,7 +203,7 @@ static void fault_unknown_pasid_not_serviced(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -ENOENT,
 			amdgpu_svm_handle_fault(f->tdev->adev,
 						f->tdev->fpriv->vm.pasid + 1000,
-						f->attrs, false));
+						f->tdev->attrs_page, false));
 }
 
 static void fault_after_close_not_serviced(struct kunit *test)

@@ -19,64 +19,37 @@
 
 struct map_fixture {
 	struct amdgpu_svm_test_dev *tdev;
-	unsigned long attrs;	/* user page holding attribute arrays */
 };
 
 static int map_test_init(struct kunit *test)
 {
-	struct drm_amdgpu_gem_svm args = {
-		.size = PAGE_SIZE, .operation = AMDGPU_SVM_OP_RESET_ATTR,
-	};
 	struct map_fixture *f;
 
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->tdev = amdgpu_svm_test_dev_create(test, false);
-	f->attrs = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-				 MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_TRUE(test, f->attrs && f->attrs < TASK_SIZE);
 
 	/*
 	 * Make the SVM now and keep its restore worker from running on its
 	 * own: off the test's thread the model GPU's leaves are not in
 	 * place. Tests run it with run_restore().
 	 */
-	args.start_addr = f->attrs;
-	KUNIT_ASSERT_EQ(test, 0, amdgpu_gem_svm_ioctl(f->tdev->drm, &args,
-						      f->tdev->file));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       f->tdev->attrs_page,
+						       PAGE_SIZE, NULL, 0));
 	f->tdev->fpriv->vm.svm->restore.delay = 3600 * HZ;
 	test->priv = f;
 	return 0;
 }
 
-/* A user mapping of @size bytes, every page filled with its own pattern. */
-static unsigned long user_buffer(struct kunit *test, size_t size, u32 seed)
-{
-	unsigned long addr, off;
-
-	addr = kunit_vm_mmap(test, NULL, 0, size, PROT_READ | PROT_WRITE,
-			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_TRUE(test, addr && addr < TASK_SIZE);
-	for (off = 0; off < size; off += PAGE_SIZE) {
-		u32 word = seed ^ (off >> PAGE_SHIFT);
-
-		KUNIT_ASSERT_EQ(test, 0, put_user(word, (u32 __user *)(addr + off)));
-	}
-	return addr;
-}
+#define user_buffer amdgpu_svm_test_user_buffer
 
 static int svm_set(struct kunit *test, struct map_fixture *f, unsigned long start,
 		   size_t size, const struct drm_amdgpu_svm_attribute *attrs, u32 n)
 {
-	struct drm_amdgpu_gem_svm args = {
-		.start_addr = start, .size = size,
-		.operation = AMDGPU_SVM_OP_SET_ATTR, .nattr = n,
-		.attrs_ptr = f->attrs,
-	};
-
-	KUNIT_ASSERT_EQ(test, 0, copy_to_user((void __user *)f->attrs, attrs,
-					      n * sizeof(*attrs)));
-	return amdgpu_gem_svm_ioctl(f->tdev->drm, &args, f->tdev->file);
+	return amdgpu_svm_test_ioctl(f->tdev, AMDGPU_SVM_OP_SET_ATTR, start, size,
+				     attrs, n);
 }
 
 static int grant_access(struct kunit *test, struct map_fixture *f,
@@ -274,16 +247,13 @@ static void map_reset_unmaps(struct kunit *test)
 {
 	struct map_fixture *f = test->priv;
 	unsigned long buf = user_buffer(test, SZ_128K, 14);
-	struct drm_amdgpu_gem_svm args = {
-		.start_addr = buf, .size = SZ_128K,
-		.operation = AMDGPU_SVM_OP_RESET_ATTR,
-	};
 
 	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_128K));
 	KUNIT_ASSERT_EQ(test, 32, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_128K));
 	/* XNACK off: the default access is INACCESSIBLE. */
-	KUNIT_ASSERT_EQ(test, 0, amdgpu_gem_svm_ioctl(f->tdev->drm, &args,
-						      f->tdev->file));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       buf, SZ_128K, NULL, 0));
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_128K));
 }
 

@@ -14,6 +14,7 @@
 
 struct amdgpu_device;
 struct amdgpu_svm_attr_tree;
+struct drm_amdgpu_svm_attribute;
 struct amdgpu_fpriv;
 struct device;
 struct drm_device;
@@ -57,6 +58,8 @@ struct amdgpu_svm_test_dev {
 	atomic_t resumes;
 	/** @gpu_faults: GPU faults raised by amdgpu_svm_test_gpu_access() */
 	atomic_t gpu_faults;
+	/** @attrs_page: a user page for the attribute arrays of ioctl calls */
+	unsigned long attrs_page;
 	/** @res: the named KUnit resource through which the leaves find us */
 	struct kunit_resource res;
 };
@@ -77,6 +80,11 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 char *amdgpu_svm_test_attr_dump(struct kunit *test,
 				struct amdgpu_svm_attr_tree *tree);
 
+unsigned long amdgpu_svm_test_user_buffer(struct kunit *test, size_t size,
+					  u32 seed);
+int amdgpu_svm_test_ioctl(struct amdgpu_svm_test_dev *tdev, u32 op,
+			  unsigned long start, size_t size,
+			  const struct drm_amdgpu_svm_attribute *attrs, u32 n);
 int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
 			       unsigned long addr, void *buf, size_t len,
 			       bool write);

@@ -6,12 +6,15 @@
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/uaccess.h>
 #include <linux/slab.h>
 
 #include <kunit/resource.h>
 #include <kunit/static_stub.h>
 
+#include <drm/amdgpu_drm.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_kunit_helpers.h>
@@ -290,6 +293,11 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(tdev->dev,
 							   DMA_BIT_MASK(64)));
 
+	tdev->attrs_page = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
+					 PROT_READ | PROT_WRITE,
+					 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, tdev->attrs_page && tdev->attrs_page < TASK_SIZE);
+
 	xa_init(&tdev->ptes);
 	dma_resv_init(&tdev->resv);
 	ret = kunit_add_named_resource(test, NULL, NULL, &tdev->res,
@@ -311,6 +319,57 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 					tdev);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	return tdev;
+}
+
+/**
+ * amdgpu_svm_test_user_buffer() - user memory with a pattern in every page
+ * @test: the test; its user address space gets the mapping
+ * @size: bytes, page aligned
+ * @seed: the first word of page i is @seed ^ i
+ *
+ * Context: process context (a KUnit test).
+ * Return: the address of the private anonymous read/write mapping.
+ */
+unsigned long amdgpu_svm_test_user_buffer(struct kunit *test, size_t size,
+					  u32 seed)
+{
+	unsigned long addr, off;
+
+	addr = kunit_vm_mmap(test, NULL, 0, size, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, addr && addr < TASK_SIZE);
+	for (off = 0; off < size; off += PAGE_SIZE)
+		KUNIT_ASSERT_EQ(test, 0, put_user(seed ^ (u32)(off >> PAGE_SHIFT),
+						  (u32 __user *)(addr + off)));
+	return addr;
+}
+
+/**
+ * amdgpu_svm_test_ioctl() - %DRM_IOCTL_AMDGPU_GEM_SVM as userspace calls it
+ * @tdev: the device; its file is the one the call is made on
+ * @op: the operation
+ * @start: start address
+ * @size: size in bytes
+ * @attrs: the attribute array, copied to a user page first; may be NULL
+ * @n: entries in @attrs
+ *
+ * Context: process context (a KUnit test).
+ * Return: what the ioctl returned.
+ */
+int amdgpu_svm_test_ioctl(struct amdgpu_svm_test_dev *tdev, u32 op,
+			  unsigned long start, size_t size,
+			  const struct drm_amdgpu_svm_attribute *attrs, u32 n)
+{
+	struct drm_amdgpu_gem_svm args = {
+		.start_addr = start, .size = size, .operation = op,
+		.nattr = n, .attrs_ptr = tdev->attrs_page,
+	};
+
+	if (n)
+		KUNIT_ASSERT_EQ(tdev->test, 0,
+				copy_to_user((void __user *)tdev->attrs_page, attrs,
+					     n * sizeof(*attrs)));
+	return amdgpu_gem_svm_ioctl(tdev->drm, &args, tdev->file);
 }
 
 /**
