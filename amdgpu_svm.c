@@ -2,6 +2,7 @@
 
 #include <linux/build_bug.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/stddef.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -23,10 +24,14 @@
  * space (where the pages should live, whether and how the GPU may access
  * them) and reads them back.
  *
- * Each &struct amdgpu_vm gets one &struct amdgpu_svm on the first call;
- * it lives until the VM is torn down with the file.  The ioctl checks its
- * arguments completely before touching the SVM, so a call with bad input
- * returns an error and changes nothing.
+ * Each &struct amdgpu_vm gets one &struct amdgpu_svm on the first call, or
+ * when KFD turns the VM into a compute VM, for the address space of the
+ * calling process.  The SVM is closed when that address space goes away
+ * (the process exits before it closes its file, as every exiting process
+ * does) or when the VM is torn down with the file, whichever comes first;
+ * it is freed with its last reference.  The ioctl checks its arguments
+ * completely before touching the SVM, so a call with bad input returns an
+ * error and changes nothing.
  *
  * The layers, from the top: this file (the ioctl and the SVM object), the
  * attribute layer (amdgpu_svm_attr.c), which stores what userspace asked
@@ -57,7 +62,16 @@
  *
  * The attribute tree's mutex is a leaf lock beside them. The MMU notifier
  * callback is entered with the mmap lock (or reclaim) above it and takes
- * only the notifier lock and the garbage collector's spinlock.
+ * only the notifier lock and the garbage collector's and the restore
+ * worker's spinlocks.  The mm release callback is entered with no lock
+ * held (exit_mmap() calls it first) and closes the SVM, taking the SVM
+ * lock like any other caller.
+ *
+ * Lockdep checks this order: the map path asserts the SVM lock, drm_gpusvm
+ * asserts the driver lock and the notifier lock where it needs them, and
+ * the mmap lock and the notifier lock are annotated by the core mm
+ * (fs_reclaim and the invalidate_range_start map cover "no allocation
+ * with reclaim under the notifier lock").
  */
 
 /* drm_gpusvm notifier granule and range sizes. */
@@ -101,6 +115,61 @@ static void amdgpu_svm_gc_work(struct work_struct *work)
 	mutex_unlock(&svm->lock);
 }
 
+/*
+ * Undo everything the SVM did to the GPU and the process: afterwards no
+ * range, notifier or PTE of it is left; only its memory waits for the
+ * last reference. Called when the VM goes away and when the process
+ * address space does; the second call finds nothing to do.
+ */
+static void amdgpu_svm_close(struct amdgpu_svm *svm)
+{
+	bool quiesced;
+
+	/*
+	 * The process may be tearing its address space down at the same time
+	 * (its MMU notifier then reports UNMAP events): stop the notifier
+	 * from queueing garbage before the collector is cancelled. A GPU
+	 * fault that sees @closing under the SVM lock gives up.
+	 */
+	down_write(&svm->gpusvm.notifier_lock);
+	WRITE_ONCE(svm->closing, true);
+	up_write(&svm->gpusvm.notifier_lock);
+	cancel_work_sync(&svm->gc.work);
+	cancel_delayed_work_sync(&svm->restore.work);
+	spin_lock(&svm->restore.lock);
+	quiesced = svm->restore.quiesced;
+	svm->restore.quiesced = false;
+	spin_unlock(&svm->restore.lock);
+	if (quiesced)
+		amdgpu_svm_gpu_resume(svm);
+
+	mutex_lock(&svm->lock);
+	if (!svm->closed) {
+		amdgpu_svm_range_garbage_collect(svm);
+		amdgpu_svm_range_unmap_all(svm);
+		/* Removes every notifier and the ranges left in them. */
+		drm_gpusvm_fini(&svm->gpusvm);
+		svm->closed = true;
+	}
+	mutex_unlock(&svm->lock);
+}
+
+/*
+ * The process address space is being torn down (exit_mmap(), or the
+ * unregistration below): nothing is left for the GPU to mirror.  Close
+ * now rather than when the file is closed, so that no GPU PTE outlives
+ * the pages and no worker runs on a dead address space.
+ */
+static void amdgpu_svm_mm_release(struct mmu_notifier *mn,
+				  struct mm_struct *mm)
+{
+	amdgpu_svm_close(container_of(mn, struct amdgpu_svm, mm_notifier));
+}
+
+static const struct mmu_notifier_ops amdgpu_svm_mm_ops = {
+	.release = amdgpu_svm_mm_release,
+};
+
 static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 					    struct amdgpu_vm *vm)
 {
@@ -138,6 +207,20 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 		return ERR_PTR(ret);
 	}
 	drm_gpusvm_driver_set_lock(&svm->gpusvm, &svm->lock);
+	svm->mm = current->mm;
+
+	/* Holds the mm_struct (not the address space) until unregistered. */
+	svm->mm_notifier.ops = &amdgpu_svm_mm_ops;
+	ret = mmu_notifier_register(&svm->mm_notifier, svm->mm);
+	if (ret) {
+		mutex_lock(&svm->lock);
+		drm_gpusvm_fini(&svm->gpusvm);
+		mutex_unlock(&svm->lock);
+		amdgpu_svm_attr_tree_fini(&svm->attrs);
+		mutex_destroy(&svm->lock);
+		kfree(svm);
+		return ERR_PTR(ret);
+	}
 	return svm;
 }
 
@@ -187,33 +270,13 @@ struct amdgpu_svm *amdgpu_svm_get_by_pasid(struct amdgpu_device *adev,
 	return svm;
 }
 
-/*
- * Undo everything the SVM did to the GPU and the process: afterwards no
- * range, notifier or PTE of it is left; only its memory waits for the
- * last reference.
- */
-static void amdgpu_svm_close(struct amdgpu_svm *svm)
+/* Close, stop watching the address space, drop the VM's reference. */
+static void amdgpu_svm_destroy(struct amdgpu_svm *svm)
 {
-	/*
-	 * The process may be tearing its address space down at the same time
-	 * (its MMU notifier then reports UNMAP events): stop the notifier
-	 * from queueing garbage before the collector is cancelled. A GPU
-	 * fault that sees @closing under the SVM lock gives up.
-	 */
-	down_write(&svm->gpusvm.notifier_lock);
-	WRITE_ONCE(svm->closing, true);
-	up_write(&svm->gpusvm.notifier_lock);
-	cancel_work_sync(&svm->gc.work);
-	cancel_delayed_work_sync(&svm->restore.work);
-	if (svm->restore.quiesced)
-		amdgpu_svm_gpu_resume(svm);
-
-	mutex_lock(&svm->lock);
-	amdgpu_svm_range_garbage_collect(svm);
-	amdgpu_svm_range_unmap_all(svm);
-	/* Removes every notifier and the ranges left in them. */
-	drm_gpusvm_fini(&svm->gpusvm);
-	mutex_unlock(&svm->lock);
+	amdgpu_svm_close(svm);
+	/* Runs ->release if the address space still lives: closed already. */
+	mmu_notifier_unregister(&svm->mm_notifier, svm->mm);
+	amdgpu_svm_put(svm);
 }
 
 /* The VM's SVM, created on first use; concurrent first calls race safely. */
@@ -232,11 +295,32 @@ static struct amdgpu_svm *amdgpu_svm_get(struct amdgpu_device *adev,
 		return svm;
 	old = cmpxchg_release(&vm->svm, NULL, svm);
 	if (old) {
-		amdgpu_svm_close(svm);
-		amdgpu_svm_put(svm);
+		amdgpu_svm_destroy(svm);
 		return old;
 	}
 	return svm;
+}
+
+/**
+ * amdgpu_svm_vm_make_compute() - give a VM that became a compute VM its SVM
+ * @adev: the device
+ * @vm: the VM, just made a compute VM by amdgpu_vm_make_compute()
+ *
+ * KFD acquires the VM on behalf of the calling process: mirror that
+ * process's address space from now on, as the first SVM ioctl would.  A
+ * failure is not the compute VM's: the first ioctl tries again.
+ *
+ * Context: process context, the caller's address space is the one to
+ * mirror; the mmap lock and the VM reservation not held.
+ */
+void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
+				struct amdgpu_vm *vm)
+{
+	struct amdgpu_svm *svm = amdgpu_svm_get(adev, vm);
+
+	if (IS_ERR(svm))
+		drm_dbg_driver(adev_to_drm(adev),
+			       "no SVM for the compute VM yet: %pe\n", svm);
 }
 
 /**
@@ -259,8 +343,7 @@ void amdgpu_svm_vm_fini(struct amdgpu_vm *vm)
 	WRITE_ONCE(vm->svm, NULL);
 	amdgpu_pasid_unlock(flags);
 
-	amdgpu_svm_close(svm);
-	amdgpu_svm_put(svm);
+	amdgpu_svm_destroy(svm);
 }
 
 /* A page-aligned, non-empty range inside the user address space. */
@@ -382,7 +465,7 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 		goto out_free;
 	}
 
-	if (svm->gpusvm.mm != current->mm) {
+	if (svm->mm != current->mm) {
 		/* The SVM mirrors the address space of the process that made it. */
 		ret = -EPERM;
 		goto out_free;

@@ -6,6 +6,7 @@
 #include <linux/errno.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -23,10 +24,11 @@ struct drm_file;
 /**
  * struct amdgpu_svm - shared virtual memory of one GPU VM
  *
- * Created by the first %DRM_IOCTL_AMDGPU_GEM_SVM call on the VM's file, for
- * the address space of the calling process, and destroyed with the VM
- * (amdgpu_svm_vm_fini()), when no ioctl on the file can run any more.
- * &amdgpu_vm.svm points to it once it is complete.
+ * Created by the first %DRM_IOCTL_AMDGPU_GEM_SVM call on the VM's file (or
+ * when the VM becomes a compute VM), for the address space of the calling
+ * process. Closed when that address space goes away or when the VM is
+ * torn down (amdgpu_svm_vm_fini()), whichever comes first; freed with the
+ * last reference. &amdgpu_vm.svm points to it once it is complete.
  */
 struct amdgpu_svm {
 	/** @gpusvm: the drm_gpusvm mirroring the process address space */
@@ -46,6 +48,10 @@ struct amdgpu_svm {
 	struct amdgpu_device *adev;
 	/** @vm: the GPU VM this SVM belongs to */
 	struct amdgpu_vm *vm;
+	/** @mm: the address space mirrored; the mm_struct is held, not its users */
+	struct mm_struct *mm;
+	/** @mm_notifier: closes the SVM when @mm is torn down */
+	struct mmu_notifier mm_notifier;
 	/** @xnack_on: the GPU runs with recoverable page faults */
 	bool xnack_on;
 	/** @attrs: the attributes userspace set, see amdgpu_svm_attr.c */
@@ -55,6 +61,11 @@ struct amdgpu_svm {
 	 * garbage. Set under the notifier lock (write).
 	 */
 	bool closing;
+	/**
+	 * @closed: no range, notifier or PTE is left and @gpusvm is finished.
+	 * Protected by @lock.
+	 */
+	bool closed;
 	/**
 	 * @restore: with XNACK off, what CPU-side invalidations took away
 	 * from the GPU, to be mapped again while its queues are quiesced
@@ -92,6 +103,8 @@ struct amdgpu_svm *amdgpu_svm_get_by_pasid(struct amdgpu_device *adev,
 void amdgpu_svm_put(struct amdgpu_svm *svm);
 int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *filp);
+void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
+				struct amdgpu_vm *vm);
 void amdgpu_svm_vm_fini(struct amdgpu_vm *vm);
 
 #else
@@ -100,6 +113,11 @@ static inline int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 				       struct drm_file *filp)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
+					      struct amdgpu_vm *vm)
+{
 }
 
 static inline void amdgpu_svm_vm_fini(struct amdgpu_vm *vm)

@@ -36,7 +36,7 @@ static int fault_vma(struct amdgpu_svm *svm, unsigned long addr,
 		     unsigned long *start, unsigned long *end,
 		     vm_flags_t *flags)
 {
-	struct mm_struct *mm = svm->gpusvm.mm;
+	struct mm_struct *mm = svm->mm;
 	struct vm_area_struct *vma;
 	int ret = -EFAULT;
 
