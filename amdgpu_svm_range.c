@@ -41,8 +41,12 @@
  * GPU can no longer reach the pages; then the pages are DMA-unmapped. An
  * UNMAP event also marks the ranges unmapped and queues them for the
  * garbage collector, which removes them under the SVM lock: ranges are
- * never removed from inside the notifier. Other events (migration, COW,
- * mprotect, fork) only invalidate: with XNACK on, the next GPU fault maps
+ * never removed from inside the notifier. So does a protection change
+ * (mprotect()) that covers only part of a range: the VMA was split under
+ * it, and drm_gpusvm would hand back the pages it got read-only when the
+ * range is faulted for writing, so the range is rebuilt on each side.
+ * Other events (migration, COW, fork, protection changes of whole ranges)
+ * only invalidate: with XNACK on, the next GPU fault maps
  * the range again; with XNACK off, the GPU cannot fault, so the notifier
  * quiesces the GPU queues and the restore worker maps again every range
  * it zapped (and what the CPU still has of a partially unmapped one),
@@ -487,7 +491,8 @@ int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 		} else if (ret) {
 			return ret;
 		}
-		addr = next;
+		/* Always make progress, whatever drm_gpusvm reported. */
+		addr = next > addr ? next : run_end;
 	}
 	return 0;
 }
@@ -618,14 +623,23 @@ static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,
 	if (flush)
 		amdgpu_svm_gpu_flush_tlb(svm);
 
-	/* Phase 2: release the DMA mappings; queue unmapped ranges for GC. */
+	/*
+	 * Phase 2: release the DMA mappings; queue for removal what the CPU
+	 * unmapped, and what now straddles a VMA boundary because part of it
+	 * changed protection (mprotect() splits the VMA first): such a range
+	 * could never again be faulted in for writing as a whole.
+	 */
 	base = first;
 	drm_gpusvm_for_each_range(base, notifier, start, end) {
 		struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
+		bool split = mmu_range->event == MMU_NOTIFY_PROTECTION_VMA &&
+			     (drm_gpusvm_range_start(base) < mmu_range->start ||
+			      drm_gpusvm_range_end(base) > mmu_range->end);
 
 		drm_gpusvm_unmap_pages(gpusvm, &range->pages, range_npages(range),
 				       &ctx);
-		if (mmu_range->event == MMU_NOTIFY_UNMAP && !svm->closing)
+		if ((mmu_range->event == MMU_NOTIFY_UNMAP || split) &&
+		    !svm->closing)
 			range_gc_add(svm, range, mmu_range);
 	}
 }
