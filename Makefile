@@ -24,7 +24,9 @@ AMDGPU_SVM_KUNIT_FILES := \
 	kunit/amdgpu_svm_attr_model_test.o \
 	kunit/amdgpu_svm_ioctl_test.o \
 	kunit/amdgpu_svm_map_test.o \
-	kunit/amdgpu_svm_fault_test.o
+	kunit/amdgpu_svm_fault_test.o \
+	kunit/amdgpu_svm_mm_test.o \
+	kunit/amdgpu_svm_stress_test.o
 
 amdgpu-$(CONFIG_DRM_AMDGPU_SVM) += $(AMDGPU_SVM_FILES)
 amdgpu-$(CONFIG_DRM_AMDGPU_SVM_KUNIT_TEST) += $(AMDGPU_SVM_KUNIT_FILES)

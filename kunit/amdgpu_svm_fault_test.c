@@ -6,6 +6,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/uaccess.h>
 
@@ -196,6 +197,41 @@ static void fault_after_munmap_and_mmap_sees_new_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, 0x77);
 }
 
+/* The CPU replaces the memory while the fault is between its two steps. */
+static unsigned long replaced_addr;
+
+static void replace_memory(struct amdgpu_svm_test_dev *tdev)
+{
+	KUNIT_ASSERT_EQ(tdev->test, replaced_addr,
+			vm_mmap(NULL, replaced_addr, SZ_64K,
+				PROT_READ | PROT_WRITE,
+				MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED, 0));
+	KUNIT_ASSERT_EQ(tdev->test, 0,
+			put_user(0x4e3, (u32 __user *)replaced_addr));
+}
+
+static void fault_invalidation_before_commit_is_not_committed(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_64K, 0x01d);
+	struct amdgpu_svm_test_pte pte;
+	struct page *page;
+	u32 v = 0;
+
+	replaced_addr = buf;
+	f->tdev->before_commit = replace_memory;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+							    sizeof(v), false));
+	KUNIT_EXPECT_NULL(test, f->tdev->before_commit);
+	KUNIT_EXPECT_EQ(test, v, 0x4e3);
+
+	/* The PTE is the new page's, not the freed one's. */
+	KUNIT_ASSERT_EQ(test, 1, get_user_pages_fast(buf, 1, 0, &page));
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf, &pte));
+	KUNIT_EXPECT_EQ(test, pte.addr, page_to_phys(page));
+	put_page(page);
+}
+
 static void fault_unknown_pasid_not_serviced(struct kunit *test)
 {
 	struct fault_fixture *f = test->priv;
@@ -228,6 +264,7 @@ static struct kunit_case amdgpu_svm_fault_cases[] = {
 	KUNIT_CASE(fault_mapped_range_made_inaccessible_is_zapped),
 	KUNIT_CASE(fault_stale_is_deduplicated),
 	KUNIT_CASE(fault_after_munmap_and_mmap_sees_new_memory),
+	KUNIT_CASE(fault_invalidation_before_commit_is_not_committed),
 	KUNIT_CASE(fault_unknown_pasid_not_serviced),
 	KUNIT_CASE(fault_after_close_not_serviced),
 	{}

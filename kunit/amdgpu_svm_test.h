@@ -58,6 +58,12 @@ struct amdgpu_svm_test_dev {
 	atomic_t resumes;
 	/** @gpu_faults: GPU faults raised by amdgpu_svm_test_gpu_access() */
 	atomic_t gpu_faults;
+	/**
+	 * @before_commit: if set, called once (and cleared) when the map path
+	 * takes the VM reservation to commit PTEs: after it got the pages,
+	 * before it checks they are still valid. Tests race the CPU in here.
+	 */
+	void (*before_commit)(struct amdgpu_svm_test_dev *tdev);
 	/** @attrs_page: a user page for the attribute arrays of ioctl calls */
 	unsigned long attrs_page;
 	/** @res: the named KUnit resource through which the leaves find us */

@@ -47,7 +47,14 @@ static struct amdgpu_svm_test_dev *test_dev_of(struct amdgpu_svm *svm)
 
 static struct dma_resv *test_vm_resv(struct amdgpu_svm *svm)
 {
-	return &test_dev_of(svm)->resv;
+	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
+	void (*hook)(struct amdgpu_svm_test_dev *tdev) = tdev->before_commit;
+
+	if (hook) {
+		tdev->before_commit = NULL;
+		hook(tdev);
+	}
+	return &tdev->resv;
 }
 
 /* Called under the notifier lock: no allocation may enter reclaim. */
@@ -146,25 +153,35 @@ unsigned long amdgpu_svm_test_gpu_mapped(struct amdgpu_svm_test_dev *tdev,
 	return n;
 }
 
-/* One page through the page table; -EFAULT if unmapped, -EACCES if RO. */
+/*
+ * One page through the page table; -EFAULT if unmapped, -EACCES if RO.
+ * The access holds the page-table lock, which the PTE-clearing leaf takes
+ * too: once a zap returned, no access through the old PTE is in flight,
+ * as the hardware guarantees once the TLB flush completed.
+ */
 static int gpu_access_page(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 			   void *buf, size_t n, bool write)
 {
-	struct amdgpu_svm_test_pte pte;
+	struct amdgpu_svm_test_pte *pte;
 	void *vaddr;
+	int ret = 0;
 
-	if (!amdgpu_svm_test_gpu_pte(tdev, addr, &pte))
-		return -EFAULT;
-	if (write && !(pte.flags & AMDGPU_PTE_WRITEABLE))
-		return -EACCES;
-
-	vaddr = kmap_local_page(pfn_to_page(PHYS_PFN(pte.addr)));
-	if (write)
-		memcpy(vaddr + offset_in_page(addr), buf, n);
-	else
-		memcpy(buf, vaddr + offset_in_page(addr), n);
-	kunmap_local(vaddr);
-	return 0;
+	xa_lock(&tdev->ptes);
+	pte = xa_load(&tdev->ptes, addr >> AMDGPU_GPU_PAGE_SHIFT);
+	if (!pte || !(pte->flags & AMDGPU_PTE_VALID)) {
+		ret = -EFAULT;
+	} else if (write && !(pte->flags & AMDGPU_PTE_WRITEABLE)) {
+		ret = -EACCES;
+	} else {
+		vaddr = kmap_local_page(pfn_to_page(PHYS_PFN(pte->addr)));
+		if (write)
+			memcpy(vaddr + offset_in_page(addr), buf, n);
+		else
+			memcpy(buf, vaddr + offset_in_page(addr), n);
+		kunmap_local(vaddr);
+	}
+	xa_unlock(&tdev->ptes);
+	return ret;
 }
 
 /**
