@@ -22,6 +22,14 @@ CONFIG_SERIAL_8250=y
 CONFIG_SERIAL_8250_CONSOLE=y''',
 			   qemu_arch='x86_64-tcg',
 			   kernel_path='arch/x86/boot/bzImage',
-			   kernel_command_line='console=ttyS0 init_on_free=1',
+			   # init_on_free: a freed page comes back zeroed, so a copy
+			   # that misses pages cannot pass by luck. THP only where a
+			   # test asks for it and no proactive compaction: khugepaged
+			   # and kcompactd would otherwise run MMU notifiers of test
+			   # address spaces in their own threads, where the simulated
+			   # device's static stubs are not in place.
+			   kernel_command_line='console=ttyS0 init_on_free=1 '
+					       'transparent_hugepage=madvise '
+					       'sysctl.vm.compaction_proactiveness=0',
 			   extra_qemu_params=['-cpu', 'max', '-m', '2048', '-smp', '2',
 					      '-bios', 'qboot.rom'])
