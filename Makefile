@@ -16,7 +16,8 @@ AMDGPU_SVM_FILES := \
 	amdgpu_svm.o \
 	amdgpu_svm_range.o \
 	amdgpu_svm_fault.o \
-	amdgpu_svm_attr.o
+	amdgpu_svm_attr.o \
+	amdgpu_migrate.o
 
 AMDGPU_SVM_KUNIT_FILES := \
 	kunit/amdgpu_svm_test_device.o \
@@ -26,7 +27,8 @@ AMDGPU_SVM_KUNIT_FILES := \
 	kunit/amdgpu_svm_map_test.o \
 	kunit/amdgpu_svm_fault_test.o \
 	kunit/amdgpu_svm_mm_test.o \
-	kunit/amdgpu_svm_stress_test.o
+	kunit/amdgpu_svm_stress_test.o \
+	kunit/amdgpu_migrate_test.o
 
 amdgpu-$(CONFIG_DRM_AMDGPU_SVM) += $(AMDGPU_SVM_FILES)
 amdgpu-$(CONFIG_DRM_AMDGPU_SVM_KUNIT_TEST) += $(AMDGPU_SVM_KUNIT_FILES)

@@ -16,6 +16,7 @@
 
 #include "amdgpu.h"
 #include "amdgpu_amdkfd.h"
+#include "amdgpu_migrate.h"
 #include "amdgpu_svm.h"
 #include "amdgpu_svm_range.h"
 #include "amdgpu_vm.h"
@@ -61,6 +62,7 @@
 
 /* Hardware MTYPE values (the same on GFX9, GFX10/11 and GFX12). */
 #define SVM_MTYPE_NC	0
+#define SVM_MTYPE_RW	1
 #define SVM_MTYPE_UC	3
 
 /* How often a map is retried when an invalidation races with it. */
@@ -265,12 +267,52 @@ u64 amdgpu_svm_range_pte_flags(struct amdgpu_device *adev,
 	return AMDGPU_PTE_MTYPE_VG10(flags, mtype);
 }
 
+/**
+ * amdgpu_svm_range_vram_pte_flags() - GPU PTE flags for pages of a range in
+ * this device's VRAM
+ * @adev: the device
+ * @attrs: the range's attributes
+ * @writable: the CPU mapping allows writes
+ *
+ * Local VRAM is not snooped. GC 9.4.x caches it read-write (RW) unless the
+ * range is coherent (UC); other GC versions use NC, GC 12 with the PTE
+ * bit.
+ *
+ * Context: any.
+ * Return: AMDGPU_PTE_* flags.
+ */
+u64 amdgpu_svm_range_vram_pte_flags(struct amdgpu_device *adev,
+				    const struct amdgpu_svm_attrs *attrs,
+				    bool writable)
+{
+	u32 gc = amdgpu_ip_version(adev, GC_HWIP, 0);
+	bool coherent = attrs->flags & (AMDGPU_SVM_FLAG_COHERENT |
+					AMDGPU_SVM_FLAG_EXT_COHERENT);
+	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE;
+	u32 mtype = coherent ? SVM_MTYPE_UC : SVM_MTYPE_NC;
+
+	if (writable && !(attrs->flags & AMDGPU_SVM_FLAG_GPU_RO))
+		flags |= AMDGPU_PTE_WRITEABLE;
+	if (attrs->flags & AMDGPU_SVM_FLAG_GPU_EXEC)
+		flags |= AMDGPU_PTE_EXECUTABLE;
+
+	if (gc >= IP_VERSION(12, 0, 0))
+		return AMDGPU_PTE_MTYPE_GFX12(flags | AMDGPU_PTE_IS_PTE,
+					      SVM_MTYPE_NC);
+	if (gc >= IP_VERSION(10, 1, 0))
+		return AMDGPU_PTE_MTYPE_NV10(flags, mtype);
+	if (gc >= IP_VERSION(9, 4, 1) && !coherent)
+		mtype = SVM_MTYPE_RW;
+	return AMDGPU_PTE_MTYPE_VG10(flags, mtype);
+}
+
 /* GPU pages per CPU page. */
 #define SVM_GPU_PAGES(npages)	((u64)(npages) << (PAGE_SHIFT - AMDGPU_GPU_PAGE_SHIFT))
 
 /* Write the PTEs of a range whose pages are valid, one call per run. */
 static int range_write_ptes(struct amdgpu_svm *svm,
-			    struct amdgpu_svm_range *range, u64 flags)
+			    struct amdgpu_svm_range *range, u64 sys_flags,
+			    u64 vram_flags)
 {
 	u64 gpu_start = drm_gpusvm_range_start(&range->base) >> AMDGPU_GPU_PAGE_SHIFT;
 	const struct drm_pagemap_addr *da = range->pages.dma_addr;
@@ -290,9 +332,12 @@ static int range_write_ptes(struct amdgpu_svm *svm,
 			j++;
 		}
 		first = gpu_start + SVM_GPU_PAGES(i);
+		/* Our VRAM comes as a PTE address (device_map()), not DMA. */
 		ret = amdgpu_svm_gpu_write_ptes(svm, first,
 						first + SVM_GPU_PAGES(run) - 1,
-						addr, flags);
+						addr,
+						da[j].proto == DRM_INTERCONNECT_DRIVER ?
+						vram_flags : sys_flags);
 		if (ret)
 			return ret;
 		i += run;
@@ -320,7 +365,7 @@ static bool range_zap(struct amdgpu_svm *svm, struct amdgpu_svm_range *range)
 
 /* Commit the PTEs if no invalidation came since the pages were got. */
 static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
-			u64 flags)
+			u64 flags, u64 vram_flags)
 {
 	struct dma_resv *resv = amdgpu_svm_vm_resv(svm);
 	int ret;
@@ -333,7 +378,7 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
-	ret = range_write_ptes(svm, range, flags);
+	ret = range_write_ptes(svm, range, flags, vram_flags);
 	if (!ret) {
 		range->gpu_mapped = true;
 		range->pte_flags = flags;
@@ -355,6 +400,10 @@ static int range_map_one(struct amdgpu_svm *svm, unsigned long addr,
 {
 	struct drm_gpusvm_ctx ctx = {
 		.read_only = !!(attrs->flags & AMDGPU_SVM_FLAG_GPU_RO),
+		/* Pages in our VRAM are mapped there, not faulted back... */
+		.device_private_page_owner = amdgpu_migrate_owner(svm->adev),
+		/* ...also next to system pages, in one range. */
+		.allow_mixed = 1,
 	};
 	struct drm_gpusvm_range *base;
 	struct amdgpu_svm_range *range;
@@ -382,7 +431,9 @@ retry:
 	if (!ret)
 		ret = range_commit(svm, range,
 				   amdgpu_svm_range_pte_flags(svm->adev, attrs,
-							      !ctx.read_only));
+							      !ctx.read_only),
+				   amdgpu_svm_range_vram_pte_flags(svm->adev, attrs,
+								   !ctx.read_only));
 	/*
 	 * -EAGAIN: an invalidation won the race; -EFAULT: the range was
 	 * unmapped meanwhile and the garbage collector must run first.

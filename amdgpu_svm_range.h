@@ -51,6 +51,9 @@ extern const struct drm_gpusvm_ops amdgpu_svm_range_ops;
 u64 amdgpu_svm_range_pte_flags(struct amdgpu_device *adev,
 			       const struct amdgpu_svm_attrs *attrs,
 			       bool writable);
+u64 amdgpu_svm_range_vram_pte_flags(struct amdgpu_device *adev,
+				    const struct amdgpu_svm_attrs *attrs,
+				    bool writable);
 
 int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 			 unsigned long end);

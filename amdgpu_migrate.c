@@ -1,0 +1,853 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+
+#include <linux/dma-fence.h>
+#include <linux/dma-resv.h>
+#include <linux/ioport.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/pm_runtime.h>
+#include <linux/slab.h>
+
+#include <kunit/static_stub.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_pagemap.h>
+
+#include "amdgpu.h"
+#include "amdgpu_migrate.h"
+#include "amdgpu_res_cursor.h"
+#include "amdgpu_ttm.h"
+
+/**
+ * DOC: VRAM migration
+ *
+ * The migration engine lets drm_pagemap move the pages of a process into
+ * the GPU's VRAM and back. At device init the VRAM is registered as
+ * ZONE_DEVICE memory (amdgpu_migrate_init()); a migration allocates one
+ * buffer object for its pages, and drm_pagemap calls back here to learn
+ * the VRAM pages of that buffer and to copy data in and out of them. The
+ * copies are SDMA jobs through a GART window (amdgpu_migrate_sdma_copy()).
+ *
+ * Where migration is impossible no registration is made and
+ * amdgpu_migrate_get() returns NULL: GC before 9.0.1, APUs whose memory
+ * is better used as GTT (and application APUs, which have no VRAM domain),
+ * devices without VRAM, and any failure during registration (logged).
+ * Every user checks for NULL and then keeps the pages in system memory.
+ */
+
+/**
+ * DOC: Address spaces
+ *
+ * Three addresses name the same byte of VRAM:
+ *
+ * - the VRAM offset: bytes from the start of VRAM, as the VRAM manager
+ *   hands out blocks (&amdgpu_migrate_block.start);
+ * - the device page: the struct page of a ZONE_DEVICE PFN. The VRAM offset
+ *   plus &dev_pagemap.range.start is its physical address; for
+ *   %MEMORY_DEVICE_PRIVATE that range is a free region of the physical
+ *   address space nothing else decodes, for %MEMORY_DEVICE_COHERENT it is
+ *   the VRAM aperture the CPU really reaches. See
+ *   amdgpu_migrate_vram_offset() and amdgpu_migrate_vram_page();
+ * - the GPU PTE address: the VRAM offset plus
+ *   &amdgpu_vm_manager.vram_base_offset, what a GPUVM PTE for local VRAM
+ *   holds (the device_map op returns it, tagged %DRM_INTERCONNECT_DRIVER);
+ *   the SDMA engine itself addresses VRAM at the offset plus the start of
+ *   the VRAM domain in the MC address space.
+ */
+
+/**
+ * DOC: Reference counting
+ *
+ * The &struct amdgpu_migrate (the dev_pagemap and the drm_pagemap in it)
+ * is allocated at device init and referenced by:
+ *
+ * - the device, from amdgpu_migrate_init() to amdgpu_migrate_fini(), the
+ *   initial reference of the drm_pagemap;
+ * - drm_pagemap itself: every migration (its device pages share one
+ *   &struct amdgpu_migrate_vram, which holds a reference until the last of
+ *   them is freed) and every drm_gpusvm range whose pages are in VRAM;
+ * - nothing else: the SVM layer asks amdgpu_migrate_get() each time.
+ *
+ * A live drm_pagemap holds the DRM device and the module. At unbind,
+ * amdgpu_migrate_fini() first brings every device page back to system
+ * memory, while the copy engine still works, then unmaps the ZONE_DEVICE
+ * range and drops the device's reference; the memory goes with the last
+ * reference (the destroy op frees it, which is safe in any context).
+ * Module unload then finds nothing pinned.
+ */
+
+/**
+ * DOC: Coexistence with KFD
+ *
+ * KFD registers the same VRAM for its own SVM (kgd2kfd_init_zone_device()).
+ * The two registrations never overlap and never share an owner:
+ *
+ * - on discrete GPUs both are %MEMORY_DEVICE_PRIVATE, each in its own free
+ *   physical address region; the same VRAM then has two sets of struct
+ *   pages (64 bytes per 4 KiB page each: 256 MiB for 16 GiB of VRAM), a
+ *   cost logged at registration;
+ * - the owner of ours is the &struct amdgpu_migrate itself, KFD's is the
+ *   device or its XGMI hive: hmm_range_fault() hands each stack only its
+ *   own device-private pages and faults the other's back to system memory
+ *   through their migrate_to_ram(). drm_pagemap would misread KFD's page
+ *   data, and KFD ours, so this separation is required, not an
+ *   optimisation;
+ * - a VRAM buffer object belongs to one stack; a process that uses both on
+ *   the same memory sees the pages move between them, correctly;
+ * - where the CPU reaches VRAM over XGMI, KFD registers the aperture as
+ *   %MEMORY_DEVICE_COHERENT, a range that cannot be registered twice, and
+ *   coherent pages bypass the owner check: when KFD holds that range we
+ *   register nothing and keep SVM pages in system memory; without KFD we
+ *   register the aperture as %MEMORY_DEVICE_COHERENT ourselves.
+ */
+
+/* Pages a GART window maps: AMDGPU_GTT_MAX_TRANSFER_SIZE is in bytes. */
+#define MIGRATE_WINDOW_PAGES	(AMDGPU_GTT_MAX_TRANSFER_SIZE >> PAGE_SHIFT)
+
+static struct amdgpu_migrate *pgmap_to_migrate(struct dev_pagemap *pgmap)
+{
+	return container_of(pgmap, struct amdgpu_migrate, pgmap);
+}
+
+static struct amdgpu_migrate *dpagemap_to_migrate(struct drm_pagemap *dpagemap)
+{
+	return container_of(dpagemap, struct amdgpu_migrate, dpagemap);
+}
+
+static struct amdgpu_migrate_vram *devmem_to_vram(struct drm_pagemap_devmem *d)
+{
+	return container_of(d, struct amdgpu_migrate_vram, devmem);
+}
+
+/**
+ * amdgpu_migrate_vram_offset() - the VRAM offset of a device page
+ * @mig: the registration the page belongs to
+ * @page: the device page
+ *
+ * Context: any.
+ * Return: the byte offset in VRAM.
+ */
+u64 amdgpu_migrate_vram_offset(struct amdgpu_migrate *mig, struct page *page)
+{
+	return PFN_PHYS(page_to_pfn(page)) - mig->pgmap.range.start;
+}
+
+/**
+ * amdgpu_migrate_vram_page() - the device page of a VRAM offset
+ * @mig: the registration
+ * @offset: byte offset in VRAM, below &amdgpu_migrate.vram_size
+ *
+ * Context: any.
+ * Return: the device page.
+ */
+struct page *amdgpu_migrate_vram_page(struct amdgpu_migrate *mig, u64 offset)
+{
+	return pfn_to_page(PHYS_PFN(mig->pgmap.range.start + offset));
+}
+
+/**
+ * amdgpu_migrate_get() - the device's VRAM registration
+ * @adev: the device
+ *
+ * Context: any.
+ * Return: the registration, or NULL where migration is not possible.
+ */
+struct amdgpu_migrate *amdgpu_migrate_get(struct amdgpu_device *adev)
+{
+	struct amdgpu_migrate *mig = READ_ONCE(adev->svm_migrate);
+
+	return mig && READ_ONCE(mig->registered) ? mig : NULL;
+}
+
+/**
+ * amdgpu_migrate_owner() - the owner of the device's VRAM pages
+ * @adev: the device
+ *
+ * What drm_gpusvm passes to hmm_range_fault() as the owner of the device
+ * pages it may map rather than fault back to system memory.
+ *
+ * Context: any.
+ * Return: the owner cookie, or NULL where migration is not possible.
+ */
+void *amdgpu_migrate_owner(struct amdgpu_device *adev)
+{
+	struct amdgpu_migrate *mig = amdgpu_migrate_get(adev);
+
+	return mig ? mig->pgmap.owner : NULL;
+}
+
+/* --- Copying --- */
+
+/* Copy one run: contiguous VRAM, one system address per page. */
+static int copy_run(struct amdgpu_device *adev, dma_addr_t *sys,
+		    u64 vram_offset, unsigned long *npages,
+		    enum amdgpu_migrate_dir dir)
+{
+	int ret;
+
+	if (!*npages)
+		return 0;
+	ret = amdgpu_migrate_sdma_copy(adev, sys, vram_offset, *npages, dir);
+	*npages = 0;
+	return ret;
+}
+
+/**
+ * amdgpu_migrate_copy() - copy pages between system memory and VRAM
+ * @adev: the device that owns the VRAM pages
+ * @pages: the device pages, one slot per 4 KiB page
+ * @addr: the DMA addresses of the system pages, one slot per 4 KiB page
+ * @npages: slots in @pages and @addr
+ * @pre_migrate_fence: work that must finish before VRAM is written (the
+ *	clear of a new buffer object), or NULL
+ * @dir: which way
+ *
+ * The one copy loop behind both drm_pagemap copy ops. An entry of order n
+ * (a 2 MiB folio has order 9) covers 2^n slots; the slots after its head
+ * are empty and are not a gap. Slots without a device page or without a
+ * system address (untouched memory: the new VRAM is already clear) are
+ * skipped. Pages are gathered into runs that are contiguous in VRAM and fit
+ * one GART window, and each run is one copy command. The copy is complete
+ * when this returns: drm_pagemap unmaps the system pages right after.
+ *
+ * Context: process context; may sleep; takes no lock of the caller's.
+ * Return: 0, or the first error of a copy (the caller then keeps the data
+ * in system memory).
+ */
+int amdgpu_migrate_copy(struct amdgpu_device *adev, struct page **pages,
+			struct drm_pagemap_addr *addr, unsigned long npages,
+			struct dma_fence *pre_migrate_fence,
+			enum amdgpu_migrate_dir dir)
+{
+	struct amdgpu_migrate *mig = adev->svm_migrate;
+	unsigned long i, j, n, run = 0;
+	u64 run_start = 0, offset;
+	dma_addr_t *sys;
+	int ret = 0;
+
+	if (pre_migrate_fence) {
+		ret = dma_fence_wait(pre_migrate_fence, false);
+		if (ret)
+			return ret;
+	}
+
+	sys = kvmalloc_array(min_t(unsigned long, npages, MIGRATE_WINDOW_PAGES),
+			     sizeof(*sys), GFP_KERNEL);
+	if (!sys)
+		return -ENOMEM;
+
+	for (i = 0; i < npages; i += n) {
+		n = 1;
+		if (!pages[i] || !addr[i].addr) {
+			ret = copy_run(adev, sys, run_start, &run, dir);
+			if (ret)
+				break;
+			continue;
+		}
+		n = min_t(unsigned long, 1UL << addr[i].order, npages - i);
+		offset = amdgpu_migrate_vram_offset(mig, pages[i]);
+		for (j = 0; j < n; j++, offset += PAGE_SIZE) {
+			if (run && (offset != run_start + run * PAGE_SIZE ||
+				    run == MIGRATE_WINDOW_PAGES)) {
+				ret = copy_run(adev, sys, run_start, &run, dir);
+				if (ret)
+					goto out;
+			}
+			if (!run)
+				run_start = offset;
+			sys[run++] = addr[i].addr + j * PAGE_SIZE;
+		}
+	}
+	if (!ret)
+		ret = copy_run(adev, sys, run_start, &run, dir);
+out:
+	kvfree(sys);
+	return ret;
+}
+
+static struct amdgpu_device *pages_adev(struct page **pages,
+					unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		if (pages[i])
+			return pgmap_to_migrate(page_pgmap(pages[i]))->adev;
+	return NULL;
+}
+
+/* The copy ops: the device is the one whose VRAM pages are copied. */
+static int copy_op(struct page **pages, struct drm_pagemap_addr *addr,
+		   unsigned long npages, struct dma_fence *pre_migrate_fence,
+		   enum amdgpu_migrate_dir dir)
+{
+	struct amdgpu_device *adev = pages_adev(pages, npages);
+
+	return adev ? amdgpu_migrate_copy(adev, pages, addr, npages,
+					  pre_migrate_fence, dir) : 0;
+}
+
+static int amdgpu_migrate_copy_to_devmem(struct page **pages,
+					 struct drm_pagemap_addr *addr,
+					 unsigned long npages,
+					 struct dma_fence *pre_migrate_fence)
+{
+	return copy_op(pages, addr, npages, pre_migrate_fence,
+		       AMDGPU_MIGRATE_TO_VRAM);
+}
+
+static int amdgpu_migrate_copy_to_ram(struct page **pages,
+				      struct drm_pagemap_addr *addr,
+				      unsigned long npages,
+				      struct dma_fence *pre_migrate_fence)
+{
+	return copy_op(pages, addr, npages, pre_migrate_fence,
+		       AMDGPU_MIGRATE_TO_RAM);
+}
+
+/* --- The VRAM of one migration --- */
+
+/*
+ * The PFNs of the allocation's pages, in order. Takes no lock: eviction
+ * calls this with the buffer object's reservation held.
+ */
+static int amdgpu_migrate_populate_devmem_pfn(struct drm_pagemap_devmem *devmem,
+					      unsigned long npages,
+					      unsigned long *pfn)
+{
+	struct amdgpu_migrate_vram *vram = devmem_to_vram(devmem);
+	struct amdgpu_migrate *mig = vram->adev->svm_migrate;
+	unsigned long i = 0;
+	unsigned int b;
+
+	for (b = 0; b < vram->nblocks && i < npages; b++) {
+		u64 start = mig->pgmap.range.start + vram->blocks[b].start;
+		u64 off;
+
+		for (off = 0; off < vram->blocks[b].size && i < npages;
+		     off += PAGE_SIZE)
+			pfn[i++] = PHYS_PFN(start + off);
+	}
+	return i == npages ? 0 : -EINVAL;
+}
+
+static void amdgpu_migrate_vram_last_put(struct kref *kref)
+{
+	amdgpu_migrate_vram_free(container_of(kref, struct amdgpu_migrate_vram,
+					      refcount));
+}
+
+/* The last device page of the allocation is gone: any context. */
+static void amdgpu_migrate_devmem_release(struct drm_pagemap_devmem *devmem)
+{
+	struct amdgpu_migrate_vram *vram = devmem_to_vram(devmem);
+	struct amdgpu_migrate *mig = vram->adev->svm_migrate;
+	unsigned long flags;
+
+	/* Not consumed when the migration failed early. */
+	dma_fence_put(devmem->pre_migrate_fence);
+	devmem->pre_migrate_fence = NULL;
+
+	spin_lock_irqsave(&mig->lock, flags);
+	list_del_init(&vram->link);
+	spin_unlock_irqrestore(&mig->lock, flags);
+	kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
+}
+
+/**
+ * amdgpu_migrate_evict_all() - bring every device page back to system memory
+ * @adev: the device
+ *
+ * For unbind and for tests: each live allocation is evicted the way TTM
+ * evicts its buffer object. Pages of a process whose address space is
+ * going away are freed by it rather than copied.
+ *
+ * Context: process context; no mmap lock and no reservation held.
+ * Return: 0, or the first error of an eviction (the others are still
+ * tried).
+ */
+int amdgpu_migrate_evict_all(struct amdgpu_device *adev)
+{
+	struct amdgpu_migrate *mig = adev->svm_migrate;
+	struct amdgpu_migrate_vram *vram;
+	LIST_HEAD(done);
+	int ret = 0, err;
+
+	if (!mig)
+		return 0;
+	for (;;) {
+		spin_lock_irq(&mig->lock);
+		vram = list_first_entry_or_null(&mig->allocations,
+						struct amdgpu_migrate_vram, link);
+		/* Still listed: its pages hold their reference. */
+		if (vram) {
+			kref_get(&vram->refcount);
+			list_move_tail(&vram->link, &done);
+		}
+		spin_unlock_irq(&mig->lock);
+		if (!vram)
+			break;
+
+		err = drm_pagemap_evict_to_ram(&vram->devmem);
+		/* -EFAULT: the address space is gone, and its pages with it. */
+		if (err && err != -EFAULT && !ret)
+			ret = err;
+		kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
+	}
+	/* What failed to leave stays listed for a later attempt. */
+	spin_lock_irq(&mig->lock);
+	list_splice(&done, &mig->allocations);
+	spin_unlock_irq(&mig->lock);
+	return ret;
+}
+
+static const struct drm_pagemap_devmem_ops amdgpu_migrate_devmem_ops = {
+	.devmem_release = amdgpu_migrate_devmem_release,
+	.populate_devmem_pfn = amdgpu_migrate_populate_devmem_pfn,
+	.copy_to_devmem = amdgpu_migrate_copy_to_devmem,
+	.copy_to_ram = amdgpu_migrate_copy_to_ram,
+};
+
+/* --- The drm_pagemap --- */
+
+static struct drm_pagemap_addr
+amdgpu_migrate_device_map(struct drm_pagemap *dpagemap, struct device *dev,
+			  struct page *page, unsigned int order,
+			  enum dma_data_direction dir)
+{
+	struct amdgpu_migrate *mig = dpagemap_to_migrate(dpagemap);
+	struct amdgpu_device *adev = mig->adev;
+
+	/* Only this GPU reaches its VRAM; peers go through system memory. */
+	if (dev != adev->dev)
+		return drm_pagemap_addr_encode(DMA_MAPPING_ERROR,
+					       DRM_INTERCONNECT_SYSTEM, order,
+					       dir);
+	return drm_pagemap_addr_encode(amdgpu_migrate_vram_offset(mig, page) +
+				       adev->vm_manager.vram_base_offset,
+				       DRM_INTERCONNECT_DRIVER, order, dir);
+}
+
+static void amdgpu_migrate_device_unmap(struct drm_pagemap *dpagemap,
+					struct device *dev,
+					const struct drm_pagemap_addr *addr)
+{
+	/* device_map() made no DMA mapping: the GPU addresses VRAM directly. */
+}
+
+/*
+ * Allocate VRAM for [@start, @end) of @mm and migrate the range into it.
+ * Called by drm_pagemap_populate_mm() with the mmap lock held for read.
+ */
+static int amdgpu_migrate_populate_mm(struct drm_pagemap *dpagemap,
+				      unsigned long start, unsigned long end,
+				      struct mm_struct *mm,
+				      unsigned long timeslice_ms)
+{
+	struct amdgpu_migrate *mig = dpagemap_to_migrate(dpagemap);
+	const struct drm_pagemap_migrate_details details = {
+		.timeslice_ms = timeslice_ms,
+	};
+	struct amdgpu_device *adev = mig->adev;
+	struct drm_device *drm = adev_to_drm(adev);
+	struct dma_fence *clear = NULL;
+	struct amdgpu_migrate_vram *vram;
+	struct amdgpu_bo *bo;
+	int idx, ret;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	ret = pm_runtime_get_sync(drm->dev);
+	/* -EACCES: runtime PM is off for the device, which is awake. */
+	if (ret < 0 && ret != -EACCES)
+		goto out_pm;
+
+	vram = amdgpu_migrate_vram_alloc(adev, end - start, &clear);
+	if (IS_ERR(vram)) {
+		ret = PTR_ERR(vram);
+		goto out_pm;
+	}
+	/*
+	 * The buffer object comes reserved, so that TTM cannot move it before
+	 * its pages are device pages (then eviction takes them back first).
+	 * Keep it until the reservation is dropped, whatever happens to @vram.
+	 */
+	bo = vram->bo ? amdgpu_bo_ref(vram->bo) : NULL;
+	vram->adev = adev;
+	kref_init(&vram->refcount);
+	drm_pagemap_devmem_init(&vram->devmem, adev->dev, mm,
+				&amdgpu_migrate_devmem_ops, dpagemap,
+				end - start, clear);
+	spin_lock_irq(&mig->lock);
+	list_add_tail(&vram->link, &mig->allocations);
+	spin_unlock_irq(&mig->lock);
+	/* Consumes @vram on every path: devmem_release() frees it. */
+	ret = drm_pagemap_migrate_to_devmem(&vram->devmem, mm, start, end,
+					    &details);
+	if (bo) {
+		amdgpu_bo_unreserve(bo);
+		amdgpu_bo_unref(&bo);
+	}
+out_pm:
+	pm_runtime_put_autosuspend(drm->dev);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+/* The last reference is gone: any context, nothing left to tear down. */
+static void amdgpu_migrate_destroy(struct drm_pagemap *dpagemap,
+				   bool is_atomic_or_reclaim)
+{
+	kfree(dpagemap_to_migrate(dpagemap));
+}
+
+static const struct drm_pagemap_ops amdgpu_migrate_pagemap_ops = {
+	.device_map = amdgpu_migrate_device_map,
+	.device_unmap = amdgpu_migrate_device_unmap,
+	.populate_mm = amdgpu_migrate_populate_mm,
+	.destroy = amdgpu_migrate_destroy,
+};
+
+/* --- Registration --- */
+
+static bool amdgpu_migrate_possible(struct amdgpu_device *adev)
+{
+	if (amdgpu_ip_version(adev, GC_HWIP, 0) < IP_VERSION(9, 0, 1))
+		return false;
+	if (adev->apu_prefer_gtt || adev->gmc.is_app_apu)
+		return false;
+	return adev->gmc.real_vram_size != 0;
+}
+
+/* Where the device pages sit in the physical address space. */
+static int amdgpu_migrate_range(struct amdgpu_device *adev,
+				struct amdgpu_migrate *mig)
+{
+	struct resource *res;
+
+	if (adev->gmc.xgmi.connected_to_cpu) {
+#if IS_ENABLED(CONFIG_HSA_AMD_SVM)
+		/* KFD holds the aperture as coherent memory: see above. */
+		if (adev->kfd.pgmap.type == MEMORY_DEVICE_COHERENT)
+			return -EBUSY;
+#endif
+		mig->pgmap.type = MEMORY_DEVICE_COHERENT;
+		mig->pgmap.range.start = adev->gmc.aper_base;
+		mig->pgmap.range.end = adev->gmc.aper_base +
+				       adev->gmc.aper_size - 1;
+		mig->vram_size = min_t(u64, adev->gmc.aper_size,
+				       adev->gmc.real_vram_size);
+		return 0;
+	}
+
+	mig->vram_size = ALIGN(adev->gmc.real_vram_size, SZ_2M);
+	res = request_free_mem_region(&iomem_resource, mig->vram_size,
+				      "amdgpu SVM VRAM");
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+	/* The region is rounded up to a memory section: map only VRAM's part. */
+	mig->region = res;
+	mig->pgmap.type = MEMORY_DEVICE_PRIVATE;
+	mig->pgmap.range.start = res->start;
+	mig->pgmap.range.end = res->start + mig->vram_size - 1;
+	return 0;
+}
+
+/**
+ * amdgpu_migrate_init() - register the device's VRAM for SVM migration
+ * @adev: the device
+ *
+ * Called at device init and again after a reset that lost the
+ * registration; a registered device is left alone. Where migration is not
+ * possible nothing is registered and SVM keeps pages in system memory.
+ *
+ * Context: process context.
+ * Return: 0 (also when nothing was registered), or a negative error code
+ * when the registration failed; SVM then works without migration.
+ */
+int amdgpu_migrate_init(struct amdgpu_device *adev)
+{
+	struct amdgpu_migrate *mig;
+	void *addr;
+	int ret;
+
+	if (adev->svm_migrate || !amdgpu_migrate_possible(adev))
+		return 0;
+
+	mig = kzalloc_obj(*mig);
+	if (!mig)
+		return -ENOMEM;
+	mig->adev = adev;
+	spin_lock_init(&mig->lock);
+	INIT_LIST_HEAD(&mig->allocations);
+
+	ret = amdgpu_migrate_range(adev, mig);
+	if (ret)
+		goto err_free;
+	mig->pgmap.nr_range = 1;
+	mig->pgmap.ops = drm_pagemap_pagemap_ops_get();
+	mig->pgmap.owner = mig;
+
+	ret = drm_pagemap_init(&mig->dpagemap, &mig->pgmap, adev_to_drm(adev),
+			       &amdgpu_migrate_pagemap_ops);
+	if (ret)
+		goto err_region;
+
+	addr = memremap_pages(&mig->pgmap, dev_to_node(adev->dev));
+	if (IS_ERR(addr)) {
+		ret = PTR_ERR(addr);
+		/* The destroy op frees @mig with the last reference. */
+		if (mig->region)
+			release_mem_region(mig->region->start,
+					   resource_size(mig->region));
+		drm_pagemap_put(&mig->dpagemap);
+		goto out_err;
+	}
+
+	mig->registered = true;
+	WRITE_ONCE(adev->svm_migrate, mig);
+	dev_info(adev->dev, "SVM: %llu MiB of VRAM can hold migrated pages (struct pages: %llu KiB)\n",
+		 mig->vram_size >> 20,
+		 (mig->vram_size >> PAGE_SHIFT) * sizeof(struct page) >> 10);
+	return 0;
+
+err_region:
+	if (mig->region)
+		release_mem_region(mig->region->start,
+				   resource_size(mig->region));
+err_free:
+	kfree(mig);
+out_err:
+	if (ret == -EBUSY)
+		dev_info(adev->dev, "SVM: KFD holds the VRAM aperture, no migration\n");
+	else
+		dev_warn(adev->dev, "SVM: no VRAM migration: %d\n", ret);
+	return ret;
+}
+
+/**
+ * amdgpu_migrate_fini() - undo amdgpu_migrate_init() at unbind
+ * @adev: the device
+ *
+ * No new migration starts; every device page is brought back to system
+ * memory, then the ZONE_DEVICE range is unmapped (which waits until no
+ * device page is left) and the device drops its drm_pagemap reference.
+ *
+ * Context: process context, while the copy engine still works.
+ */
+void amdgpu_migrate_fini(struct amdgpu_device *adev)
+{
+	struct amdgpu_migrate *mig = adev->svm_migrate;
+	int ret;
+
+	if (!mig)
+		return;
+	WRITE_ONCE(mig->registered, false);
+	ret = amdgpu_migrate_evict_all(adev);
+	if (ret)
+		dev_warn(adev->dev, "SVM: evicting VRAM at unbind: %d\n", ret);
+	memunmap_pages(&mig->pgmap);
+	if (mig->region)
+		release_mem_region(mig->region->start,
+				   resource_size(mig->region));
+	WRITE_ONCE(adev->svm_migrate, NULL);
+	drm_pagemap_put(&mig->dpagemap);
+}
+
+/* --- Hardware leaves --- */
+
+static void amdgpu_migrate_vram_release_work(struct work_struct *work)
+{
+	struct amdgpu_migrate_vram *vram =
+		container_of(work, struct amdgpu_migrate_vram, release_work);
+
+	amdgpu_bo_unref(&vram->bo);
+	kfree(vram);
+}
+
+/**
+ * amdgpu_migrate_vram_alloc() - VRAM for one migration
+ * @adev: the device
+ * @size: bytes, a multiple of the page size
+ * @clear_fence: receives the fence of the buffer's clear, or NULL if it is
+ *	clear already; the caller owns the reference
+ *
+ * Hardware leaf. The buffer object is cleared VRAM that TTM may evict (not
+ * discardable: its content must survive eviction), returned reserved. A
+ * size of whole 2 MiB units gets 2 MiB-aligned blocks, which 2 MiB device
+ * folios need.
+ *
+ * Context: process context; the mmap lock may be held.
+ * Return: the allocation with its blocks, -ENOSPC when VRAM is full, or
+ * another negative error code.
+ */
+struct amdgpu_migrate_vram *
+amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size,
+			  struct dma_fence **clear_fence)
+{
+	struct amdgpu_bo_param bp = {
+		.size = size,
+		.byte_align = PAGE_SIZE,
+		.domain = AMDGPU_GEM_DOMAIN_VRAM,
+		.flags = AMDGPU_GEM_CREATE_NO_CPU_ACCESS |
+			 AMDGPU_GEM_CREATE_VRAM_CLEARED,
+		.type = ttm_bo_type_device,
+		.bo_ptr_size = sizeof(struct amdgpu_bo),
+	};
+	struct amdgpu_migrate_vram *vram;
+	struct amdgpu_res_cursor cur;
+	unsigned int nblocks = 0;
+	struct amdgpu_bo *bo;
+	int ret;
+
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_migrate_vram_alloc, adev, size,
+				   clear_fence);
+
+	ret = amdgpu_bo_create(adev, &bp, &bo);
+	if (ret)
+		return ERR_PTR(ret == -ENOMEM ? -ENOSPC : ret);
+	/* Created without a caller's reservation object: unreserved now. */
+	ret = amdgpu_bo_reserve(bo, false);
+	if (ret)
+		goto err_unref;
+	if (bo->tbo.resource->mem_type != TTM_PL_VRAM) {
+		ret = -ENOSPC;
+		goto err_unreserve;
+	}
+
+	amdgpu_res_first(bo->tbo.resource, 0, size, &cur);
+	for (; cur.remaining; amdgpu_res_next(&cur, cur.size))
+		nblocks++;
+	vram = kzalloc_flex(*vram, blocks, nblocks);
+	if (!vram) {
+		ret = -ENOMEM;
+		goto err_unreserve;
+	}
+	vram->nblocks = nblocks;
+	nblocks = 0;
+	amdgpu_res_first(bo->tbo.resource, 0, size, &cur);
+	for (; cur.remaining; amdgpu_res_next(&cur, cur.size)) {
+		vram->blocks[nblocks].start = cur.start;
+		vram->blocks[nblocks++].size = cur.size;
+	}
+	ret = dma_resv_get_singleton(bo->tbo.base.resv, DMA_RESV_USAGE_KERNEL,
+				     clear_fence);
+	if (ret)
+		goto err_free;
+	vram->bo = bo;
+	INIT_WORK(&vram->release_work, amdgpu_migrate_vram_release_work);
+	return vram;
+
+err_free:
+	kfree(vram);
+err_unreserve:
+	amdgpu_bo_unreserve(bo);
+err_unref:
+	amdgpu_bo_unref(&bo);
+	return ERR_PTR(ret);
+}
+
+/**
+ * amdgpu_migrate_vram_free() - release the VRAM of one migration
+ * @vram: the allocation; its last device page is gone
+ *
+ * Hardware leaf. Putting a buffer object may sleep, so it is put from a
+ * worker.
+ *
+ * Context: any, also atomic (a folio being freed).
+ */
+void amdgpu_migrate_vram_free(struct amdgpu_migrate_vram *vram)
+{
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_migrate_vram_free, vram);
+
+	queue_work(system_dfl_wq, &vram->release_work);
+}
+
+/* Point GART window 0 of @entity at the system pages. */
+static int migrate_gart_map(struct amdgpu_device *adev,
+			    struct amdgpu_ttm_buffer_entity *entity,
+			    dma_addr_t *sys, unsigned long npages,
+			    enum amdgpu_migrate_dir dir)
+{
+	struct amdgpu_ring *ring = to_amdgpu_ring(entity->base.rq->sched);
+	unsigned int copy_dw = ALIGN(adev->mman.buffer_funcs->copy_num_dw, 8);
+	u64 pte_bytes = npages * AMDGPU_GPU_PAGES_IN_CPU_PAGE * 8;
+	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE | AMDGPU_PTE_SYSTEM |
+		    AMDGPU_PTE_SNOOPED | adev->gart.gart_pte_flags;
+	struct amdgpu_job *job;
+	struct dma_fence *fence;
+	u64 src, dst;
+	int ret;
+
+	/* SDMA writes system memory only when copying back. */
+	if (dir == AMDGPU_MIGRATE_TO_RAM)
+		flags |= AMDGPU_PTE_WRITEABLE;
+
+	/* The PTEs travel in the IB after the copy packet that writes them. */
+	ret = amdgpu_job_alloc_with_ib(adev, &entity->base,
+				       AMDGPU_FENCE_OWNER_UNDEFINED,
+				       copy_dw * 4 + pte_bytes,
+				       AMDGPU_IB_POOL_DELAYED,
+				       AMDGPU_KERNEL_JOB_ID_TTM_MAP_BUFFER, &job);
+	if (ret)
+		return ret;
+	src = job->ibs[0].gpu_addr + copy_dw * 4;
+	dst = amdgpu_bo_gpu_offset(adev->gart.bo) +
+	      (entity->gart_window_offs[0] >> AMDGPU_GPU_PAGE_SHIFT) * 8;
+	amdgpu_emit_copy_buffer(adev, &job->ibs[0], src, dst, pte_bytes, 0);
+	amdgpu_ring_pad_ib(ring, &job->ibs[0]);
+	WARN_ON(job->ibs[0].length_dw > copy_dw);
+	amdgpu_gart_map(adev, 0, npages, sys, flags, &job->ibs[0].ptr[copy_dw]);
+	fence = amdgpu_job_submit(job);
+	dma_fence_put(fence);
+	return 0;
+}
+
+/**
+ * amdgpu_migrate_sdma_copy() - copy one run of pages with SDMA
+ * @adev: the device
+ * @sys: DMA addresses of the system pages, one per page
+ * @vram_offset: VRAM offset of the first page; the run is contiguous
+ * @npages: pages, at most one GART window
+ * @dir: which way
+ *
+ * Hardware leaf. The system pages are mapped through GART window 0 of a
+ * buffer-move entity, VRAM is addressed directly; the map job and the copy
+ * job run in order on the entity's ring. Waits for the copy.
+ *
+ * Context: process context; takes the entity's lock.
+ * Return: 0 or a negative error code (-ENODEV without a copy engine).
+ */
+int amdgpu_migrate_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
+			     u64 vram_offset, unsigned long npages,
+			     enum amdgpu_migrate_dir dir)
+{
+	struct amdgpu_ttm_buffer_entity *entity;
+	struct dma_fence *fence = NULL;
+	u64 gart, vram;
+	int ret;
+
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_migrate_sdma_copy, adev, sys,
+				   vram_offset, npages, dir);
+
+	if (!adev->mman.buffer_funcs_enabled || !adev->mman.num_move_entities)
+		return -ENODEV;
+	entity = &adev->mman.move_entities[atomic_inc_return(&adev->mman.next_move_entity) %
+					   adev->mman.num_move_entities];
+	gart = amdgpu_compute_gart_address(&adev->gmc, entity, 0);
+	vram = vram_offset + amdgpu_ttm_domain_start(adev, TTM_PL_VRAM);
+
+	mutex_lock(&entity->lock);
+	ret = migrate_gart_map(adev, entity, sys, npages, dir);
+	if (!ret)
+		ret = amdgpu_copy_buffer(adev, entity,
+					 dir == AMDGPU_MIGRATE_TO_VRAM ? gart : vram,
+					 dir == AMDGPU_MIGRATE_TO_VRAM ? vram : gart,
+					 npages * PAGE_SIZE, NULL, &fence, true, 0);
+	mutex_unlock(&entity->lock);
+	if (ret)
+		return ret;
+	ret = dma_fence_wait(fence, false);
+	dma_fence_put(fence);
+	return ret;
+}

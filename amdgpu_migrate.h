@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+
+#ifndef __AMDGPU_MIGRATE_H__
+#define __AMDGPU_MIGRATE_H__
+
+#include <linux/dma-direction.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/memremap.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include <drm/drm_pagemap.h>
+
+struct amdgpu_bo;
+struct resource;
+struct amdgpu_device;
+struct dma_fence;
+
+/**
+ * enum amdgpu_migrate_dir - which way a copy goes
+ * @AMDGPU_MIGRATE_TO_VRAM: system memory to VRAM
+ * @AMDGPU_MIGRATE_TO_RAM: VRAM to system memory
+ */
+enum amdgpu_migrate_dir {
+	AMDGPU_MIGRATE_TO_VRAM,
+	AMDGPU_MIGRATE_TO_RAM,
+};
+
+/**
+ * struct amdgpu_migrate_block - one physically contiguous run of VRAM
+ */
+struct amdgpu_migrate_block {
+	/** @start: byte offset of the run in VRAM */
+	u64 start;
+	/** @size: bytes */
+	u64 size;
+};
+
+/**
+ * struct amdgpu_migrate_vram - the VRAM behind one migration
+ *
+ * One buffer object, allocated by populate_mm for the pages of one
+ * migration and given to drm_pagemap as their device-memory allocation.
+ * drm_pagemap holds it through the device pages: the last one freed
+ * drops their reference (amdgpu_migrate_devmem_release()), possibly in
+ * atomic context, so the buffer object is put from a worker.
+ */
+struct amdgpu_migrate_vram {
+	/** @devmem: the drm_pagemap allocation */
+	struct drm_pagemap_devmem devmem;
+	/** @adev: the device */
+	struct amdgpu_device *adev;
+	/**
+	 * @refcount: one for the device pages, one for each eviction
+	 * running on it
+	 */
+	struct kref refcount;
+	/** @link: in &amdgpu_migrate.allocations while device pages live */
+	struct list_head link;
+	/** @bo: the buffer object; NULL for the simulated VRAM of the tests */
+	struct amdgpu_bo *bo;
+	/** @release_work: puts @bo and frees this outside atomic context */
+	struct work_struct release_work;
+	/** @nblocks: entries in @blocks */
+	unsigned int nblocks;
+	/** @blocks: the VRAM runs, in the order of the migrated pages */
+	struct amdgpu_migrate_block blocks[] __counted_by(nblocks);
+};
+
+/**
+ * struct amdgpu_migrate - VRAM of one device as ZONE_DEVICE memory
+ *
+ * Made at device init where migration is possible. The device's VRAM
+ * appears to the core mm as device pages, one per 4 KiB of VRAM, in one
+ * range of physical addresses (a free iomem region for
+ * %MEMORY_DEVICE_PRIVATE, the VRAM aperture for %MEMORY_DEVICE_COHERENT).
+ * See the "Address spaces" and "Reference counting" sections of
+ * amdgpu_migrate.c.
+ */
+struct amdgpu_migrate {
+	/** @adev: the device */
+	struct amdgpu_device *adev;
+	/** @pgmap: the ZONE_DEVICE registration */
+	struct dev_pagemap pgmap;
+	/** @dpagemap: the drm_pagemap over @pgmap */
+	struct drm_pagemap dpagemap;
+	/** @vram_size: bytes of VRAM covered by @pgmap */
+	u64 vram_size;
+	/** @region: the free physical region @pgmap sits in, if private */
+	struct resource *region;
+	/**
+	 * @registered: @pgmap is mapped; cleared at unbind, after every
+	 * device page went back to system memory
+	 */
+	bool registered;
+	/** @lock: protects @allocations; taken in any context */
+	spinlock_t lock;
+	/** @allocations: the live &amdgpu_migrate_vram.link entries */
+	struct list_head allocations;
+};
+
+#if IS_ENABLED(CONFIG_DRM_AMDGPU_SVM)
+
+int amdgpu_migrate_init(struct amdgpu_device *adev);
+void amdgpu_migrate_fini(struct amdgpu_device *adev);
+struct amdgpu_migrate *amdgpu_migrate_get(struct amdgpu_device *adev);
+void *amdgpu_migrate_owner(struct amdgpu_device *adev);
+
+int amdgpu_migrate_copy(struct amdgpu_device *adev, struct page **pages,
+			struct drm_pagemap_addr *addr, unsigned long npages,
+			struct dma_fence *pre_migrate_fence,
+			enum amdgpu_migrate_dir dir);
+
+/* Hardware leaves, replaced by the KUnit simulated device. */
+struct amdgpu_migrate_vram *
+amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size,
+			  struct dma_fence **clear_fence);
+void amdgpu_migrate_vram_free(struct amdgpu_migrate_vram *vram);
+int amdgpu_migrate_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
+			     u64 vram_offset, unsigned long npages,
+			     enum amdgpu_migrate_dir dir);
+
+int amdgpu_migrate_evict_all(struct amdgpu_device *adev);
+u64 amdgpu_migrate_vram_offset(struct amdgpu_migrate *mig, struct page *page);
+struct page *amdgpu_migrate_vram_page(struct amdgpu_migrate *mig, u64 offset);
+
+#else
+
+static inline int amdgpu_migrate_init(struct amdgpu_device *adev)
+{
+	return 0;
+}
+
+static inline void amdgpu_migrate_fini(struct amdgpu_device *adev)
+{
+}
+
+static inline struct amdgpu_migrate *
+amdgpu_migrate_get(struct amdgpu_device *adev)
+{
+	return NULL;
+}
+
+#endif /* CONFIG_DRM_AMDGPU_SVM */
+
+#endif /* __AMDGPU_MIGRATE_H__ */
