@@ -14,6 +14,7 @@
 
 struct amdgpu_device;
 struct amdgpu_svm_attr_tree;
+struct amdgpu_svm_test_vram;
 struct drm_amdgpu_svm_attribute;
 struct amdgpu_fpriv;
 struct device;
@@ -66,8 +67,53 @@ struct amdgpu_svm_test_dev {
 	void (*before_commit)(struct amdgpu_svm_test_dev *tdev);
 	/** @attrs_page: a user page for the attribute arrays of ioctl calls */
 	unsigned long attrs_page;
+	/** @vram: the simulated VRAM, once amdgpu_svm_test_vram_create() ran */
+	struct amdgpu_svm_test_vram *vram;
 	/** @res: the named KUnit resource through which the leaves find us */
 	struct kunit_resource res;
+};
+
+/**
+ * struct amdgpu_svm_test_vram - simulated VRAM and copy engine
+ *
+ * VRAM is an array of ordinary pages indexed by VRAM offset; allocations
+ * are runs of it, handed out first-fit in 2 MiB units for sizes of whole
+ * 2 MiB (as the VRAM manager does) and in pages otherwise. The copy engine
+ * copies with memcpy between a system page (its DMA address is its
+ * physical address) and a VRAM page. The registration of the VRAM as
+ * device memory is the driver's own, amdgpu_migrate_init().
+ */
+struct amdgpu_svm_test_vram {
+	/** @size: bytes of VRAM */
+	u64 size;
+	/** @pages: the backing page of each VRAM page */
+	struct page **pages;
+	/** @used: bitmap of allocated VRAM pages */
+	unsigned long *used;
+	/** @used_pages: allocated VRAM pages */
+	unsigned long used_pages;
+	/** @lock: protects @used and @used_pages; taken in any context */
+	spinlock_t lock;
+	/** @max_block: bytes; a run is at most this long (0: no limit) */
+	u64 max_block;
+	/** @scatter: leave a free unit after each run (fragmented VRAM) */
+	bool scatter;
+	/** @fail_alloc_at: the n-th allocation fails with -ENOSPC (0: none) */
+	int fail_alloc_at;
+	/** @fail_copy_at: the n-th copy fails with -EIO (0: none) */
+	int fail_copy_at;
+	/** @allocs: allocation calls */
+	atomic_t allocs;
+	/** @frees: allocations freed */
+	atomic_t frees;
+	/** @copies: copy commands (one GART map and one copy each) */
+	atomic_t copies;
+	/** @gart_maps: GART window map jobs */
+	atomic_t gart_maps;
+	/** @pages_to_vram: pages copied into VRAM */
+	atomic_t pages_to_vram;
+	/** @pages_to_ram: pages copied out of VRAM */
+	atomic_t pages_to_ram;
 };
 
 /**
@@ -82,6 +128,10 @@ struct amdgpu_svm_test_pte {
 
 struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 						       bool xnack_on);
+
+struct amdgpu_svm_test_vram *
+amdgpu_svm_test_vram_create(struct amdgpu_svm_test_dev *tdev, u64 size);
+unsigned long amdgpu_svm_test_vram_used(struct amdgpu_svm_test_vram *vram);
 
 char *amdgpu_svm_test_attr_dump(struct kunit *test,
 				struct amdgpu_svm_attr_tree *tree);

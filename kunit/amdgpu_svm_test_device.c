@@ -20,6 +20,7 @@
 #include <drm/drm_kunit_helpers.h>
 
 #include "../amdgpu.h"
+#include "../amdgpu_migrate.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_attr.h"
 #include "../amdgpu_svm_fault.h"
@@ -29,7 +30,7 @@
 #define TEST_DEV_RESOURCE "amdgpu_svm_test_dev"
 
 /* The simulated device of the running test, for the leaves. */
-static struct amdgpu_svm_test_dev *test_dev_of(struct amdgpu_svm *svm)
+static struct amdgpu_svm_test_dev *test_dev_of_adev(struct amdgpu_device *adev)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct amdgpu_svm_test_dev *tdev;
@@ -39,8 +40,13 @@ static struct amdgpu_svm_test_dev *test_dev_of(struct amdgpu_svm *svm)
 	KUNIT_ASSERT_NOT_NULL(test, res);
 	tdev = res->data;
 	kunit_put_resource(res);
-	KUNIT_ASSERT_PTR_EQ(test, tdev->adev, svm->adev);
+	KUNIT_ASSERT_PTR_EQ(test, tdev->adev, adev);
 	return tdev;
+}
+
+static struct amdgpu_svm_test_dev *test_dev_of(struct amdgpu_svm *svm)
+{
+	return test_dev_of_adev(svm->adev);
 }
 
 /* --- The leaves of the model GPU --- */
@@ -153,6 +159,22 @@ unsigned long amdgpu_svm_test_gpu_mapped(struct amdgpu_svm_test_dev *tdev,
 	return n;
 }
 
+/* The page a PTE points at: system memory, or a page of simulated VRAM. */
+static struct page *gpu_pte_page(struct amdgpu_svm_test_dev *tdev,
+				 const struct amdgpu_svm_test_pte *pte)
+{
+	u64 offset;
+
+	if (pte->flags & AMDGPU_PTE_SYSTEM)
+		return pfn_to_page(PHYS_PFN(pte->addr));
+	offset = pte->addr - tdev->adev->vm_manager.vram_base_offset;
+	KUNIT_EXPECT_TRUE_MSG(tdev->test, tdev->vram && offset < tdev->vram->size,
+			      "VRAM PTE outside VRAM: %llx", pte->addr);
+	if (!tdev->vram || offset >= tdev->vram->size)
+		return NULL;
+	return tdev->vram->pages[offset >> PAGE_SHIFT];
+}
+
 /*
  * One page through the page table; -EFAULT if unmapped, -EACCES if RO.
  * The access holds the page-table lock, which the PTE-clearing leaf takes
@@ -172,8 +194,10 @@ static int gpu_access_page(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 		ret = -EFAULT;
 	} else if (write && !(pte->flags & AMDGPU_PTE_WRITEABLE)) {
 		ret = -EACCES;
+	} else if (!gpu_pte_page(tdev, pte)) {
+		ret = -EFAULT;
 	} else {
-		vaddr = kmap_local_page(pfn_to_page(PHYS_PFN(pte->addr)));
+		vaddr = kmap_local_page(gpu_pte_page(tdev, pte));
 		if (write)
 			memcpy(vaddr + offset_in_page(addr), buf, n);
 		else
@@ -336,6 +360,225 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 					tdev);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	return tdev;
+}
+
+/* --- Simulated VRAM --- */
+
+#define VRAM_POISON	0x6b
+
+/* Allocate [@first, @first + @n) pages; the lock is held. */
+static void vram_take(struct amdgpu_svm_test_vram *vram, unsigned long first,
+		      unsigned long n)
+{
+	unsigned long i;
+
+	bitmap_set(vram->used, first, n);
+	vram->used_pages += n;
+	/* The driver asks for cleared VRAM. */
+	for (i = first; i < first + n; i++)
+		clear_highpage(vram->pages[i]);
+}
+
+/* Free what an allocation holds and poison it; any context. */
+static void vram_give_back(struct amdgpu_svm_test_vram *vram,
+			   const struct amdgpu_migrate_vram *mv)
+{
+	unsigned long flags, i;
+	unsigned int b;
+
+	spin_lock_irqsave(&vram->lock, flags);
+	for (b = 0; b < mv->nblocks; b++) {
+		unsigned long first = mv->blocks[b].start >> PAGE_SHIFT;
+		unsigned long n = mv->blocks[b].size >> PAGE_SHIFT;
+
+		for (i = first; i < first + n; i++)
+			memset(page_address(vram->pages[i]), VRAM_POISON,
+			       PAGE_SIZE);
+		bitmap_clear(vram->used, first, n);
+		vram->used_pages -= n;
+	}
+	spin_unlock_irqrestore(&vram->lock, flags);
+}
+
+static struct amdgpu_migrate_vram *
+test_vram_alloc(struct amdgpu_device *adev, u64 size,
+		struct dma_fence **clear_fence)
+{
+	struct amdgpu_svm_test_dev *tdev = test_dev_of_adev(adev);
+	struct amdgpu_svm_test_vram *vram = tdev->vram;
+	unsigned long unit = IS_ALIGNED(size, SZ_2M) ? SZ_2M >> PAGE_SHIFT : 1;
+	unsigned long max = vram->max_block ? vram->max_block >> PAGE_SHIFT :
+			    ULONG_MAX;
+	unsigned long npages = size >> PAGE_SHIFT, total = vram->size >> PAGE_SHIFT;
+	unsigned long pos = 0, left = npages;
+	struct amdgpu_migrate_vram *mv;
+
+	*clear_fence = NULL;
+	if (atomic_inc_return(&vram->allocs) == vram->fail_alloc_at)
+		return ERR_PTR(-ENOSPC);
+
+	mv = kzalloc_flex(*mv, blocks, npages);
+	if (!mv)
+		return ERR_PTR(-ENOMEM);
+	mv->nblocks = 0;
+
+	spin_lock_irq(&vram->lock);
+	while (left && pos < total) {
+		unsigned long n = 0;
+
+		pos = ALIGN(find_next_zero_bit(vram->used, total, pos), unit);
+		/* Grow the run unit by unit while the next unit is all free. */
+		while (n < left && n < max && pos + n + unit <= total &&
+		       find_next_bit(vram->used, pos + n + unit, pos + n) >=
+		       pos + n + unit)
+			n += unit;
+		if (!n) {
+			pos += unit;
+			continue;
+		}
+		vram_take(vram, pos, n);
+		mv->nblocks++;
+		mv->blocks[mv->nblocks - 1].start = (u64)pos << PAGE_SHIFT;
+		mv->blocks[mv->nblocks - 1].size = (u64)n << PAGE_SHIFT;
+		left -= n;
+		pos += n + (vram->scatter ? unit : 0);
+	}
+	spin_unlock_irq(&vram->lock);
+
+	if (left) {
+		vram_give_back(vram, mv);
+		kfree(mv);
+		return ERR_PTR(-ENOSPC);
+	}
+	return mv;
+}
+
+static void test_vram_free(struct amdgpu_migrate_vram *mv)
+{
+	struct amdgpu_svm_test_vram *vram = test_dev_of_adev(mv->adev)->vram;
+
+	vram_give_back(vram, mv);
+	atomic_inc(&vram->frees);
+	kfree(mv);
+}
+
+static int test_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
+			  u64 vram_offset, unsigned long npages,
+			  enum amdgpu_migrate_dir dir)
+{
+	struct amdgpu_svm_test_dev *tdev = test_dev_of_adev(adev);
+	struct amdgpu_svm_test_vram *vram = tdev->vram;
+	unsigned long i, first = vram_offset >> PAGE_SHIFT;
+
+	if (atomic_inc_return(&vram->copies) == vram->fail_copy_at)
+		return -EIO;
+	atomic_inc(&vram->gart_maps);
+	/* One GART window holds 4 MiB; a run is contiguous in VRAM. */
+	KUNIT_EXPECT_LE(tdev->test, npages, SZ_4M >> PAGE_SHIFT);
+	KUNIT_EXPECT_LE(tdev->test, vram_offset + npages * PAGE_SIZE, vram->size);
+	KUNIT_EXPECT_TRUE(tdev->test, PAGE_ALIGNED(vram_offset));
+
+	for (i = 0; i < npages; i++) {
+		void *s = kmap_local_page(pfn_to_page(PHYS_PFN(sys[i])));
+		void *v = kmap_local_page(vram->pages[first + i]);
+
+		if (dir == AMDGPU_MIGRATE_TO_VRAM)
+			memcpy(v, s, PAGE_SIZE);
+		else
+			memcpy(s, v, PAGE_SIZE);
+		kunmap_local(v);
+		kunmap_local(s);
+	}
+	atomic_add(npages, dir == AMDGPU_MIGRATE_TO_VRAM ? &vram->pages_to_vram :
+		   &vram->pages_to_ram);
+	return 0;
+}
+
+/**
+ * amdgpu_svm_test_vram_used() - allocated pages of simulated VRAM
+ * @vram: the VRAM
+ *
+ * Context: any.
+ * Return: the number of pages allocations hold.
+ */
+unsigned long amdgpu_svm_test_vram_used(struct amdgpu_svm_test_vram *vram)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&vram->lock, flags);
+	n = vram->used_pages;
+	spin_unlock_irqrestore(&vram->lock, flags);
+	return n;
+}
+
+static void amdgpu_svm_test_vram_release(void *data)
+{
+	struct amdgpu_svm_test_dev *tdev = data;
+	struct amdgpu_svm_test_vram *vram = tdev->vram;
+	unsigned long i;
+
+	/* What unbind does: every device page back, the registration gone. */
+	amdgpu_migrate_fini(tdev->adev);
+	KUNIT_EXPECT_EQ(tdev->test, amdgpu_svm_test_vram_used(vram), 0);
+	for (i = 0; i < vram->size >> PAGE_SHIFT; i++)
+		__free_page(vram->pages[i]);
+	kvfree(vram->pages);
+	bitmap_free(vram->used);
+	tdev->vram = NULL;
+}
+
+/**
+ * amdgpu_svm_test_vram_create() - give the simulated device VRAM
+ * @tdev: the device
+ * @size: bytes of VRAM, a multiple of 2 MiB
+ *
+ * Sets up the device as a GC 9.4.2 discrete GPU with @size bytes of VRAM
+ * and registers that VRAM with amdgpu_migrate_init(); when the test ends,
+ * amdgpu_migrate_fini() undoes it as at unbind.
+ *
+ * Context: process context (a KUnit test).
+ * Return: the VRAM; the test is aborted if it cannot be made.
+ */
+struct amdgpu_svm_test_vram *
+amdgpu_svm_test_vram_create(struct amdgpu_svm_test_dev *tdev, u64 size)
+{
+	struct kunit *test = tdev->test;
+	struct amdgpu_device *adev = tdev->adev;
+	struct amdgpu_svm_test_vram *vram;
+	unsigned long i, npages = size >> PAGE_SHIFT;
+
+	vram = kunit_kzalloc(test, sizeof(*vram), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vram);
+	vram->size = size;
+	spin_lock_init(&vram->lock);
+	vram->used = bitmap_zalloc(npages, GFP_KERNEL);
+	vram->pages = kvcalloc(npages, sizeof(*vram->pages), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, vram->used && vram->pages);
+	for (i = 0; i < npages; i++) {
+		vram->pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, vram->pages[i]);
+		memset(page_address(vram->pages[i]), VRAM_POISON, PAGE_SIZE);
+	}
+	tdev->vram = vram;
+
+	adev->ip_versions[GC_HWIP][0] = IP_VERSION(9, 4, 2);
+	adev->gmc.real_vram_size = size;
+	/* Far from any system address, so that a mix-up shows. */
+	adev->vm_manager.vram_base_offset = 0x100000000000ULL;
+
+	kunit_activate_static_stub(test, amdgpu_migrate_vram_alloc,
+				   test_vram_alloc);
+	kunit_activate_static_stub(test, amdgpu_migrate_vram_free,
+				   test_vram_free);
+	kunit_activate_static_stub(test, amdgpu_migrate_sdma_copy,
+				   test_sdma_copy);
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_migrate_init(adev));
+	KUNIT_ASSERT_NOT_NULL(test, amdgpu_migrate_get(adev));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   amdgpu_svm_test_vram_release,
+							   tdev));
+	return vram;
 }
 
 /**

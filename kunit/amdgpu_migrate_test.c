@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * KUnit suite of the VRAM migration engine: real ZONE_DEVICE registration
+ * (amdgpu_migrate_init()), real drm_pagemap and migrate_vma, real user
+ * memory; only the VRAM allocation and the SDMA copy are simulated, with
+ * ordinary pages and memcpy. Every page gets its own pattern and the test
+ * kernel runs with init_on_free=1, so a copy that misses a page shows.
+ */
+
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/amdgpu_drm.h>
+#include <drm/drm_pagemap.h>
+
+#include "../amdgpu.h"
+#include "../amdgpu_migrate.h"
+#include "../amdgpu_svm.h"
+#include "amdgpu_svm_test.h"
+
+#define VRAM_SIZE	SZ_32M
+
+struct migrate_fixture {
+	struct amdgpu_svm_test_dev *tdev;
+	struct amdgpu_svm_test_vram *vram;
+	u32 *page;
+};
+
+static int migrate_test_init(struct kunit *test)
+{
+	struct migrate_fixture *f;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->page = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f->page);
+	f->tdev = amdgpu_svm_test_dev_create(test, true);
+	f->vram = amdgpu_svm_test_vram_create(f->tdev, VRAM_SIZE);
+	/* The SVM exists once the process made its first call. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       f->tdev->attrs_page,
+						       PAGE_SIZE, NULL, 0));
+	test->priv = f;
+	return 0;
+}
+
+/* Word w of page i of a buffer made with @seed. */
+static u32 pattern(u32 seed, unsigned long i, unsigned int w)
+{
+	return seed ^ (u32)(i << 12) ^ (w * 0x9e3779b9u);
+}
+
+static void fill_page(u32 *page, u32 seed, unsigned long i)
+{
+	unsigned int w;
+
+	for (w = 0; w < PAGE_SIZE / sizeof(u32); w++)
+		page[w] = pattern(seed, i, w);
+}
+
+/*
+ * A private anonymous buffer, every byte written: 2 MiB-aligned and backed
+ * by transparent huge pages, or with huge pages off for its VMA.
+ */
+static unsigned long pattern_buffer(struct kunit *test, struct migrate_fixture *f,
+				    size_t size, u32 seed, bool thp)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long map, buf, i;
+
+	map = kunit_vm_mmap(test, NULL, 0, size + SZ_2M, PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, map && map < TASK_SIZE);
+	buf = thp ? ALIGN(map, SZ_2M) : map;
+	/* What madvise(MADV_HUGEPAGE / MADV_NOHUGEPAGE) sets. */
+	mmap_write_lock(mm);
+	vma = vma_lookup(mm, buf);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vm_flags_set(vma, thp ? VM_HUGEPAGE : VM_NOHUGEPAGE);
+	mmap_write_unlock(mm);
+	for (i = 0; i < size >> PAGE_SHIFT; i++) {
+		fill_page(f->page, seed, i);
+		KUNIT_ASSERT_EQ(test, 0, copy_to_user((void __user *)(buf + i * PAGE_SIZE),
+						      f->page, PAGE_SIZE));
+	}
+	return buf;
+}
+
+/* Every byte of the buffer as the CPU reads it (faulting pages back). */
+static void expect_cpu_pattern(struct kunit *test, struct migrate_fixture *f,
+			       unsigned long buf, size_t size, u32 seed)
+{
+	unsigned long i;
+	unsigned int w;
+
+	for (i = 0; i < size >> PAGE_SHIFT; i++) {
+		KUNIT_ASSERT_EQ(test, 0, copy_from_user(f->page,
+							(void __user *)(buf + i * PAGE_SIZE),
+							PAGE_SIZE));
+		for (w = 0; w < PAGE_SIZE / sizeof(u32); w++)
+			if (f->page[w] != pattern(seed, i, w))
+				break;
+		KUNIT_ASSERT_EQ_MSG(test, w, PAGE_SIZE / sizeof(u32),
+				    "page %lu differs at word %u", i, w);
+	}
+}
+
+/* One page as the GPU reads it, through its page table (faulting). */
+static void expect_gpu_page(struct kunit *test, struct migrate_fixture *f,
+			    unsigned long buf, unsigned long i, u32 seed,
+			    bool in_vram)
+{
+	struct amdgpu_svm_test_pte pte;
+	unsigned int w;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev,
+							    buf + i * PAGE_SIZE,
+							    f->page, PAGE_SIZE,
+							    false));
+	for (w = 0; w < PAGE_SIZE / sizeof(u32); w++)
+		if (f->page[w] != pattern(seed, i, w))
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, w, PAGE_SIZE / sizeof(u32),
+			    "GPU: page %lu differs at word %u", i, w);
+
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf + i * PAGE_SIZE,
+							&pte));
+	KUNIT_EXPECT_EQ(test, !(pte.flags & AMDGPU_PTE_SYSTEM), in_vram);
+}
+
+static int migrate(struct migrate_fixture *f, unsigned long start, size_t size)
+{
+	struct amdgpu_migrate *mig = amdgpu_migrate_get(f->tdev->adev);
+
+	return drm_pagemap_populate_mm(&mig->dpagemap, start, start + size,
+				       current->mm, 0);
+}
+
+static void migrate_4k_pages_to_vram_and_back(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	const size_t size = SZ_1M;
+	unsigned long buf = pattern_buffer(test, f, size, 0x4c1, false);
+	const unsigned long n = size >> PAGE_SHIFT;
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, size));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_vram), n);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), n);
+	/* One contiguous run of VRAM: one copy command. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), 1);
+
+	/* The GPU maps the device pages as VRAM and reads the bytes. */
+	expect_gpu_page(test, f, buf, 5, 0x4c1, true);
+	expect_gpu_page(test, f, buf, n - 1, 0x4c1, true);
+
+	/* The CPU faults them back, intact; the VRAM is returned. */
+	expect_cpu_pattern(test, f, buf, size, 0x4c1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), n);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->frees), 1);
+
+	/* The VRAM PTEs went with the pages; the GPU now maps RAM. */
+	expect_gpu_page(test, f, buf, 5, 0x4c1, false);
+}
+
+static void migrate_thp_as_one_order9_unit(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_2M, 0x2a9, true);
+	struct page *page;
+
+	KUNIT_ASSERT_EQ(test, 1, get_user_pages_fast(buf, 1, 0, &page));
+	KUNIT_EXPECT_EQ(test, folio_order(page_folio(page)), HPAGE_PMD_ORDER);
+	put_page(page);
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_2M));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_vram), 512);
+
+	expect_gpu_page(test, f, buf, 0, 0x2a9, true);
+	expect_gpu_page(test, f, buf, 511, 0x2a9, true);
+	expect_cpu_pattern(test, f, buf, SZ_2M, 0x2a9);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 512);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+}
+
+static void migrate_fragmented_vram_one_copy_per_run(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xf5a9, false);
+
+	/* 64 KiB runs with holes between them: 16 runs for 1 MiB. */
+	f->vram->max_block = SZ_64K;
+	f->vram->scatter = true;
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), SZ_1M / SZ_64K);
+
+	expect_gpu_page(test, f, buf, 17, 0xf5a9, true);
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0xf5a9);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram),
+			SZ_1M >> PAGE_SHIFT);
+}
+
+static const int failing_copies[] = { 1, 3 };
+
+static void copy_desc(const int *n, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "copy %d fails", *n);
+}
+
+KUNIT_ARRAY_PARAM(failing_copy, failing_copies, copy_desc);
+
+static void migrate_copy_failure_keeps_data_in_ram(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xc0f, false);
+
+	/* 16 runs, so that the copy can fail halfway. */
+	f->vram->max_block = SZ_64K;
+	f->vram->scatter = true;
+	f->vram->fail_copy_at = *(const int *)test->param_value;
+	KUNIT_EXPECT_LT(test, migrate(f, buf, SZ_1M), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+
+	/* Nothing moved: the GPU maps system memory, bytes intact. */
+	expect_gpu_page(test, f, buf, 100, 0xc0f, false);
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0xc0f);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 0);
+}
+
+static void migrate_alloc_failure_keeps_data_in_ram(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xa110c, false);
+
+	f->vram->fail_alloc_at = 1;
+	KUNIT_EXPECT_EQ(test, -ENOSPC, migrate(f, buf, SZ_1M));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), 0);
+	expect_gpu_page(test, f, buf, 0, 0xa110c, false);
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0xa110c);
+}
+
+static void migrate_eviction_while_mapped(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_2M, 0xe71c7, true);
+	int flushes;
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_2M));
+	expect_gpu_page(test, f, buf, 3, 0xe71c7, true);
+	flushes = atomic_read(&f->tdev->tlb_flushes);
+
+	/* What TTM's eviction of the buffer object does first. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_migrate_evict_all(f->tdev->adev));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 512);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_2M));
+	KUNIT_EXPECT_GT(test, atomic_read(&f->tdev->tlb_flushes), flushes);
+
+	/* A later GPU access faults and maps system memory. */
+	expect_gpu_page(test, f, buf, 3, 0xe71c7, false);
+	expect_cpu_pattern(test, f, buf, SZ_2M, 0xe71c7);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 512);
+}
+
+static void migrate_unbind_with_pages_in_vram(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xb1d, false);
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+	expect_gpu_page(test, f, buf, 9, 0xb1d, true);
+
+	amdgpu_migrate_fini(f->tdev->adev);
+	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(f->tdev->adev));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	expect_gpu_page(test, f, buf, 9, 0xb1d, false);
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0xb1d);
+}
+
+static void migrate_svm_teardown_with_pages_in_vram(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0x7ea, false);
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+	expect_gpu_page(test, f, buf, 2, 0x7ea, true);
+
+	/* The file closes: the GPU lets go, the pages stay the process's. */
+	amdgpu_svm_vm_fini(&f->tdev->fpriv->vm);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&f->tdev->ptes));
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0x7ea);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+}
+
+/* A process of its own that migrates memory to VRAM, then exits. */
+struct vram_process {
+	struct migrate_fixture *f;
+	struct kunit *test;
+	unsigned long used_before;
+	int ret;
+	struct completion done;
+};
+
+static int vram_process_fn(void *arg)
+{
+	struct vram_process *p = arg;
+	struct mm_struct *mm;
+	unsigned long buf;
+
+	current->kunit_test = p->test;
+	p->ret = kunit_attach_mm();
+	if (p->ret)
+		goto out;
+	mm = current->mm;
+	buf = vm_mmap(NULL, 0, SZ_1M, PROT_READ | PROT_WRITE,
+		      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	p->ret = clear_user((void __user *)buf, SZ_1M) ? -EFAULT :
+		 migrate(p->f, buf, SZ_1M);
+	p->used_before = amdgpu_svm_test_vram_used(p->f->vram);
+	/* Exit: the last reference to the address space goes. */
+	kthread_unuse_mm(mm);
+	mmput(mm);
+out:
+	current->kunit_test = NULL;
+	complete(&p->done);
+	return 0;
+}
+
+static void migrate_process_exit_with_pages_in_vram(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	struct task_struct *task;
+	struct vram_process *p;
+
+	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->f = f;
+	p->test = test;
+	init_completion(&p->done);
+	task = kthread_run(vram_process_fn, p, "amdgpu-svm-vram-exit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&p->done);
+
+	KUNIT_ASSERT_EQ(test, p->ret, 0);
+	KUNIT_EXPECT_EQ(test, p->used_before, SZ_1M >> PAGE_SHIFT);
+	/* Freed with the address space, not copied back. */
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 0);
+}
+
+static const u64 vram_bases[] = { 0, 0x8000000000ULL, 0x100000000000ULL };
+
+static void base_desc(const u64 *base, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "vram_base_offset %#llx", *base);
+}
+
+KUNIT_ARRAY_PARAM(vram_base, vram_bases, base_desc);
+
+static void migrate_device_map_address_arithmetic(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	const u64 offsets[] = { 0, PAGE_SIZE, SZ_2M, VRAM_SIZE - PAGE_SIZE };
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_migrate *mig = amdgpu_migrate_get(adev);
+	struct device *other = kunit_device_register(test, "amdgpu-svm-peer");
+	struct drm_pagemap *dp = &mig->dpagemap;
+	unsigned int i;
+
+	adev->vm_manager.vram_base_offset = *(const u64 *)test->param_value;
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other);
+	KUNIT_EXPECT_EQ(test, range_len(&mig->pgmap.range), VRAM_SIZE);
+
+	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+		struct page *page = amdgpu_migrate_vram_page(mig, offsets[i]);
+		struct drm_pagemap_addr a;
+
+		KUNIT_EXPECT_TRUE(test, is_device_private_page(page));
+		KUNIT_EXPECT_EQ(test, amdgpu_migrate_vram_offset(mig, page),
+				offsets[i]);
+		a = dp->ops->device_map(dp, adev->dev, page, 0, DMA_BIDIRECTIONAL);
+		KUNIT_EXPECT_EQ(test, a.addr, adev->vm_manager.vram_base_offset +
+				offsets[i]);
+		KUNIT_EXPECT_EQ(test, (u32)a.proto, DRM_INTERCONNECT_DRIVER);
+		dp->ops->device_unmap(dp, adev->dev, &a);
+
+		/* No peer access to this VRAM: the caller falls back. */
+		a = dp->ops->device_map(dp, other, page, 0, DMA_BIDIRECTIONAL);
+		KUNIT_EXPECT_EQ(test, a.addr, DMA_MAPPING_ERROR);
+	}
+
+	/* A 2 MiB device folio is one entry of order 9. */
+	KUNIT_EXPECT_EQ(test, (u32)dp->ops->device_map(dp, adev->dev,
+						       amdgpu_migrate_vram_page(mig, SZ_2M),
+						       HPAGE_PMD_ORDER,
+						       DMA_BIDIRECTIONAL).order,
+			HPAGE_PMD_ORDER);
+}
+
+static struct kunit_case amdgpu_migrate_cases[] = {
+	KUNIT_CASE(migrate_4k_pages_to_vram_and_back),
+	KUNIT_CASE(migrate_thp_as_one_order9_unit),
+	KUNIT_CASE(migrate_fragmented_vram_one_copy_per_run),
+	KUNIT_CASE_PARAM(migrate_copy_failure_keeps_data_in_ram,
+			 failing_copy_gen_params),
+	KUNIT_CASE(migrate_alloc_failure_keeps_data_in_ram),
+	KUNIT_CASE(migrate_eviction_while_mapped),
+	KUNIT_CASE(migrate_unbind_with_pages_in_vram),
+	KUNIT_CASE(migrate_svm_teardown_with_pages_in_vram),
+	KUNIT_CASE(migrate_process_exit_with_pages_in_vram),
+	KUNIT_CASE_PARAM(migrate_device_map_address_arithmetic,
+			 vram_base_gen_params),
+	{}
+};
+
+static struct kunit_suite amdgpu_migrate_suite = {
+	.name = "amdgpu_svm_migrate",
+	.init = migrate_test_init,
+	.test_cases = amdgpu_migrate_cases,
+};
+
+kunit_test_suite(amdgpu_migrate_suite);
