@@ -101,6 +101,31 @@
  *   register the aperture as %MEMORY_DEVICE_COHERENT ourselves.
  */
 
+/**
+ * DOC: Eviction
+ *
+ * The VRAM behind device pages is never reused while they live. Its
+ * buffer object is an ordinary, evictable one (not pinned, not
+ * discardable), known to this file by its pointer
+ * (amdgpu_migrate_owns_bo()). When TTM evicts it, for memory pressure,
+ * suspend or unbind:
+ *
+ * 1. amdgpu_evict_flags() gives it a CPU placement: there is nothing to
+ *    copy to GTT;
+ * 2. amdgpu_bo_move() calls amdgpu_migrate_evict_bo() before anything
+ *    else, with the reservation held: drm_pagemap_evict_to_ram() copies
+ *    every device page of the buffer back to system memory, through the
+ *    MMU notifiers that zap the GPU's PTEs; no mmap lock is needed;
+ * 3. then the move is a null move: the VRAM content is no longer needed.
+ *
+ * If some pages cannot move now (-EBUSY, e.g. a racing fault), TTM is told
+ * -ENOSPC and looks for another buffer. No eviction fence is involved.
+ * While a migration is being set up its buffer object stays reserved, so
+ * it cannot be evicted before its device pages exist. Unbind evicts every
+ * live allocation the same way (amdgpu_migrate_evict_all()) before the
+ * device is unplugged, while SDMA still works.
+ */
+
 /* Pages a GART window maps: AMDGPU_GTT_MAX_TRANSFER_SIZE is in bytes. */
 #define MIGRATE_WINDOW_PAGES	(AMDGPU_GTT_MAX_TRANSFER_SIZE >> PAGE_SHIFT)
 
@@ -351,7 +376,65 @@ static void amdgpu_migrate_devmem_release(struct drm_pagemap_devmem *devmem)
 	spin_lock_irqsave(&mig->lock, flags);
 	list_del_init(&vram->link);
 	spin_unlock_irqrestore(&mig->lock, flags);
+	/* Nothing left for TTM to evict through us. */
+	xa_lock_irqsave(&mig->bos, flags);
+	__xa_erase(&mig->bos, (unsigned long)vram->key);
+	xa_unlock_irqrestore(&mig->bos, flags);
 	kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
+}
+
+/**
+ * amdgpu_migrate_owns_bo() - is this buffer object VRAM of live device pages?
+ * @adev: the device
+ * @bo: the buffer object (any; only the pointer is compared)
+ *
+ * TTM asks before it evicts a buffer object: such a one must not be
+ * copied elsewhere, its pages must first go back to system memory.
+ *
+ * Context: any.
+ * Return: true if device pages of an SVM migration live in @bo.
+ */
+bool amdgpu_migrate_owns_bo(struct amdgpu_device *adev, const void *bo)
+{
+	struct amdgpu_migrate *mig = READ_ONCE(adev->svm_migrate);
+
+	return mig && xa_load(&mig->bos, (unsigned long)bo);
+}
+
+/**
+ * amdgpu_migrate_evict_bo() - the eviction of an SVM buffer object
+ * @adev: the device
+ * @bo: the buffer object TTM is moving out of VRAM
+ *
+ * Brings every device page that lives in @bo back to system memory
+ * (drm_pagemap_evict_to_ram()), after which nothing refers to its VRAM
+ * and TTM may drop its content. Called from amdgpu_bo_move().
+ *
+ * Context: process context; @bo's reservation held, no mmap lock.
+ * Return: 0 when no device page is left in @bo, -EBUSY if some could not
+ * be moved now, or another negative error code.
+ */
+int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
+{
+	struct amdgpu_migrate *mig = READ_ONCE(adev->svm_migrate);
+	struct amdgpu_migrate_vram *vram;
+	unsigned long flags;
+	int ret;
+
+	if (!mig)
+		return 0;
+	xa_lock_irqsave(&mig->bos, flags);
+	vram = xa_load(&mig->bos, (unsigned long)bo);
+	/* Listed: the device pages still hold their reference. */
+	if (vram)
+		kref_get(&vram->refcount);
+	xa_unlock_irqrestore(&mig->bos, flags);
+	if (!vram)
+		return 0;
+
+	ret = drm_pagemap_evict_to_ram(&vram->devmem);
+	kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
+	return ret;
 }
 
 /**
@@ -457,6 +540,12 @@ static int amdgpu_migrate_populate_mm(struct drm_pagemap *dpagemap,
 
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
+	/* Unbind must not find new device pages after it evicted them all. */
+	down_read(&mig->migrations);
+	if (!mig->registered) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
 	ret = pm_runtime_get_sync(drm->dev);
 	/* -EACCES: runtime PM is off for the device, which is awake. */
 	if (ret < 0 && ret != -EACCES)
@@ -478,18 +567,30 @@ static int amdgpu_migrate_populate_mm(struct drm_pagemap *dpagemap,
 	drm_pagemap_devmem_init(&vram->devmem, adev->dev, mm,
 				&amdgpu_migrate_devmem_ops, dpagemap,
 				end - start, clear);
+	/* Before any device page exists, TTM must know to evict through us. */
+	ret = xa_err(xa_store_irq(&mig->bos, (unsigned long)vram->key, vram,
+				  GFP_KERNEL));
+	if (ret) {
+		dma_fence_put(clear);
+		vram->devmem.pre_migrate_fence = NULL;
+		kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
+		goto out_bo;
+	}
 	spin_lock_irq(&mig->lock);
 	list_add_tail(&vram->link, &mig->allocations);
 	spin_unlock_irq(&mig->lock);
 	/* Consumes @vram on every path: devmem_release() frees it. */
 	ret = drm_pagemap_migrate_to_devmem(&vram->devmem, mm, start, end,
 					    &details);
+out_bo:
 	if (bo) {
 		amdgpu_bo_unreserve(bo);
 		amdgpu_bo_unref(&bo);
 	}
 out_pm:
 	pm_runtime_put_autosuspend(drm->dev);
+out_unlock:
+	up_read(&mig->migrations);
 	drm_dev_exit(idx);
 	return ret;
 }
@@ -580,6 +681,8 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 	mig->adev = adev;
 	spin_lock_init(&mig->lock);
 	INIT_LIST_HEAD(&mig->allocations);
+	init_rwsem(&mig->migrations);
+	xa_init_flags(&mig->bos, XA_FLAGS_LOCK_IRQ);
 
 	ret = amdgpu_migrate_range(adev, mig);
 	if (ret)
@@ -642,7 +745,10 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 
 	if (!mig)
 		return;
+	/* Wait for running migrations; later ones see the flag and give up. */
+	down_write(&mig->migrations);
 	WRITE_ONCE(mig->registered, false);
+	up_write(&mig->migrations);
 	ret = amdgpu_migrate_evict_all(adev);
 	if (ret)
 		dev_warn(adev->dev, "SVM: evicting VRAM at unbind: %d\n", ret);
@@ -735,6 +841,7 @@ amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size,
 	if (ret)
 		goto err_free;
 	vram->bo = bo;
+	vram->key = bo;
 	INIT_WORK(&vram->release_work, amdgpu_migrate_vram_release_work);
 	return vram;
 

@@ -6,10 +6,12 @@
 #include <linux/dma-direction.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/rwsem.h>
 #include <linux/memremap.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include <drm/drm_pagemap.h>
 
@@ -61,6 +63,11 @@ struct amdgpu_migrate_vram {
 	struct list_head link;
 	/** @bo: the buffer object; NULL for the simulated VRAM of the tests */
 	struct amdgpu_bo *bo;
+	/**
+	 * @key: what TTM evicts: @bo, or for the simulated VRAM of the tests
+	 * a stand-in
+	 */
+	const void *key;
 	/** @release_work: puts @bo and frees this outside atomic context */
 	struct work_struct release_work;
 	/** @nblocks: entries in @blocks */
@@ -91,14 +98,22 @@ struct amdgpu_migrate {
 	/** @region: the free physical region @pgmap sits in, if private */
 	struct resource *region;
 	/**
-	 * @registered: @pgmap is mapped; cleared at unbind, after every
-	 * device page went back to system memory
+	 * @registered: migrations may start; cleared at unbind before the
+	 * device pages are brought back. Written under @migrations for
+	 * writing.
 	 */
 	bool registered;
+	/**
+	 * @migrations: held for reading by every migration into VRAM, for
+	 * writing while unbind stops them
+	 */
+	struct rw_semaphore migrations;
 	/** @lock: protects @allocations; taken in any context */
 	spinlock_t lock;
 	/** @allocations: the live &amdgpu_migrate_vram.link entries */
 	struct list_head allocations;
+	/** @bos: the live allocations by &amdgpu_migrate_vram.key */
+	struct xarray bos;
 };
 
 #if IS_ENABLED(CONFIG_DRM_AMDGPU_SVM)
@@ -123,6 +138,8 @@ int amdgpu_migrate_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
 			     enum amdgpu_migrate_dir dir);
 
 int amdgpu_migrate_evict_all(struct amdgpu_device *adev);
+bool amdgpu_migrate_owns_bo(struct amdgpu_device *adev, const void *bo);
+int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo);
 u64 amdgpu_migrate_vram_offset(struct amdgpu_migrate *mig, struct page *page);
 struct page *amdgpu_migrate_vram_page(struct amdgpu_migrate *mig, u64 offset);
 
@@ -141,6 +158,18 @@ static inline struct amdgpu_migrate *
 amdgpu_migrate_get(struct amdgpu_device *adev)
 {
 	return NULL;
+}
+
+static inline bool amdgpu_migrate_owns_bo(struct amdgpu_device *adev,
+					  const void *bo)
+{
+	return false;
+}
+
+static inline int amdgpu_migrate_evict_bo(struct amdgpu_device *adev,
+					  const void *bo)
+{
+	return 0;
 }
 
 #endif /* CONFIG_DRM_AMDGPU_SVM */
