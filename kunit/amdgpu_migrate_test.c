@@ -273,19 +273,66 @@ static void migrate_eviction_while_mapped(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 512);
 }
 
+static void migrate_ttm_eviction_of_one_bo(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long a = pattern_buffer(test, f, SZ_1M, 0xa, false);
+	unsigned long b = pattern_buffer(test, f, SZ_1M, 0xb, false);
+	struct amdgpu_device *adev = f->tdev->adev;
+	const void *bo_a, *bo_b;
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, a, SZ_1M));
+	bo_a = f->vram->last_bo;
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, b, SZ_1M));
+	bo_b = f->vram->last_bo;
+	KUNIT_EXPECT_TRUE(test, amdgpu_migrate_owns_bo(adev, bo_a));
+	KUNIT_EXPECT_TRUE(test, amdgpu_migrate_owns_bo(adev, bo_b));
+	KUNIT_EXPECT_FALSE(test, amdgpu_migrate_owns_bo(adev, f));
+	expect_gpu_page(test, f, a, 1, 0xa, true);
+
+	/* What amdgpu_bo_move() does when TTM evicts the first buffer. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_migrate_evict_bo(adev, bo_a));
+	KUNIT_EXPECT_FALSE(test, amdgpu_migrate_owns_bo(adev, bo_a));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram),
+			SZ_1M >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram),
+			SZ_1M >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, a, a + SZ_1M));
+
+	/* The other buffer is untouched; the evicted range maps from RAM. */
+	expect_gpu_page(test, f, b, 7, 0xb, true);
+	expect_gpu_page(test, f, a, 1, 0xa, false);
+	expect_cpu_pattern(test, f, a, SZ_1M, 0xa);
+	expect_cpu_pattern(test, f, b, SZ_1M, 0xb);
+
+	/* Evicting a buffer whose pages are gone is a no-op. */
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_migrate_evict_bo(adev, bo_a));
+}
+
 static void migrate_unbind_with_pages_in_vram(struct kunit *test)
 {
 	struct migrate_fixture *f = test->priv;
 	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xb1d, false);
 
+	struct drm_pagemap *dp;
+
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
 	expect_gpu_page(test, f, buf, 9, 0xb1d, true);
+	/* A holder of the pagemap, such as a range with pages in VRAM. */
+	dp = drm_pagemap_get(&amdgpu_migrate_get(f->tdev->adev)->dpagemap);
 
 	amdgpu_migrate_fini(f->tdev->adev);
 	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(f->tdev->adev));
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
 	expect_gpu_page(test, f, buf, 9, 0xb1d, false);
 	expect_cpu_pattern(test, f, buf, SZ_1M, 0xb1d);
+
+	/* No migration starts after unbind. */
+	KUNIT_EXPECT_EQ(test, -ENODEV,
+			drm_pagemap_populate_mm(dp, buf, buf + SZ_1M, current->mm,
+						0));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	drm_pagemap_put(dp);
 }
 
 static void migrate_svm_teardown_with_pages_in_vram(struct kunit *test)
@@ -416,6 +463,7 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 			 failing_copy_gen_params),
 	KUNIT_CASE(migrate_alloc_failure_keeps_data_in_ram),
 	KUNIT_CASE(migrate_eviction_while_mapped),
+	KUNIT_CASE(migrate_ttm_eviction_of_one_bo),
 	KUNIT_CASE(migrate_unbind_with_pages_in_vram),
 	KUNIT_CASE(migrate_svm_teardown_with_pages_in_vram),
 	KUNIT_CASE(migrate_process_exit_with_pages_in_vram),

@@ -102,6 +102,11 @@ struct amdgpu_svm_test_vram {
 	int fail_alloc_at;
 	/** @fail_copy_at: the n-th copy fails with -EIO (0: none) */
 	int fail_copy_at;
+	/**
+	 * @last_bo: what stands for the buffer object of the last allocation,
+	 * to evict it through amdgpu_migrate_evict_bo() as TTM would
+	 */
+	const void *last_bo;
 	/** @allocs: allocation calls */
 	atomic_t allocs;
 	/** @frees: allocations freed */

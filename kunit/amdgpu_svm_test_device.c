@@ -450,6 +450,9 @@ test_vram_alloc(struct amdgpu_device *adev, u64 size,
 		kfree(mv);
 		return ERR_PTR(-ENOSPC);
 	}
+	/* No buffer object here: the allocation stands for itself. */
+	mv->key = mv;
+	vram->last_bo = mv;
 	return mv;
 }
 
