@@ -93,7 +93,16 @@ static struct drm_gpusvm_range *amdgpu_svm_range_alloc(struct drm_gpusvm *gpusvm
 static void amdgpu_svm_range_free(struct drm_gpusvm_range *base)
 {
 	struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
+	struct amdgpu_svm *svm = gpusvm_to_svm(base->gpusvm);
 
+	/*
+	 * An UNMAP may have queued the range again after the garbage
+	 * collector (or a removal) took it off the list and before it left
+	 * the notifier's tree; nothing can queue it now.
+	 */
+	spin_lock(&svm->gc.lock);
+	list_del(&range->gc_link);
+	spin_unlock(&svm->gc.lock);
 	drm_gpusvm_free_pages(base->gpusvm, &range->pages, range_npages(range));
 	kfree(range);
 }
