@@ -15,6 +15,7 @@
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include <drm/amdgpu_drm.h>
@@ -208,6 +209,32 @@ static void migrate_fragmented_vram_one_copy_per_run(struct kunit *test)
 	expect_cpu_pattern(test, f, buf, SZ_1M, 0xf5a9);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram),
 			SZ_1M >> PAGE_SHIFT);
+}
+
+static void migrate_waits_for_the_clear(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xc1ea, false);
+
+	/* The new buffer's clear is still running on the GPU. */
+	f->vram->slow_clear = true;
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+	KUNIT_EXPECT_GT(test, atomic_read(&f->vram->copies), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies_before_clear), 0);
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0xc1ea);
+}
+
+static void migrate_splits_runs_at_the_gart_window(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_8M, 0x6a27, false);
+
+	/* 8 MiB of contiguous VRAM, a GART window maps 4 MiB (in bytes). */
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_8M));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_vram),
+			SZ_8M >> PAGE_SHIFT);
+	expect_cpu_pattern(test, f, buf, SZ_8M, 0x6a27);
 }
 
 static const int failing_copies[] = { 1, 3 };
@@ -428,6 +455,9 @@ static void migrate_device_map_address_arithmetic(struct kunit *test)
 	adev->vm_manager.vram_base_offset = *(const u64 *)test->param_value;
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other);
 	KUNIT_EXPECT_EQ(test, range_len(&mig->pgmap.range), VRAM_SIZE);
+	/* Not KFD's owner (the device or its hive): the stacks stay apart. */
+	KUNIT_EXPECT_PTR_NE(test, mig->pgmap.owner, (void *)adev);
+	KUNIT_EXPECT_PTR_EQ(test, amdgpu_migrate_owner(adev), mig->pgmap.owner);
 
 	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
 		struct page *page = amdgpu_migrate_vram_page(mig, offsets[i]);
@@ -459,6 +489,8 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_4k_pages_to_vram_and_back),
 	KUNIT_CASE(migrate_thp_as_one_order9_unit),
 	KUNIT_CASE(migrate_fragmented_vram_one_copy_per_run),
+	KUNIT_CASE(migrate_waits_for_the_clear),
+	KUNIT_CASE(migrate_splits_runs_at_the_gart_window),
 	KUNIT_CASE_PARAM(migrate_copy_failure_keeps_data_in_ram,
 			 failing_copy_gen_params),
 	KUNIT_CASE(migrate_alloc_failure_keeps_data_in_ram),
@@ -478,4 +510,67 @@ static struct kunit_suite amdgpu_migrate_suite = {
 	.test_cases = amdgpu_migrate_cases,
 };
 
-kunit_test_suite(amdgpu_migrate_suite);
+/* Devices where migration is impossible register nothing, and say so. */
+struct no_migration_case {
+	const char *name;
+	u32 gc;
+	bool app_apu;
+	bool prefer_gtt;
+	u64 vram;
+};
+
+static const struct no_migration_case no_migration_cases[] = {
+	{ "GC 9.0.0", IP_VERSION(9, 0, 0), false, false, SZ_32M },
+	{ "application APU", IP_VERSION(9, 4, 3), true, false, SZ_32M },
+	{ "APU preferring GTT", IP_VERSION(11, 0, 1), false, true, SZ_32M },
+	{ "no VRAM", IP_VERSION(10, 3, 0), false, false, 0 },
+};
+
+static void no_migration_desc(const struct no_migration_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(no_migration, no_migration_cases, no_migration_desc);
+
+static void migrate_init_skipped_where_impossible(struct kunit *test)
+{
+	const struct no_migration_case *c = test->param_value;
+	struct amdgpu_svm_test_dev *tdev = amdgpu_svm_test_dev_create(test, true);
+	struct amdgpu_device *adev = tdev->adev;
+	unsigned long buf;
+	u32 v = 0;
+
+	adev->ip_versions[GC_HWIP][0] = c->gc;
+	adev->gmc.is_app_apu = c->app_apu;
+	adev->apu_prefer_gtt = c->prefer_gtt;
+	adev->gmc.real_vram_size = c->vram;
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_migrate_init(adev));
+	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(adev));
+	KUNIT_EXPECT_NULL(test, amdgpu_migrate_owner(adev));
+	KUNIT_EXPECT_FALSE(test, amdgpu_migrate_owns_bo(adev, tdev));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_migrate_evict_all(adev));
+	amdgpu_migrate_fini(adev);
+
+	/* SVM works as before, from system memory. */
+	buf = amdgpu_svm_test_user_buffer(test, SZ_64K, 3);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       buf, SZ_64K, NULL, 0));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(tdev, buf, &v,
+							    sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 3);
+}
+
+static struct kunit_case amdgpu_migrate_init_cases[] = {
+	KUNIT_CASE_PARAM(migrate_init_skipped_where_impossible,
+			 no_migration_gen_params),
+	{}
+};
+
+static struct kunit_suite amdgpu_migrate_init_suite = {
+	.name = "amdgpu_svm_migrate_init",
+	.test_cases = amdgpu_migrate_init_cases,
+};
+
+kunit_test_suites(&amdgpu_migrate_suite, &amdgpu_migrate_init_suite);

@@ -9,7 +9,9 @@
 
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 struct amdgpu_device;
@@ -107,6 +109,17 @@ struct amdgpu_svm_test_vram {
 	 * to evict it through amdgpu_migrate_evict_bo() as TTM would
 	 */
 	const void *last_bo;
+	/**
+	 * @slow_clear: allocations come with a clear fence that signals only
+	 * later, from a worker
+	 */
+	bool slow_clear;
+	/** @clear: the last such fence */
+	struct dma_fence *clear;
+	/** @clear_work: signals @clear */
+	struct delayed_work clear_work;
+	/** @copies_before_clear: copies that ran before @clear signalled */
+	atomic_t copies_before_clear;
 	/** @allocs: allocation calls */
 	atomic_t allocs;
 	/** @frees: allocations freed */

@@ -400,6 +400,42 @@ static void vram_give_back(struct amdgpu_svm_test_vram *vram,
 	spin_unlock_irqrestore(&vram->lock, flags);
 }
 
+static const char *clear_fence_name(struct dma_fence *fence)
+{
+	return "amdgpu_svm_test_clear";
+}
+
+static const struct dma_fence_ops clear_fence_ops = {
+	.get_driver_name = clear_fence_name,
+	.get_timeline_name = clear_fence_name,
+};
+
+static DEFINE_SPINLOCK(clear_fence_lock);
+
+static void clear_work_fn(struct work_struct *work)
+{
+	struct amdgpu_svm_test_vram *vram =
+		container_of(to_delayed_work(work), struct amdgpu_svm_test_vram,
+			     clear_work);
+
+	dma_fence_signal(vram->clear);
+}
+
+/* A clear that the GPU finishes 50 ms from now. */
+static struct dma_fence *slow_clear(struct amdgpu_svm_test_vram *vram)
+{
+	struct dma_fence *fence = kzalloc_obj(*fence);
+
+	if (!fence)
+		return NULL;
+	dma_fence_init(fence, &clear_fence_ops, &clear_fence_lock,
+		       dma_fence_context_alloc(1), 1);
+	dma_fence_put(vram->clear);
+	vram->clear = dma_fence_get(fence);
+	schedule_delayed_work(&vram->clear_work, msecs_to_jiffies(50));
+	return fence;
+}
+
 static struct amdgpu_migrate_vram *
 test_vram_alloc(struct amdgpu_device *adev, u64 size,
 		struct dma_fence **clear_fence)
@@ -453,6 +489,8 @@ test_vram_alloc(struct amdgpu_device *adev, u64 size,
 	/* No buffer object here: the allocation stands for itself. */
 	mv->key = mv;
 	vram->last_bo = mv;
+	if (vram->slow_clear)
+		*clear_fence = slow_clear(vram);
 	return mv;
 }
 
@@ -475,6 +513,8 @@ static int test_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
 
 	if (atomic_inc_return(&vram->copies) == vram->fail_copy_at)
 		return -EIO;
+	if (vram->clear && !dma_fence_is_signaled(vram->clear))
+		atomic_inc(&vram->copies_before_clear);
 	atomic_inc(&vram->gart_maps);
 	/* One GART window holds 4 MiB; a run is contiguous in VRAM. */
 	KUNIT_EXPECT_LE(tdev->test, npages, SZ_4M >> PAGE_SHIFT);
@@ -522,6 +562,8 @@ static void amdgpu_svm_test_vram_release(void *data)
 
 	/* What unbind does: every device page back, the registration gone. */
 	amdgpu_migrate_fini(tdev->adev);
+	flush_delayed_work(&vram->clear_work);
+	dma_fence_put(vram->clear);
 	KUNIT_EXPECT_EQ(tdev->test, amdgpu_svm_test_vram_used(vram), 0);
 	for (i = 0; i < vram->size >> PAGE_SHIFT; i++)
 		__free_page(vram->pages[i]);
@@ -554,6 +596,7 @@ amdgpu_svm_test_vram_create(struct amdgpu_svm_test_dev *tdev, u64 size)
 	KUNIT_ASSERT_NOT_NULL(test, vram);
 	vram->size = size;
 	spin_lock_init(&vram->lock);
+	INIT_DELAYED_WORK(&vram->clear_work, clear_work_fn);
 	vram->used = bitmap_zalloc(npages, GFP_KERNEL);
 	vram->pages = kvcalloc(npages, sizeof(*vram->pages), GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, vram->used && vram->pages);
