@@ -14,6 +14,7 @@
 #include <drm/drm_pagemap.h>
 
 #include "amdgpu.h"
+#include "amdgpu_amdkfd.h"
 #include "amdgpu_migrate.h"
 #include "amdgpu_res_cursor.h"
 #include "amdgpu_ttm.h"
@@ -84,8 +85,9 @@
  *
  * - on discrete GPUs both are %MEMORY_DEVICE_PRIVATE, each in its own free
  *   physical address region; the same VRAM then has two sets of struct
- *   pages (64 bytes per 4 KiB page each: 256 MiB for 16 GiB of VRAM), a
- *   cost logged at registration;
+ *   pages (64 bytes per 4 KiB page each: 256 MiB for 16 GiB of VRAM). Ours
+ *   are logged at registration and, like KFD's, charged to the system
+ *   memory limit KFD enforces (when KFD is built), until unbind;
  * - the owner of ours is the &struct amdgpu_migrate itself, KFD's is the
  *   device or its XGMI hive: hmm_range_fault() hands each stack only its
  *   own device-private pages and faults the other's back to system memory
@@ -611,6 +613,21 @@ static const struct drm_pagemap_ops amdgpu_migrate_pagemap_ops = {
 
 /* --- Registration --- */
 
+/*
+ * The struct pages of the registration are system memory that GPU work
+ * ties up: charge them to the limit KFD keeps for such memory, as KFD does
+ * for its own registration, and give them back at unbind.
+ */
+static void amdgpu_migrate_account(struct amdgpu_migrate *mig, bool charge)
+{
+#if IS_ENABLED(CONFIG_HSA_AMD)
+	u64 bytes = (mig->vram_size >> PAGE_SHIFT) * sizeof(struct page);
+
+	/* The limit has no release call: a negative charge gives back. */
+	amdgpu_amdkfd_reserve_system_mem(charge ? bytes : -bytes);
+#endif
+}
+
 static bool amdgpu_migrate_possible(struct amdgpu_device *adev)
 {
 	if (amdgpu_ip_version(adev, GC_HWIP, 0) < IP_VERSION(9, 0, 1))
@@ -707,6 +724,7 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 		goto out_err;
 	}
 
+	amdgpu_migrate_account(mig, true);
 	mig->registered = true;
 	WRITE_ONCE(adev->svm_migrate, mig);
 	dev_info(adev->dev, "SVM: %llu MiB of VRAM can hold migrated pages (struct pages: %llu KiB)\n",
@@ -753,6 +771,7 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 	if (ret)
 		dev_warn(adev->dev, "SVM: evicting VRAM at unbind: %d\n", ret);
 	memunmap_pages(&mig->pgmap);
+	amdgpu_migrate_account(mig, false);
 	if (mig->region)
 		release_mem_region(mig->region->start,
 				   resource_size(mig->region));
