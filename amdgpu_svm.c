@@ -200,12 +200,8 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 			      TASK_SIZE, SVM_NOTIFIER_SIZE, &amdgpu_svm_range_ops,
 			      amdgpu_svm_chunk_sizes,
 			      ARRAY_SIZE(amdgpu_svm_chunk_sizes));
-	if (ret) {
-		amdgpu_svm_attr_tree_fini(&svm->attrs);
-		mutex_destroy(&svm->lock);
-		kfree(svm);
-		return ERR_PTR(ret);
-	}
+	if (ret)
+		goto err_put;
 	drm_gpusvm_driver_set_lock(&svm->gpusvm, &svm->lock);
 	svm->mm = current->mm;
 
@@ -216,12 +212,14 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 		mutex_lock(&svm->lock);
 		drm_gpusvm_fini(&svm->gpusvm);
 		mutex_unlock(&svm->lock);
-		amdgpu_svm_attr_tree_fini(&svm->attrs);
-		mutex_destroy(&svm->lock);
-		kfree(svm);
-		return ERR_PTR(ret);
+		goto err_put;
 	}
 	return svm;
+
+err_put:
+	/* The only reference: frees what amdgpu_svm_release() frees. */
+	amdgpu_svm_put(svm);
+	return ERR_PTR(ret);
 }
 
 static void amdgpu_svm_release(struct kref *kref)
