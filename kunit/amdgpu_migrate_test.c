@@ -9,11 +9,8 @@
 
 #include <kunit/device.h>
 #include <kunit/test.h>
-#include <linux/completion.h>
-#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
-#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -380,54 +377,32 @@ static void migrate_svm_teardown_with_pages_in_vram(struct kunit *test)
 /* A process of its own that migrates memory to VRAM, then exits. */
 struct vram_process {
 	struct migrate_fixture *f;
-	struct kunit *test;
 	unsigned long used_before;
-	int ret;
-	struct completion done;
 };
 
 static int vram_process_fn(void *arg)
 {
 	struct vram_process *p = arg;
-	struct mm_struct *mm;
 	unsigned long buf;
+	int ret;
 
-	current->kunit_test = p->test;
-	p->ret = kunit_attach_mm();
-	if (p->ret)
-		goto out;
-	mm = current->mm;
 	buf = vm_mmap(NULL, 0, SZ_1M, PROT_READ | PROT_WRITE,
 		      MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	p->ret = clear_user((void __user *)buf, SZ_1M) ? -EFAULT :
-		 migrate(p->f, buf, SZ_1M);
+	ret = clear_user((void __user *)buf, SZ_1M) ? -EFAULT :
+	      migrate(p->f, buf, SZ_1M);
 	p->used_before = amdgpu_svm_test_vram_used(p->f->vram);
-	/* Exit: the last reference to the address space goes. */
-	kthread_unuse_mm(mm);
-	mmput(mm);
-out:
-	current->kunit_test = NULL;
-	complete(&p->done);
-	return 0;
+	return ret;
 }
 
 static void migrate_process_exit_with_pages_in_vram(struct kunit *test)
 {
 	struct migrate_fixture *f = test->priv;
-	struct task_struct *task;
-	struct vram_process *p;
+	struct vram_process p = { .f = f };
 
-	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	p->f = f;
-	p->test = test;
-	init_completion(&p->done);
-	task = kthread_run(vram_process_fn, p, "amdgpu-svm-vram-exit");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	wait_for_completion(&p->done);
-
-	KUNIT_ASSERT_EQ(test, p->ret, 0);
-	KUNIT_EXPECT_EQ(test, p->used_before, SZ_1M >> PAGE_SHIFT);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_run_process(test,
+							     vram_process_fn,
+							     &p));
+	KUNIT_EXPECT_EQ(test, p.used_before, SZ_1M >> PAGE_SHIFT);
 	/* Freed with the address space, not copied back. */
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 0);

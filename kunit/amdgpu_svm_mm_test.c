@@ -8,10 +8,8 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
-#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
-#include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/uaccess.h>
 #include <asm/tlb.h>
@@ -289,8 +287,6 @@ struct exiting_process {
 	struct amdgpu_svm_test_dev *tdev;
 	unsigned long buf;
 	unsigned long mapped;
-	int ret;
-	struct completion done;
 };
 
 static int exiting_process_fn(void *arg)
@@ -300,38 +296,24 @@ static int exiting_process_fn(void *arg)
 	struct drm_amdgpu_gem_svm args = {
 		.operation = AMDGPU_SVM_OP_SET_ATTR, .nattr = 1,
 	};
-	struct mm_struct *mm;
+	int ret;
 	u32 v;
-
-	/* The leaves of the model GPU are found through the running test. */
-	current->kunit_test = tdev->test;
-	p->ret = kunit_attach_mm();
-	if (p->ret)
-		goto out;
-	mm = current->mm;
 
 	p->buf = vm_mmap(NULL, 0, SZ_2M + PAGE_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	args.attrs_ptr = p->buf + SZ_2M;
 	args.start_addr = p->buf;
 	args.size = SZ_2M;
-	p->ret = copy_to_user(u64_to_user_ptr(args.attrs_ptr), &allow,
-			      sizeof(allow)) ? -EFAULT : 0;
+	ret = copy_to_user(u64_to_user_ptr(args.attrs_ptr), &allow,
+			   sizeof(allow)) ? -EFAULT : 0;
 	/* The first call makes the SVM, for this address space. */
-	if (!p->ret)
-		p->ret = amdgpu_gem_svm_ioctl(tdev->drm, &args, tdev->file);
-	if (!p->ret && !tdev->adev->gmc.noretry)
-		p->ret = amdgpu_svm_test_gpu_access(tdev, p->buf, &v, sizeof(v),
-						    false);
+	if (!ret)
+		ret = amdgpu_gem_svm_ioctl(tdev->drm, &args, tdev->file);
+	if (!ret && !tdev->adev->gmc.noretry)
+		ret = amdgpu_svm_test_gpu_access(tdev, p->buf, &v, sizeof(v),
+						 false);
 	p->mapped = amdgpu_svm_test_gpu_mapped(tdev, p->buf, p->buf + SZ_2M);
-
-	/* The process exits: its last reference to the address space goes. */
-	kthread_unuse_mm(mm);
-	mmput(mm);
-out:
-	current->kunit_test = NULL;
-	complete(&p->done);
-	return 0;
+	return ret;
 }
 
 static void mm_exit_closes_the_svm(struct kunit *test)
@@ -339,7 +321,6 @@ static void mm_exit_closes_the_svm(struct kunit *test)
 	const bool xnack_on = *(const bool *)test->param_value;
 	struct amdgpu_svm_test_dev *tdev;
 	struct exiting_process *p;
-	struct task_struct *task;
 	struct amdgpu_svm *svm;
 	u32 v;
 
@@ -347,12 +328,10 @@ static void mm_exit_closes_the_svm(struct kunit *test)
 	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	p->tdev = tdev;
-	init_completion(&p->done);
 
-	task = kthread_run(exiting_process_fn, p, "amdgpu-svm-exit");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	wait_for_completion(&p->done);
-	KUNIT_ASSERT_EQ(test, p->ret, 0);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_run_process(test,
+							     exiting_process_fn,
+							     p));
 	/* XNACK off maps all of it at once, XNACK on the faulting range. */
 	KUNIT_EXPECT_GT(test, p->mapped, 0);
 

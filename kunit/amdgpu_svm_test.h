@@ -154,6 +154,8 @@ unsigned long amdgpu_svm_test_vram_used(struct amdgpu_svm_test_vram *vram);
 char *amdgpu_svm_test_attr_dump(struct kunit *test,
 				struct amdgpu_svm_attr_tree *tree);
 
+int amdgpu_svm_test_run_process(struct kunit *test, int (*fn)(void *arg),
+				void *arg);
 unsigned long amdgpu_svm_test_user_buffer(struct kunit *test, size_t size,
 					  u32 seed);
 int amdgpu_svm_test_ioctl(struct amdgpu_svm_test_dev *tdev, u32 op,

@@ -3,11 +3,14 @@
  * The simulated device of the amdgpu SVM KUnit suites.
  */
 
+#include <linux/completion.h>
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 #include <linux/slab.h>
 
@@ -625,6 +628,61 @@ amdgpu_svm_test_vram_create(struct amdgpu_svm_test_dev *tdev, u64 size)
 							   amdgpu_svm_test_vram_release,
 							   tdev));
 	return vram;
+}
+
+struct test_process {
+	struct kunit *test;
+	int (*fn)(void *arg);
+	void *arg;
+	int ret;
+	struct completion done;
+};
+
+static int test_process_fn(void *data)
+{
+	struct test_process *p = data;
+	struct mm_struct *mm;
+
+	/* The leaves of the simulated device are found through the test. */
+	current->kunit_test = p->test;
+	p->ret = kunit_attach_mm();
+	if (!p->ret) {
+		mm = current->mm;
+		p->ret = p->fn(p->arg);
+		/* Exit: the last reference to the address space goes. */
+		kthread_unuse_mm(mm);
+		mmput(mm);
+	}
+	current->kunit_test = NULL;
+	complete(&p->done);
+	return 0;
+}
+
+/**
+ * amdgpu_svm_test_run_process() - run @fn in a process of its own, which
+ * then exits
+ * @test: the test; the simulated device's leaves apply in the process
+ * @fn: the body, run with a new address space of its own
+ * @arg: for @fn
+ *
+ * A kernel thread gets a fresh address space, as a new process would, runs
+ * @fn in it and drops the last reference to it, as an exiting process
+ * does: exit_mmap() and the MMU notifiers have run when this returns.
+ *
+ * Context: process context (a KUnit test).
+ * Return: what @fn returned, or the error of making the address space.
+ */
+int amdgpu_svm_test_run_process(struct kunit *test, int (*fn)(void *arg),
+				void *arg)
+{
+	struct test_process p = { .test = test, .fn = fn, .arg = arg };
+	struct task_struct *task;
+
+	init_completion(&p.done);
+	task = kthread_run(test_process_fn, &p, "amdgpu-svm-process");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&p.done);
+	return p.ret;
 }
 
 /**
