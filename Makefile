@@ -15,6 +15,7 @@ ifneq ($(KERNELRELEASE),)
 AMDGPU_SVM_FILES := \
 	amdgpu_svm.o \
 	amdgpu_svm_range.o \
+	amdgpu_svm_range_migrate.o \
 	amdgpu_svm_fault.o \
 	amdgpu_svm_attr.o \
 	amdgpu_migrate.o

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 
+#include <linux/debugfs.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/ioport.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/pm_runtime.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include <kunit/static_stub.h>
@@ -17,6 +19,7 @@
 #include "amdgpu_amdkfd.h"
 #include "amdgpu_migrate.h"
 #include "amdgpu_res_cursor.h"
+#include "amdgpu_svm_trace.h"
 #include "amdgpu_ttm.h"
 
 /**
@@ -215,6 +218,13 @@ static int copy_run(struct amdgpu_device *adev, dma_addr_t *sys,
 	if (!*npages)
 		return 0;
 	ret = amdgpu_migrate_sdma_copy(adev, sys, vram_offset, *npages, dir);
+	if (!ret) {
+		struct amdgpu_migrate_stats *stats = &adev->svm_migrate->stats;
+
+		atomic64_inc(&stats->copy_commands);
+		atomic64_add(*npages, dir == AMDGPU_MIGRATE_TO_VRAM ?
+			     &stats->pages_in : &stats->pages_out);
+	}
 	*npages = 0;
 	return ret;
 }
@@ -435,6 +445,8 @@ int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
 		return 0;
 
 	ret = drm_pagemap_evict_to_ram(&vram->devmem);
+	atomic64_inc(&mig->stats.evictions);
+	trace_amdgpu_svm_evict(adev->dev, vram->devmem.size, ret);
 	kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
 	return ret;
 }
@@ -474,6 +486,8 @@ int amdgpu_migrate_evict_all(struct amdgpu_device *adev)
 			break;
 
 		err = drm_pagemap_evict_to_ram(&vram->devmem);
+		atomic64_inc(&mig->stats.evictions);
+		trace_amdgpu_svm_evict(adev->dev, vram->devmem.size, err);
 		/* -EFAULT: the address space is gone, and its pages with it. */
 		if (err && err != -EFAULT && !ret)
 			ret = err;
@@ -671,6 +685,22 @@ static int amdgpu_migrate_range(struct amdgpu_device *adev,
 	return 0;
 }
 
+/* debugfs: <debugfs>/dri/<minor>/amdgpu_svm_stats, one "name value" a line. */
+static int amdgpu_migrate_stats_show(struct seq_file *m, void *unused)
+{
+	struct amdgpu_migrate_stats *stats = m->private;
+
+	seq_printf(m, "pages_in %lld\n", atomic64_read(&stats->pages_in));
+	seq_printf(m, "pages_out %lld\n", atomic64_read(&stats->pages_out));
+	seq_printf(m, "gpu_faults %lld\n", atomic64_read(&stats->gpu_faults));
+	seq_printf(m, "evictions %lld\n", atomic64_read(&stats->evictions));
+	seq_printf(m, "fallbacks %lld\n", atomic64_read(&stats->fallbacks));
+	seq_printf(m, "copy_commands %lld\n",
+		   atomic64_read(&stats->copy_commands));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(amdgpu_migrate_stats);
+
 /**
  * amdgpu_migrate_init() - register the device's VRAM for SVM migration
  * @adev: the device
@@ -725,6 +755,10 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 	}
 
 	amdgpu_migrate_account(mig, true);
+	/* Without debugfs this is an error pointer, which removal ignores. */
+	mig->debugfs = debugfs_create_file("amdgpu_svm_stats", 0444,
+					   adev_to_drm(adev)->debugfs_root,
+					   &mig->stats, &amdgpu_migrate_stats_fops);
 	mig->registered = true;
 	WRITE_ONCE(adev->svm_migrate, mig);
 	dev_info(adev->dev, "SVM: %llu MiB of VRAM can hold migrated pages (struct pages: %llu KiB)\n",
@@ -763,6 +797,8 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 
 	if (!mig)
 		return;
+	/* Waits for readers: the counters go with @mig. */
+	debugfs_remove(mig->debugfs);
 	/* Wait for running migrations; later ones see the flag and give up. */
 	down_write(&mig->migrations);
 	WRITE_ONCE(mig->registered, false);

@@ -16,6 +16,7 @@
 #include <drm/drm_pagemap.h>
 
 struct amdgpu_bo;
+struct dentry;
 struct resource;
 struct amdgpu_device;
 struct dma_fence;
@@ -77,6 +78,27 @@ struct amdgpu_migrate_vram {
 };
 
 /**
+ * struct amdgpu_migrate_stats - per-device SVM counters
+ *
+ * Read through debugfs (amdgpu_svm_stats); see "Observability" in
+ * amdgpu_svm_range_migrate.c.
+ */
+struct amdgpu_migrate_stats {
+	/** @pages_in: pages copied from system memory to VRAM */
+	atomic64_t pages_in;
+	/** @pages_out: pages copied from VRAM to system memory */
+	atomic64_t pages_out;
+	/** @gpu_faults: recoverable GPU page faults handled */
+	atomic64_t gpu_faults;
+	/** @evictions: VRAM allocations evicted by TTM or at unbind */
+	atomic64_t evictions;
+	/** @fallbacks: migrations that failed, the range mapped in place */
+	atomic64_t fallbacks;
+	/** @copy_commands: copy commands issued (one per VRAM run) */
+	atomic64_t copy_commands;
+};
+
+/**
  * struct amdgpu_migrate - VRAM of one device as ZONE_DEVICE memory
  *
  * Made at device init where migration is possible. The device's VRAM
@@ -114,6 +136,10 @@ struct amdgpu_migrate {
 	struct list_head allocations;
 	/** @bos: the live allocations by &amdgpu_migrate_vram.key */
 	struct xarray bos;
+	/** @stats: the counters */
+	struct amdgpu_migrate_stats stats;
+	/** @debugfs: the amdgpu_svm_stats file, if debugfs is there */
+	struct dentry *debugfs;
 };
 
 #if IS_ENABLED(CONFIG_DRM_AMDGPU_SVM)

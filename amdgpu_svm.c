@@ -365,7 +365,9 @@ static int amdgpu_svm_check_range(u64 start, u64 size)
  *   PTEs;
  * - with XNACK off, the GPU cannot fault: what was removed and what a
  *   SET granted access to, changed or prefetched is mapped again now
- *   (inaccessible parts are skipped). With XNACK on, faults map on demand.
+ *   (inaccessible parts are skipped). With XNACK on, faults map on demand;
+ * - a prefetch (a SET with PREFETCH_LOC, in either mode) maps its span
+ *   now, and the migration policy moves the pages first.
  */
 static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 				    const struct amdgpu_svm_attr_changes *changes)
@@ -383,18 +385,29 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 		unsigned long end = (c->last + 1) << PAGE_SHIFT;
 		unsigned long map_start = ULONG_MAX, map_end = 0;
 
+		bool prefetch = c->triggers & AMDGPU_SVM_ATTR_TRIGGER_PREFETCH;
+
 		amdgpu_svm_range_remove_span(svm, start, end,
 					     !(c->triggers & rebuild),
 					     &map_start, &map_end);
-		if (svm->xnack_on)
+		/* With XNACK on only a prefetch acts now; faults do the rest. */
+		if (svm->xnack_on && !prefetch)
 			continue;
+		if (svm->xnack_on) {
+			/* Removed ranges come back on the next fault. */
+			map_start = ULONG_MAX;
+			map_end = 0;
+		}
 		if (c->new.access != AMDGPU_SVM_ACCESS_INACCESSIBLE &&
-		    (c->triggers & (rebuild | AMDGPU_SVM_ATTR_TRIGGER_PREFETCH))) {
+		    (prefetch || (c->triggers & rebuild))) {
 			map_start = min(map_start, start);
 			map_end = max(map_end, end);
 		}
 		if (map_start < map_end) {
-			ret = amdgpu_svm_range_map(svm, map_start, map_end);
+			ret = amdgpu_svm_range_map(svm, map_start, map_end,
+						   prefetch ?
+						   AMDGPU_SVM_TRIGGER_PREFETCH :
+						   AMDGPU_SVM_TRIGGER_MAP);
 			if (ret)
 				return ret;
 		}

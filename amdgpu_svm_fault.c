@@ -7,9 +7,11 @@
 #include <drm/amdgpu_drm.h>
 
 #include "amdgpu.h"
+#include "amdgpu_migrate.h"
 #include "amdgpu_svm.h"
 #include "amdgpu_svm_fault.h"
 #include "amdgpu_svm_range.h"
+#include "amdgpu_svm_trace.h"
 
 /**
  * DOC: GPU page faults
@@ -104,6 +106,7 @@ static int svm_fault_locked(struct amdgpu_svm *svm, unsigned long addr,
 int amdgpu_svm_handle_fault(struct amdgpu_device *adev, u32 pasid, u64 addr,
 			    bool write)
 {
+	struct amdgpu_migrate *mig;
 	struct amdgpu_svm *svm;
 	int ret;
 
@@ -118,6 +121,10 @@ int amdgpu_svm_handle_fault(struct amdgpu_device *adev, u32 pasid, u64 addr,
 		ret = svm_fault_locked(svm, addr, write);
 	mutex_unlock(&svm->lock);
 
+	mig = amdgpu_migrate_get(adev);
+	if (mig)
+		atomic64_inc(&mig->stats.gpu_faults);
+	trace_amdgpu_svm_gpu_fault(adev->dev, pasid, addr, write, ret);
 	amdgpu_svm_put(svm);
 	return ret;
 }

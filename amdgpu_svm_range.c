@@ -19,6 +19,7 @@
 #include "amdgpu_migrate.h"
 #include "amdgpu_svm.h"
 #include "amdgpu_svm_range.h"
+#include "amdgpu_svm_range_migrate.h"
 #include "amdgpu_vm.h"
 
 /**
@@ -29,7 +30,8 @@
  * (2 MiB, 64 KiB or 4 KiB, inside one VMA and one attribute run) with its
  * DMA-mapped pages.
  *
- * Mapping a range: find or insert it, get its pages (drm_gpusvm faults
+ * Mapping a range: find or insert it, let the migration policy move its
+ * pages (see "Migration policy"), get its pages (drm_gpusvm faults
  * them in and DMA-maps them, taking the mmap lock itself), then commit:
  * with the VM reservation and the notifier lock held, check that the pages
  * are still valid and write the PTEs. If an invalidation came in between,
@@ -405,7 +407,7 @@ out_unlock:
 static int range_map_one(struct amdgpu_svm *svm, unsigned long addr,
 			 unsigned long start, unsigned long end,
 			 const struct amdgpu_svm_attrs *attrs,
-			 unsigned long *next)
+			 enum amdgpu_svm_trigger trigger, unsigned long *next)
 {
 	struct drm_gpusvm_ctx ctx = {
 		.read_only = !!(attrs->flags & AMDGPU_SVM_FLAG_GPU_RO),
@@ -416,6 +418,7 @@ static int range_map_one(struct amdgpu_svm *svm, unsigned long addr,
 	};
 	struct drm_gpusvm_range *base;
 	struct amdgpu_svm_range *range;
+	bool placed = false;
 	int tries = 0, ret;
 
 retry:
@@ -432,6 +435,13 @@ retry:
 	}
 	range = to_amdgpu_svm_range(base);
 	*next = drm_gpusvm_range_end(base);
+
+	/* Pages move before they are mapped, once: a retry maps them. */
+	if (!placed) {
+		amdgpu_svm_range_migrate(svm, base, attrs, trigger, addr, start,
+					 end);
+		placed = true;
+	}
 
 	ret = drm_gpusvm_get_pages(&svm->gpusvm, &range->pages, svm->gpusvm.mm,
 				   &base->notifier->notifier,
@@ -503,7 +513,8 @@ int amdgpu_svm_range_map_addr(struct amdgpu_svm *svm, unsigned long addr,
 
 	if (range_already_mapped(svm, addr, write))
 		return 0;
-	return range_map_one(svm, addr, start, end, attrs, &next);
+	return range_map_one(svm, addr, start, end, attrs,
+			     AMDGPU_SVM_TRIGGER_GPU_FAULT, &next);
 }
 
 /**
@@ -511,14 +522,16 @@ int amdgpu_svm_range_map_addr(struct amdgpu_svm *svm, unsigned long addr,
  * @svm: the SVM
  * @start: first byte, page aligned
  * @end: end (exclusive), page aligned
+ * @trigger: what asks for the mapping, for the migration policy
  *
- * Parts without a VMA or without GPU access are skipped.
+ * Parts without a VMA or without GPU access are skipped. Before a range
+ * is mapped, its pages are moved where the policy wants them.
  *
  * Context: process context; the SVM lock held, the mmap lock not held.
  * Return: 0 or a negative error code (the parts mapped stay mapped).
  */
 int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
-			 unsigned long end)
+			 unsigned long end, enum amdgpu_svm_trigger trigger)
 {
 	unsigned long addr = start;
 
@@ -541,7 +554,7 @@ int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 		}
 
 		ret = range_map_one(svm, addr, run_start, run_end, &attrs,
-				    &next);
+				    trigger, &next);
 		if (ret == -ENOENT) {
 			/* No VMA at @addr: go on at the next one. */
 			next = drm_gpusvm_find_vma_start(&svm->gpusvm, addr,
@@ -632,7 +645,8 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 	spin_unlock(&svm->restore.lock);
 
 	amdgpu_svm_range_garbage_collect(svm);
-	ret = start < end ? amdgpu_svm_range_map(svm, start, end) : 0;
+	ret = start < end ? amdgpu_svm_range_map(svm, start, end,
+						 AMDGPU_SVM_TRIGGER_RESTORE) : 0;
 
 	spin_lock(&svm->restore.lock);
 	/* On failure try again later; the queues stay stopped meanwhile. */

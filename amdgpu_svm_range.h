@@ -9,6 +9,8 @@
 
 #include <drm/drm_gpusvm.h>
 
+#include "amdgpu_svm_range_migrate.h"
+
 struct amdgpu_device;
 struct amdgpu_svm;
 struct amdgpu_svm_attrs;
@@ -56,7 +58,7 @@ u64 amdgpu_svm_range_vram_pte_flags(struct amdgpu_device *adev,
 				    bool writable);
 
 int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
-			 unsigned long end);
+			 unsigned long end, enum amdgpu_svm_trigger trigger);
 int amdgpu_svm_range_map_addr(struct amdgpu_svm *svm, unsigned long addr,
 			      unsigned long start, unsigned long end,
 			      const struct amdgpu_svm_attrs *attrs, bool write);

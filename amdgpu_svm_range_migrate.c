@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+
+#include <linux/hmm.h>
+#include <linux/jiffies.h>
+#include <linux/lockdep.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include <drm/amdgpu_drm.h>
+#include <drm/drm_gpusvm.h>
+#include <drm/drm_pagemap.h>
+
+#include "amdgpu.h"
+#include "amdgpu_migrate.h"
+#include "amdgpu_svm.h"
+#include "amdgpu_svm_attr.h"
+#include "amdgpu_svm_range_migrate.h"
+
+#define CREATE_TRACE_POINTS
+#include "amdgpu_svm_trace.h"
+
+/**
+ * DOC: Migration policy
+ *
+ * Before the range layer maps a drm_gpusvm range, it asks the policy
+ * whether the pages should move first. The decision,
+ * amdgpu_svm_migrate_decide(), is a pure function of four inputs:
+ *
+ * - the attributes of the range (PREFERRED_LOC, PREFETCH_LOC, ACCESS);
+ * - where its pages are now: none in this GPU's VRAM, all of them, or
+ *   some (&enum amdgpu_svm_placement);
+ * - what asked for the mapping: a GPU fault, a prefetch, an XNACK-off map
+ *   after a SET, or the XNACK-off restore worker (&enum amdgpu_svm_trigger);
+ * - whether the device can migrate these pages at all (VRAM registered,
+ *   anonymous memory).
+ *
+ * The rules:
+ *
+ * - A prefetch uses PREFETCH_LOC; every other trigger uses PREFERRED_LOC.
+ *   A SET with PREFETCH_LOC acts every time, even when the stored value
+ *   does not change, in both XNACK modes.
+ * - SYSMEM: pages in VRAM go back to system memory.
+ * - A GPU (any other value; one fd is one GPU): pages not yet in this
+ *   GPU's VRAM go there, if ACCESS is ALLOW_MIGRATE. ACCESS IN_PLACE
+ *   never moves pages to VRAM: the GPU maps them where they are.
+ * - UNDEFINED: a GPU fault moves the pages to the GPU that faulted, as
+ *   KFD does (again only with ALLOW_MIGRATE); nothing else moves them. In
+ *   particular an UNDEFINED preferred location never evicts what a
+ *   prefetch put in VRAM.
+ *
+ * The executor, amdgpu_svm_range_migrate(), looks before it allocates: it
+ * first takes a snapshot of the CPU page table over the span (no fault,
+ * nothing allocated) and decides on what it finds, so a span already
+ * where it should be costs one page-table walk, no VRAM and no copy. The
+ * span is the drm_gpusvm range, widened to the block of GRANULARITY
+ * around the address that asked (aligned to its size), and clamped to the
+ * VMA, the attribute run and the range's notifier.
+ *
+ * drm_pagemap migrates a span all or nothing and refuses one whose pages
+ * are partly in this VRAM already (-EBUSY): such a mixed span is first
+ * brought back to system memory, and a migration that still fails with
+ * -EBUSY (a race) is retried once after another eviction, as xe does. Any
+ * other failure (VRAM full, a copy error, the device going away) leaves
+ * the data where it was, counts a fallback, and the range is mapped
+ * there: the call that asked still succeeds.
+ *
+ * Anti-thrashing: pages moved to VRAM stay there for
+ * amdgpu.svm_timeslice_ms milliseconds (module parameter, default 5)
+ * before a CPU fault may take them back; until then the CPU fault waits.
+ * This keeps a GPU and a CPU that touch the same pages from bouncing them
+ * on every access; 0 turns it off.
+ */
+
+/**
+ * DOC: Observability
+ *
+ * Tracepoints, in the amdgpu_svm trace system:
+ *
+ * - amdgpu_svm_migrate_start and amdgpu_svm_migrate_end around every
+ *   migration the policy starts: direction, trigger, start address and
+ *   pages of the span; the end event adds the bytes copied, the copy
+ *   commands issued and the result. Bytes and commands are read from the
+ *   device's counters, so migrations of other processes that run at the
+ *   same time are included.
+ * - amdgpu_svm_gpu_fault for every GPU fault handled, with its result.
+ * - amdgpu_svm_evict for every VRAM allocation evicted by TTM or at
+ *   unbind.
+ * - amdgpu_svm_fallback when a migration failed and the range is mapped
+ *   where its pages are.
+ *
+ * Counters, per device, in debugfs as dri/<minor>/amdgpu_svm_stats (one
+ * "name value" pair a line; only on a device whose VRAM is registered for
+ * migration): pages_in and pages_out (pages copied to and from VRAM),
+ * gpu_faults, evictions, fallbacks and copy_commands.
+ */
+
+unsigned int amdgpu_svm_timeslice_ms = 5;
+module_param_named(svm_timeslice_ms, amdgpu_svm_timeslice_ms, uint, 0644);
+MODULE_PARM_DESC(svm_timeslice_ms,
+		 "SVM: ms that pages moved to VRAM stay there before a CPU fault may take them back (default 5, 0 = off)");
+
+/**
+ * amdgpu_svm_migrate_decide() - where the pages of a span should be
+ * @attrs: the attributes of the span
+ * @placement: where its pages are now
+ * @trigger: what asked for the mapping
+ * @can_migrate: the device can hold these pages in VRAM
+ *
+ * The rules are in "Migration policy" above; the KUnit suite
+ * amdgpu_svm_policy has a row for each.
+ *
+ * Context: any.
+ * Return: what to do before the span is mapped.
+ */
+enum amdgpu_svm_migrate_action
+amdgpu_svm_migrate_decide(const struct amdgpu_svm_attrs *attrs,
+			  enum amdgpu_svm_placement placement,
+			  enum amdgpu_svm_trigger trigger, bool can_migrate)
+{
+	u32 loc = trigger == AMDGPU_SVM_TRIGGER_PREFETCH ?
+		  attrs->prefetch_loc : attrs->preferred_loc;
+
+	if (loc == AMDGPU_SVM_LOCATION_SYSMEM)
+		return placement == AMDGPU_SVM_PLACEMENT_SYSMEM ?
+		       AMDGPU_SVM_MIGRATE_STAY : AMDGPU_SVM_MIGRATE_TO_SYSMEM;
+	/* No preference: only the GPU that faults pulls the pages over. */
+	if (loc == AMDGPU_SVM_LOCATION_UNDEFINED &&
+	    trigger != AMDGPU_SVM_TRIGGER_GPU_FAULT)
+		return AMDGPU_SVM_MIGRATE_STAY;
+
+	/* This GPU's VRAM. */
+	if (!can_migrate || placement == AMDGPU_SVM_PLACEMENT_VRAM ||
+	    attrs->access != AMDGPU_SVM_ACCESS_ALLOW_MIGRATE)
+		return AMDGPU_SVM_MIGRATE_STAY;
+	return AMDGPU_SVM_MIGRATE_TO_VRAM;
+}
+
+/* Could the decision be anything but STAY, wherever the pages are? */
+static bool policy_may_move(const struct amdgpu_svm_attrs *attrs,
+			    enum amdgpu_svm_trigger trigger)
+{
+	static const enum amdgpu_svm_placement all[] = {
+		AMDGPU_SVM_PLACEMENT_SYSMEM,
+		AMDGPU_SVM_PLACEMENT_VRAM,
+		AMDGPU_SVM_PLACEMENT_MIXED,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(all); i++)
+		if (amdgpu_svm_migrate_decide(attrs, all[i], trigger, true) !=
+		    AMDGPU_SVM_MIGRATE_STAY)
+			return true;
+	return false;
+}
+
+/*
+ * Walk the CPU page table over [@start, @end) with hmm. With @fault, every
+ * page is faulted in as a CPU read would, which brings device-private
+ * pages back to system memory; without it the walk only looks, and
+ * @in_vram gets the number of pages in @pgmap. The mmap lock is held.
+ */
+static int span_walk(struct mmu_interval_notifier *notifier,
+		     unsigned long start, unsigned long end,
+		     const struct dev_pagemap *pgmap, bool fault,
+		     unsigned long *in_vram)
+{
+	unsigned long timeout = jiffies +
+				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	unsigned long npages = (end - start) >> PAGE_SHIFT, i, n = 0;
+	struct hmm_range hmm_range = {
+		.notifier = notifier,
+		.start = start,
+		.end = end,
+		.default_flags = fault ? HMM_PFN_REQ_FAULT : 0,
+		/* Our pages show as pages when looking, fault when evicting. */
+		.dev_private_owner = fault ? NULL : pgmap->owner,
+	};
+	int ret;
+
+	hmm_range.hmm_pfns = kvmalloc_array(npages, sizeof(unsigned long),
+					    GFP_KERNEL);
+	if (!hmm_range.hmm_pfns)
+		return -ENOMEM;
+
+	do {
+		/* Pages inside their anti-thrashing timeslice refuse for a while. */
+		if (time_after(jiffies, timeout)) {
+			ret = -ETIME;
+			break;
+		}
+		hmm_range.notifier_seq = mmu_interval_read_begin(notifier);
+		ret = hmm_range_fault(&hmm_range);
+	} while (ret == -EBUSY);
+
+	for (i = 0; !ret && !fault && i < npages; i++) {
+		unsigned long pfn = hmm_range.hmm_pfns[i];
+		struct page *page;
+
+		if (!(pfn & HMM_PFN_VALID))
+			continue;
+		page = hmm_pfn_to_page(pfn);
+		if (is_zone_device_page(page) && page_pgmap(page) == pgmap)
+			n++;
+	}
+	if (in_vram)
+		*in_vram = n;
+	kvfree(hmm_range.hmm_pfns);
+	return ret;
+}
+
+static int evict_span(struct mm_struct *mm,
+		      struct mmu_interval_notifier *notifier,
+		      unsigned long start, unsigned long end)
+{
+	int ret;
+
+	mmap_read_lock(mm);
+	ret = span_walk(notifier, start, end, NULL, true, NULL);
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+static int migrate_to_vram(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
+			   struct mmu_interval_notifier *notifier,
+			   unsigned long start, unsigned long end,
+			   enum amdgpu_svm_placement placement)
+{
+	unsigned long timeslice = READ_ONCE(amdgpu_svm_timeslice_ms);
+	int ret;
+
+	/* drm_pagemap would refuse a span that is partly ours already. */
+	if (placement == AMDGPU_SVM_PLACEMENT_MIXED) {
+		ret = evict_span(svm->mm, notifier, start, end);
+		if (ret)
+			return ret;
+	}
+	ret = drm_pagemap_populate_mm(&mig->dpagemap, start, end, svm->mm,
+				      timeslice);
+	if (ret == -EBUSY) {
+		/* Raced with another migration of these pages: once more. */
+		ret = evict_span(svm->mm, notifier, start, end);
+		if (!ret)
+			ret = drm_pagemap_populate_mm(&mig->dpagemap, start, end,
+						      svm->mm, timeslice);
+	}
+	return ret;
+}
+
+static u64 stats_pages(struct amdgpu_migrate_stats *stats)
+{
+	return atomic64_read(&stats->pages_in) +
+	       atomic64_read(&stats->pages_out);
+}
+
+/* Carry the decision out; a failure leaves the pages where they were. */
+static void migrate_span(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
+			 struct mmu_interval_notifier *notifier,
+			 unsigned long start, unsigned long end,
+			 enum amdgpu_svm_placement placement,
+			 enum amdgpu_svm_migrate_action action,
+			 enum amdgpu_svm_trigger trigger)
+{
+	struct amdgpu_migrate_stats *stats = &mig->stats;
+	unsigned long npages = (end - start) >> PAGE_SHIFT;
+	struct device *dev = svm->adev->dev;
+	u64 pages = stats_pages(stats);
+	u64 copies = atomic64_read(&stats->copy_commands);
+	int ret;
+
+	trace_amdgpu_svm_migrate_start(dev, action, trigger, start, npages);
+	if (action == AMDGPU_SVM_MIGRATE_TO_VRAM)
+		ret = migrate_to_vram(svm, mig, notifier, start, end, placement);
+	else
+		ret = evict_span(svm->mm, notifier, start, end);
+	trace_amdgpu_svm_migrate_end(dev, action, trigger, start, npages,
+				     (stats_pages(stats) - pages) << PAGE_SHIFT,
+				     atomic64_read(&stats->copy_commands) - copies,
+				     ret);
+	if (!ret)
+		return;
+
+	atomic64_inc(&stats->fallbacks);
+	trace_amdgpu_svm_fallback(dev, action, trigger, start, npages, ret);
+	dev_dbg(dev, "SVM: migrating [0x%lx, 0x%lx) failed (%d), mapped in place\n",
+		start, end, ret);
+}
+
+/**
+ * amdgpu_svm_range_migrate() - move the pages of a range where the policy
+ *	wants them, before it is mapped
+ * @svm: the SVM
+ * @range: the drm_gpusvm range about to be mapped
+ * @attrs: the attributes of @range
+ * @trigger: what asked for the mapping
+ * @addr: the address that asked (a GPU fault's), inside @range
+ * @start: start of the attribute run around @addr
+ * @end: end (exclusive) of that run
+ *
+ * Best effort: when the pages cannot move, they stay where they are and
+ * the caller maps them there.
+ *
+ * Context: process context; the SVM lock held, the mmap lock not held.
+ */
+void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
+			      struct drm_gpusvm_range *range,
+			      const struct amdgpu_svm_attrs *attrs,
+			      enum amdgpu_svm_trigger trigger,
+			      unsigned long addr, unsigned long start,
+			      unsigned long end)
+{
+	struct mmu_interval_notifier *notifier = &range->notifier->notifier;
+	struct amdgpu_migrate *mig = amdgpu_migrate_get(svm->adev);
+	unsigned long granule = PAGE_SIZE << attrs->granularity;
+	enum amdgpu_svm_migrate_action action;
+	enum amdgpu_svm_placement placement;
+	struct mm_struct *mm = svm->mm;
+	struct vm_area_struct *vma;
+	unsigned long in_vram;
+	bool can_migrate;
+	int ret;
+
+	lockdep_assert_held(&svm->lock);
+
+	/* Without a registration no page of ours exists: nothing to move. */
+	if (!mig || !policy_may_move(attrs, trigger))
+		return;
+	if (!mmget_not_zero(mm))
+		return;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (!vma) {
+		mmap_read_unlock(mm);
+		goto out_put;
+	}
+	/* The range, widened to the granule, inside VMA, run and notifier. */
+	start = max3(start, vma->vm_start, drm_gpusvm_notifier_start(range->notifier));
+	end = min3(end, vma->vm_end, drm_gpusvm_notifier_end(range->notifier));
+	start = max(start, min(drm_gpusvm_range_start(range),
+			       ALIGN_DOWN(addr, granule)));
+	end = min(end, max(drm_gpusvm_range_end(range), ALIGN(addr + 1, granule)));
+	/* drm_pagemap moves anonymous memory only. */
+	can_migrate = vma_is_anonymous(vma);
+	ret = start < end ? span_walk(notifier, start, end, &mig->pgmap, false,
+				      &in_vram) : -ENOENT;
+	mmap_read_unlock(mm);
+	/* Where the pages are is unknown: leave them there. */
+	if (ret)
+		goto out_put;
+
+	if (!in_vram)
+		placement = AMDGPU_SVM_PLACEMENT_SYSMEM;
+	else if (in_vram == (end - start) >> PAGE_SHIFT)
+		placement = AMDGPU_SVM_PLACEMENT_VRAM;
+	else
+		placement = AMDGPU_SVM_PLACEMENT_MIXED;
+	action = amdgpu_svm_migrate_decide(attrs, placement, trigger,
+					   can_migrate);
+	if (action != AMDGPU_SVM_MIGRATE_STAY)
+		migrate_span(svm, mig, notifier, start, end, placement, action,
+			     trigger);
+out_put:
+	mmput(mm);
+}

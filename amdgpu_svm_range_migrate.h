@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+
+#ifndef __AMDGPU_SVM_RANGE_MIGRATE_H__
+#define __AMDGPU_SVM_RANGE_MIGRATE_H__
+
+#include <linux/types.h>
+
+struct amdgpu_svm;
+struct amdgpu_svm_attrs;
+struct drm_gpusvm_range;
+
+/**
+ * enum amdgpu_svm_trigger - what asked for a range to be mapped
+ * @AMDGPU_SVM_TRIGGER_GPU_FAULT: a recoverable GPU page fault (XNACK on).
+ * @AMDGPU_SVM_TRIGGER_PREFETCH: a SET with a PREFETCH_LOC, in either
+ *	XNACK mode.
+ * @AMDGPU_SVM_TRIGGER_MAP: XNACK off, a SET that granted access or changed
+ *	the PTE flags maps the range at once.
+ * @AMDGPU_SVM_TRIGGER_RESTORE: XNACK off, the restore worker maps again
+ *	what a CPU-side invalidation took away.
+ */
+enum amdgpu_svm_trigger {
+	AMDGPU_SVM_TRIGGER_GPU_FAULT,
+	AMDGPU_SVM_TRIGGER_PREFETCH,
+	AMDGPU_SVM_TRIGGER_MAP,
+	AMDGPU_SVM_TRIGGER_RESTORE,
+};
+
+/**
+ * enum amdgpu_svm_placement - where the pages of a span are now
+ * @AMDGPU_SVM_PLACEMENT_SYSMEM: no page is in this GPU's VRAM (pages in
+ *	system memory, not populated yet, or in another device's memory).
+ * @AMDGPU_SVM_PLACEMENT_VRAM: every page is in this GPU's VRAM.
+ * @AMDGPU_SVM_PLACEMENT_MIXED: some pages are in this GPU's VRAM, others
+ *	are not.
+ */
+enum amdgpu_svm_placement {
+	AMDGPU_SVM_PLACEMENT_SYSMEM,
+	AMDGPU_SVM_PLACEMENT_VRAM,
+	AMDGPU_SVM_PLACEMENT_MIXED,
+};
+
+/**
+ * enum amdgpu_svm_migrate_action - what the policy decided for a span
+ * @AMDGPU_SVM_MIGRATE_STAY: map the pages where they are.
+ * @AMDGPU_SVM_MIGRATE_TO_VRAM: move them to this GPU's VRAM first.
+ * @AMDGPU_SVM_MIGRATE_TO_SYSMEM: move them to system memory first.
+ */
+enum amdgpu_svm_migrate_action {
+	AMDGPU_SVM_MIGRATE_STAY,
+	AMDGPU_SVM_MIGRATE_TO_VRAM,
+	AMDGPU_SVM_MIGRATE_TO_SYSMEM,
+};
+
+extern unsigned int amdgpu_svm_timeslice_ms;
+
+enum amdgpu_svm_migrate_action
+amdgpu_svm_migrate_decide(const struct amdgpu_svm_attrs *attrs,
+			  enum amdgpu_svm_placement placement,
+			  enum amdgpu_svm_trigger trigger, bool can_migrate);
+
+void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
+			      struct drm_gpusvm_range *range,
+			      const struct amdgpu_svm_attrs *attrs,
+			      enum amdgpu_svm_trigger trigger,
+			      unsigned long addr, unsigned long start,
+			      unsigned long end);
+
+#endif /* __AMDGPU_SVM_RANGE_MIGRATE_H__ */
