@@ -29,6 +29,7 @@ AMDGPU_SVM_KUNIT_FILES := \
 	kunit/amdgpu_svm_fault_test.o \
 	kunit/amdgpu_svm_mm_test.o \
 	kunit/amdgpu_svm_stress_test.o \
+	kunit/amdgpu_svm_policy_test.o \
 	kunit/amdgpu_migrate_test.o
 
 amdgpu-$(CONFIG_DRM_AMDGPU_SVM) += $(AMDGPU_SVM_FILES)

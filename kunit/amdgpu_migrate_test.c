@@ -33,6 +33,9 @@ struct migrate_fixture {
 
 static int migrate_test_init(struct kunit *test)
 {
+	const struct drm_amdgpu_svm_attribute in_place = {
+		AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_IN_PLACE
+	};
 	struct migrate_fixture *f;
 
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
@@ -41,11 +44,16 @@ static int migrate_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, f->page);
 	f->tdev = amdgpu_svm_test_dev_create(test, true);
 	f->vram = amdgpu_svm_test_vram_create(f->tdev, VRAM_SIZE);
-	/* The SVM exists once the process made its first call. */
+	/*
+	 * The SVM exists once the process made its first call. This suite
+	 * tests the engine, which the cases drive directly: with ACCESS
+	 * IN_PLACE everywhere the policy moves nothing on GPU faults (the
+	 * policy has its own suite).
+	 */
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
-						       AMDGPU_SVM_OP_RESET_ATTR,
-						       f->tdev->attrs_page,
-						       PAGE_SIZE, NULL, 0));
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       0, TASK_SIZE, &in_place,
+						       1));
 	test->priv = f;
 	return 0;
 }

@@ -319,6 +319,43 @@ static void map_pte_flags_per_ip(struct kunit *test)
 			amdgpu_svm_range_pte_flags(f->tdev->adev, &attrs, c->writable));
 }
 
+#define VRAM	(AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE)
+
+/* Pages in local VRAM: never SYSTEM or SNOOPED, MTYPE by IP version. */
+static const struct pte_flags_case vram_pte_flags_cases[] = {
+	{ "gc9.0.1 nc", IP_VERSION(9, 0, 1), 0, true,
+	  AMDGPU_PTE_MTYPE_VG10(VRAM | AMDGPU_PTE_WRITEABLE, 0) },
+	{ "gc9.4.2 rw", IP_VERSION(9, 4, 2), 0, true,
+	  AMDGPU_PTE_MTYPE_VG10(VRAM | AMDGPU_PTE_WRITEABLE, 1) },
+	{ "gc9.4.2 coherent uc", IP_VERSION(9, 4, 2), AMDGPU_SVM_FLAG_COHERENT,
+	  true, AMDGPU_PTE_MTYPE_VG10(VRAM | AMDGPU_PTE_WRITEABLE, 3) },
+	{ "gc9.4.2 gpu_ro exec", IP_VERSION(9, 4, 2),
+	  AMDGPU_SVM_FLAG_GPU_RO | AMDGPU_SVM_FLAG_GPU_EXEC, true,
+	  AMDGPU_PTE_MTYPE_VG10(VRAM | AMDGPU_PTE_EXECUTABLE, 1) },
+	{ "gc11 nc", IP_VERSION(11, 0, 0), 0, true,
+	  AMDGPU_PTE_MTYPE_NV10(VRAM | AMDGPU_PTE_WRITEABLE, 0) },
+	{ "gc11 ext coherent uc", IP_VERSION(11, 0, 0),
+	  AMDGPU_SVM_FLAG_EXT_COHERENT, false,
+	  AMDGPU_PTE_MTYPE_NV10(VRAM, 3) },
+	{ "gc12.0 coherent is nc", IP_VERSION(12, 0, 0), AMDGPU_SVM_FLAG_COHERENT,
+	  true, AMDGPU_PTE_MTYPE_GFX12(VRAM | AMDGPU_PTE_WRITEABLE |
+				       AMDGPU_PTE_IS_PTE, 0) },
+};
+
+KUNIT_ARRAY_PARAM(vram_pte_flags, vram_pte_flags_cases, pte_flags_desc);
+
+static void map_vram_pte_flags_per_ip(struct kunit *test)
+{
+	const struct pte_flags_case *c = test->param_value;
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_attrs attrs = { .flags = c->flags };
+
+	f->tdev->adev->ip_versions[GC_HWIP][0] = c->gc;
+	KUNIT_EXPECT_EQ(test, c->want,
+			amdgpu_svm_range_vram_pte_flags(f->tdev->adev, &attrs,
+							c->writable));
+}
+
 static void map_teardown_with_live_ranges(struct kunit *test)
 {
 	struct map_fixture *f = test->priv;
@@ -344,6 +381,7 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_reset_unmaps),
 	KUNIT_CASE(map_flag_change_rewrites_ptes),
 	KUNIT_CASE_PARAM(map_pte_flags_per_ip, pte_flags_gen_params),
+	KUNIT_CASE_PARAM(map_vram_pte_flags_per_ip, vram_pte_flags_gen_params),
 	KUNIT_CASE(map_teardown_with_live_ranges),
 	{}
 };

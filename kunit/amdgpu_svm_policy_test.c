@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * KUnit suite of the migration policy: the decision table, row by row,
+ * then the executor through the real ioctl and GPU fault paths, on the
+ * simulated device with simulated VRAM, real drm_pagemap and migrate_vma.
+ */
+
+#include <kunit/test.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sizes.h>
+#include <linux/uaccess.h>
+
+#include <drm/amdgpu_drm.h>
+#include <drm/drm_pagemap.h>
+
+#include "../amdgpu.h"
+#include "../amdgpu_migrate.h"
+#include "../amdgpu_svm.h"
+#include "../amdgpu_svm_attr.h"
+#include "../amdgpu_svm_range.h"
+#include "../amdgpu_svm_range_migrate.h"
+#include "amdgpu_svm_test.h"
+
+#define UNDEF		AMDGPU_SVM_LOCATION_UNDEFINED
+#define SYSMEM		AMDGPU_SVM_LOCATION_SYSMEM
+#define GPU		1
+#define ALLOW		AMDGPU_SVM_ACCESS_ALLOW_MIGRATE
+#define IN_PLACE	AMDGPU_SVM_ACCESS_IN_PLACE
+
+/* --- The decision table --- */
+
+struct decide_row {
+	const char *name;
+	u32 preferred;
+	u32 prefetch;
+	u8 access;
+	enum amdgpu_svm_placement placement;
+	enum amdgpu_svm_trigger trigger;
+	bool can_migrate;
+	enum amdgpu_svm_migrate_action expect;
+};
+
+#define P_SYS	AMDGPU_SVM_PLACEMENT_SYSMEM
+#define P_VRAM	AMDGPU_SVM_PLACEMENT_VRAM
+#define P_MIX	AMDGPU_SVM_PLACEMENT_MIXED
+#define T_FAULT	AMDGPU_SVM_TRIGGER_GPU_FAULT
+#define T_PF	AMDGPU_SVM_TRIGGER_PREFETCH
+#define T_MAP	AMDGPU_SVM_TRIGGER_MAP
+#define T_REST	AMDGPU_SVM_TRIGGER_RESTORE
+#define STAY	AMDGPU_SVM_MIGRATE_STAY
+#define TO_VRAM	AMDGPU_SVM_MIGRATE_TO_VRAM
+#define TO_SYS	AMDGPU_SVM_MIGRATE_TO_SYSMEM
+
+static const struct decide_row decide_rows[] = {
+	/* Prefetch: PREFETCH_LOC decides, whatever PREFERRED_LOC says. */
+	{ "prefetch gpu, pages in ram", UNDEF, GPU, ALLOW, P_SYS, T_PF, true, TO_VRAM },
+	{ "prefetch gpu, mixed", UNDEF, GPU, ALLOW, P_MIX, T_PF, true, TO_VRAM },
+	{ "prefetch gpu, already in vram", UNDEF, GPU, ALLOW, P_VRAM, T_PF, true, STAY },
+	{ "prefetch kfd gpu_id", UNDEF, 0x4cd2, ALLOW, P_SYS, T_PF, true, TO_VRAM },
+	{ "prefetch gpu, preferred sysmem", SYSMEM, GPU, ALLOW, P_SYS, T_PF, true, TO_VRAM },
+	{ "prefetch gpu, in place", UNDEF, GPU, IN_PLACE, P_SYS, T_PF, true, STAY },
+	{ "prefetch gpu, cannot migrate", UNDEF, GPU, ALLOW, P_SYS, T_PF, false, STAY },
+	{ "prefetch sysmem, in vram", UNDEF, SYSMEM, ALLOW, P_VRAM, T_PF, true, TO_SYS },
+	{ "prefetch sysmem, mixed", UNDEF, SYSMEM, ALLOW, P_MIX, T_PF, true, TO_SYS },
+	{ "prefetch sysmem, already in ram", UNDEF, SYSMEM, ALLOW, P_SYS, T_PF, true, STAY },
+	{ "prefetch sysmem, preferred gpu", GPU, SYSMEM, ALLOW, P_VRAM, T_PF, true, TO_SYS },
+	{ "prefetch sysmem, in place", UNDEF, SYSMEM, IN_PLACE, P_VRAM, T_PF, true, TO_SYS },
+	{ "prefetch undefined", GPU, UNDEF, ALLOW, P_SYS, T_PF, true, STAY },
+	/* GPU fault: PREFERRED_LOC; none means the faulting GPU. */
+	{ "fault, undefined, in ram", UNDEF, UNDEF, ALLOW, P_SYS, T_FAULT, true, TO_VRAM },
+	{ "fault, undefined, mixed", UNDEF, UNDEF, ALLOW, P_MIX, T_FAULT, true, TO_VRAM },
+	{ "fault, undefined, in vram", UNDEF, UNDEF, ALLOW, P_VRAM, T_FAULT, true, STAY },
+	{ "fault, undefined, in place", UNDEF, UNDEF, IN_PLACE, P_SYS, T_FAULT, true, STAY },
+	{ "fault, undefined, cannot migrate", UNDEF, UNDEF, ALLOW, P_SYS, T_FAULT, false, STAY },
+	{ "fault, preferred gpu, in ram", GPU, UNDEF, ALLOW, P_SYS, T_FAULT, true, TO_VRAM },
+	{ "fault, preferred gpu, in vram", GPU, UNDEF, ALLOW, P_VRAM, T_FAULT, true, STAY },
+	{ "fault, preferred gpu, in place", GPU, UNDEF, IN_PLACE, P_MIX, T_FAULT, true, STAY },
+	{ "fault, preferred sysmem, in vram", SYSMEM, UNDEF, ALLOW, P_VRAM, T_FAULT, true, TO_SYS },
+	{ "fault, preferred sysmem, mixed", SYSMEM, UNDEF, IN_PLACE, P_MIX, T_FAULT, true, TO_SYS },
+	{ "fault, preferred sysmem, in ram", SYSMEM, UNDEF, ALLOW, P_SYS, T_FAULT, true, STAY },
+	/* A stored PREFETCH_LOC is one-shot: it no longer decides. */
+	{ "fault, stored prefetch sysmem", UNDEF, SYSMEM, ALLOW, P_VRAM, T_FAULT, true, STAY },
+	/* XNACK-off map and restore: PREFERRED_LOC; none moves nothing. */
+	{ "restore, undefined, in vram", UNDEF, UNDEF, ALLOW, P_VRAM, T_REST, true, STAY },
+	{ "restore, undefined, in ram", UNDEF, UNDEF, ALLOW, P_SYS, T_REST, true, STAY },
+	{ "restore, undefined, mixed", UNDEF, GPU, ALLOW, P_MIX, T_REST, true, STAY },
+	{ "restore, preferred gpu, in ram", GPU, UNDEF, ALLOW, P_SYS, T_REST, true, TO_VRAM },
+	{ "restore, preferred gpu, cannot migrate", GPU, UNDEF, ALLOW, P_MIX, T_REST, false, STAY },
+	{ "restore, preferred sysmem, mixed", SYSMEM, UNDEF, ALLOW, P_MIX, T_REST, true, TO_SYS },
+	{ "map, undefined, in vram", UNDEF, UNDEF, ALLOW, P_VRAM, T_MAP, true, STAY },
+	{ "map, preferred gpu, mixed", GPU, UNDEF, ALLOW, P_MIX, T_MAP, true, TO_VRAM },
+	{ "map, preferred gpu, in place", GPU, UNDEF, IN_PLACE, P_SYS, T_MAP, true, STAY },
+	{ "map, preferred sysmem, in vram", SYSMEM, UNDEF, ALLOW, P_VRAM, T_MAP, true, TO_SYS },
+};
+
+static void decide_row_desc(const struct decide_row *row, char *desc)
+{
+	strscpy(desc, row->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(decide, decide_rows, decide_row_desc);
+
+static void policy_decision_table(struct kunit *test)
+{
+	const struct decide_row *row = test->param_value;
+	struct amdgpu_svm_attrs attrs = {
+		.preferred_loc = row->preferred,
+		.prefetch_loc = row->prefetch,
+		.access = row->access,
+		.granularity = AMDGPU_SVM_DEFAULT_GRANULARITY,
+	};
+
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_migrate_decide(&attrs, row->placement,
+							row->trigger,
+							row->can_migrate),
+			row->expect);
+}
+
+/* --- The executor, through the ioctl and the GPU fault handler --- */
+
+#define VRAM_SIZE	SZ_32M
+
+struct policy_fixture {
+	struct amdgpu_svm_test_dev *tdev;
+	struct amdgpu_svm_test_vram *vram;
+	struct amdgpu_migrate_stats *stats;
+};
+
+static const bool xnack_modes[] = { false, true };
+
+static void xnack_desc(const bool *on, char *desc)
+{
+	strscpy(desc, *on ? "xnack on" : "xnack off", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(xnack, xnack_modes, xnack_desc);
+
+static struct policy_fixture *fixture(struct kunit *test, bool xnack_on)
+{
+	struct policy_fixture *f;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->tdev = amdgpu_svm_test_dev_create(test, xnack_on);
+	f->vram = amdgpu_svm_test_vram_create(f->tdev, VRAM_SIZE);
+	f->stats = &amdgpu_migrate_get(f->tdev->adev)->stats;
+	/*
+	 * Make the SVM now and keep its restore worker from running on its
+	 * own: outside this thread the simulated device's leaves are not in
+	 * place. Cases that need the worker run it themselves.
+	 */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       f->tdev->attrs_page,
+						       PAGE_SIZE, NULL, 0));
+	f->tdev->fpriv->vm.svm->restore.delay = 3600 * HZ;
+	return f;
+}
+
+static int set(struct policy_fixture *f, unsigned long start, size_t size,
+	       u32 type, u32 value)
+{
+	const struct drm_amdgpu_svm_attribute attr = { type, value };
+
+	return amdgpu_svm_test_ioctl(f->tdev, AMDGPU_SVM_OP_SET_ATTR, start,
+				     size, &attr, 1);
+}
+
+/* A pattern buffer aligned to @align, inside a VMA of exactly @size. */
+static unsigned long buffer(struct kunit *test, size_t size, size_t align,
+			    u32 seed)
+{
+	unsigned long map, buf, off;
+
+	map = kunit_vm_mmap(test, NULL, 0, size + align, PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, map && map < TASK_SIZE);
+	buf = ALIGN(map, align);
+	/* Cut the VMA down to the buffer, so it ends where the buffer does. */
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf + size, map + size + align -
+					   (buf + size)));
+	if (buf > map)
+		KUNIT_ASSERT_EQ(test, 0, vm_munmap(map, buf - map));
+	for (off = 0; off < size; off += PAGE_SIZE)
+		KUNIT_ASSERT_EQ(test, 0, put_user(seed ^ (u32)(off >> PAGE_SHIFT),
+						  (u32 __user *)(buf + off)));
+	return buf;
+}
+
+/* The CPU reads every page back (faulting it out of VRAM) intact. */
+static void expect_cpu_bytes(struct kunit *test, unsigned long buf,
+			     size_t size, u32 seed)
+{
+	unsigned long off;
+	u32 v;
+
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(buf + off)));
+		KUNIT_ASSERT_EQ_MSG(test, v, seed ^ (u32)(off >> PAGE_SHIFT),
+				    "page %lu", off >> PAGE_SHIFT);
+	}
+}
+
+/* The GPU reads page @i and its PTE says VRAM or system memory. */
+static void expect_gpu_page(struct kunit *test, struct policy_fixture *f,
+			    unsigned long buf, unsigned long i, u32 seed,
+			    bool in_vram)
+{
+	struct amdgpu_svm_test_pte pte;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev,
+							    buf + i * PAGE_SIZE,
+							    &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, seed ^ (u32)i);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev,
+							buf + i * PAGE_SIZE,
+							&pte));
+	KUNIT_EXPECT_EQ(test, !(pte.flags & AMDGPU_PTE_SYSTEM), in_vram);
+}
+
+static void policy_prefetch_is_one_shot_and_looks_first(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, *(const bool *)test->param_value);
+	const size_t size = SZ_4M;
+	const unsigned long n = size >> PAGE_SHIFT;
+	unsigned long buf = buffer(test, size, SZ_2M, 0x9f1);
+	int allocs, copies;
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, size, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, size,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), n);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->pages_in), n);
+	/* Two 2 MiB ranges, each one contiguous allocation: one copy each. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->copy_commands), 2);
+	/* The prefetch mapped the range too: no GPU fault needed. */
+	expect_gpu_page(test, f, buf, 7, 0x9f1, true);
+	expect_gpu_page(test, f, buf, n - 1, 0x9f1, true);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->gpu_faults), 0);
+
+	/* The same prefetch again acts, finds the pages there, moves nothing. */
+	allocs = atomic_read(&f->vram->allocs);
+	copies = atomic_read(&f->vram->copies);
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, size,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->allocs), allocs);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), copies);
+
+	/* Prefetch to system memory brings every page back. */
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, size,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, SYSMEM));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->pages_out), n);
+	expect_gpu_page(test, f, buf, 7, 0x9f1, false);
+	expect_cpu_bytes(test, buf, size, 0x9f1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->fallbacks), 0);
+}
+
+static void policy_undefined_never_evicts_a_prefetch(struct kunit *test)
+{
+	bool xnack_on = *(const bool *)test->param_value;
+	struct policy_fixture *f = fixture(test, xnack_on);
+	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0x51);
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
+
+	/*
+	 * New PTE flags remove the ranges: XNACK off maps them again at
+	 * once, XNACK on when the GPU faults. Either way the pages stay.
+	 */
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M, AMDGPU_SVM_ATTR_GPU_EXEC,
+				     1));
+	expect_gpu_page(test, f, buf, 100, 0x51, true);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->gpu_faults), xnack_on);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->pages_out), 0);
+}
+
+static void policy_gpu_fault_follows_access(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, true);
+	unsigned long a = buffer(test, SZ_2M, SZ_2M, 0xa);
+	unsigned long b = buffer(test, SZ_2M, SZ_2M, 0xb);
+
+	/* Defaults (no preferred location, ALLOW_MIGRATE): to the GPU. */
+	expect_gpu_page(test, f, a, 3, 0xa, true);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->gpu_faults), 1);
+
+	/* IN_PLACE: mapped where the pages are. */
+	KUNIT_ASSERT_EQ(test, 0, set(f, b, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     IN_PLACE));
+	expect_gpu_page(test, f, b, 3, 0xb, false);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
+
+	expect_cpu_bytes(test, a, SZ_2M, 0xa);
+	expect_cpu_bytes(test, b, SZ_2M, 0xb);
+}
+
+static void policy_preferred_sysmem_evicts_on_fault(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, true);
+	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0x5e);
+	const struct drm_amdgpu_svm_attribute attrs[] = {
+		{ AMDGPU_SVM_ATTR_PREFERRED_LOC, SYSMEM },
+		/* New PTE flags, so that the next access faults. */
+		{ AMDGPU_SVM_ATTR_GPU_EXEC, 1 },
+	};
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       buf, SZ_2M, attrs,
+						       ARRAY_SIZE(attrs)));
+	expect_gpu_page(test, f, buf, 9, 0x5e, false);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->pages_out), 512);
+	expect_cpu_bytes(test, buf, SZ_2M, 0x5e);
+}
+
+static void policy_preferred_gpu_drives_the_restore_path(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, false);
+	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0x7e);
+	const struct drm_amdgpu_svm_attribute attrs[] = {
+		{ AMDGPU_SVM_ATTR_PREFERRED_LOC, GPU },
+		{ AMDGPU_SVM_ATTR_ACCESS, ALLOW },
+	};
+	struct amdgpu_svm *svm = f->tdev->fpriv->vm.svm;
+	u32 v;
+
+	/* XNACK off: granting access maps now, and the pages move first. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       buf, SZ_2M, attrs,
+						       ARRAY_SIZE(attrs)));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 0);
+
+	/* The CPU takes some pages back, which stops the GPU queues... */
+	KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(buf + PAGE_SIZE)));
+	KUNIT_EXPECT_EQ(test, v, 0x7e ^ 1);
+	KUNIT_EXPECT_LT(test, amdgpu_svm_test_vram_used(f->vram), 512);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 1);
+
+	/* ...and the restore worker, in this thread, puts the range back. */
+	cancel_delayed_work_sync(&svm->restore.work);
+	amdgpu_svm_range_restore_work(&svm->restore.work.work);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 1);
+	expect_gpu_page(test, f, buf, 1, 0x7e, true);
+	expect_cpu_bytes(test, buf, SZ_2M, 0x7e);
+}
+
+static void policy_granularity_widens_within_the_vma(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, true);
+	/* Aligned to their size: inside one drm_gpusvm notifier. */
+	unsigned long a = buffer(test, SZ_8M, SZ_8M, 0x6a);
+	unsigned long b = buffer(test, SZ_2M + SZ_1M, SZ_4M, 0x6b);
+
+	/* 2^10 pages: a fault moves the aligned 4 MiB around it. */
+	KUNIT_ASSERT_EQ(test, 0, set(f, a, SZ_8M, AMDGPU_SVM_ATTR_GRANULARITY,
+				     10));
+	expect_gpu_page(test, f, a, 5, 0x6a, true);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), SZ_4M >> PAGE_SHIFT);
+
+	/* A 3 MiB VMA: the 4 MiB block is cut at its end. */
+	KUNIT_ASSERT_EQ(test, 0, set(f, b, SZ_2M + SZ_1M,
+				     AMDGPU_SVM_ATTR_GRANULARITY, 10));
+	expect_gpu_page(test, f, b, 5, 0x6b, true);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram),
+			(SZ_4M + SZ_2M + SZ_1M) >> PAGE_SHIFT);
+
+	expect_cpu_bytes(test, a, SZ_8M, 0x6a);
+	expect_cpu_bytes(test, b, SZ_2M + SZ_1M, 0x6b);
+}
+
+static void policy_mixed_range_is_evicted_then_migrated(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, true);
+	struct amdgpu_migrate *mig = amdgpu_migrate_get(f->tdev->adev);
+	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0x313);
+
+	/* Half of the range in VRAM already, as an earlier migration left it. */
+	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_populate_mm(&mig->dpagemap, buf,
+							 buf + SZ_1M,
+							 current->mm, 0));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 256);
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
+	/* The half in VRAM came back first: drm_pagemap moves all or none. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->pages_out), 256);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->fallbacks), 0);
+	expect_gpu_page(test, f, buf, 0, 0x313, true);
+	expect_gpu_page(test, f, buf, 511, 0x313, true);
+	expect_cpu_bytes(test, buf, SZ_2M, 0x313);
+}
+
+static void policy_failure_maps_from_system_memory(struct kunit *test)
+{
+	bool copy = *(const bool *)test->param_value;
+	struct policy_fixture *f = fixture(test, false);
+	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0xfa11);
+	const struct drm_amdgpu_svm_attribute attrs[] = {
+		{ AMDGPU_SVM_ATTR_ACCESS, ALLOW },
+		{ AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU },
+	};
+
+	if (copy)
+		f->vram->fail_copy_at = 1;
+	else
+		f->vram->fail_alloc_at = 1;
+	/* The call succeeds: the range is mapped where the data is. */
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       buf, SZ_2M, attrs,
+						       ARRAY_SIZE(attrs)));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->fallbacks), 1);
+	expect_gpu_page(test, f, buf, 42, 0xfa11, false);
+	expect_cpu_bytes(test, buf, SZ_2M, 0xfa11);
+}
+
+static const bool failure_kinds[] = { false, true };
+
+static void failure_desc(const bool *copy, char *desc)
+{
+	strscpy(desc, *copy ? "copy fails" : "allocation fails",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(failure, failure_kinds, failure_desc);
+
+static void restore_timeslice(void *old)
+{
+	WRITE_ONCE(amdgpu_svm_timeslice_ms, (unsigned int)(uintptr_t)old);
+}
+
+static void policy_timeslice_keeps_pages_in_vram(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, true);
+	unsigned long buf = buffer(test, SZ_64K, SZ_64K, 0x75);
+	u64 t0, waited;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, restore_timeslice,
+						  (void *)(uintptr_t)amdgpu_svm_timeslice_ms));
+	WRITE_ONCE(amdgpu_svm_timeslice_ms, 400);
+	/* Migration takes part of it: a full 400 ms cannot be expected. */
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_64K,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	t0 = ktime_get_ns();
+	KUNIT_ASSERT_EQ(test, 16, amdgpu_svm_test_vram_used(f->vram));
+
+	/* The CPU fault waits until the timeslice is over, then migrates. */
+	KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)buf));
+	waited = ktime_get_ns() - t0;
+	KUNIT_EXPECT_EQ(test, v, 0x75);
+	KUNIT_EXPECT_GE_MSG(test, waited, 200 * NSEC_PER_MSEC,
+			    "the CPU took the page back after %llu ms", waited / NSEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+}
+
+static struct kunit_case policy_cases[] = {
+	KUNIT_CASE_PARAM(policy_decision_table, decide_gen_params),
+	KUNIT_CASE_PARAM(policy_prefetch_is_one_shot_and_looks_first,
+			 xnack_gen_params),
+	KUNIT_CASE_PARAM(policy_undefined_never_evicts_a_prefetch,
+			 xnack_gen_params),
+	KUNIT_CASE(policy_gpu_fault_follows_access),
+	KUNIT_CASE(policy_preferred_sysmem_evicts_on_fault),
+	KUNIT_CASE(policy_preferred_gpu_drives_the_restore_path),
+	KUNIT_CASE(policy_granularity_widens_within_the_vma),
+	KUNIT_CASE(policy_mixed_range_is_evicted_then_migrated),
+	KUNIT_CASE_PARAM(policy_failure_maps_from_system_memory,
+			 failure_gen_params),
+	KUNIT_CASE(policy_timeslice_keeps_pages_in_vram),
+	{}
+};
+
+static struct kunit_suite policy_suite = {
+	.name = "amdgpu_svm_policy",
+	.test_cases = policy_cases,
+};
+
+kunit_test_suite(policy_suite);
