@@ -21,6 +21,7 @@
 #include "../amdgpu_svm_attr.h"
 #include "../amdgpu_svm_range.h"
 #include "../amdgpu_svm_range_migrate.h"
+#include "../amdgpu_svm_trace.h"
 #include "amdgpu_svm_test.h"
 
 #define UNDEF		AMDGPU_SVM_LOCATION_UNDEFINED
@@ -477,6 +478,85 @@ static void policy_timeslice_keeps_pages_in_vram(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
 }
 
+/* What the tracepoints of one case reported. */
+struct trace_log {
+	int ends;
+	int action;
+	int trigger;
+	unsigned long npages;
+	u64 bytes;
+	u64 copies;
+	int ret;
+	int fallbacks;
+	int fallback_err;
+};
+
+static void probe_migrate_end(void *data, const struct device *dev,
+			      int action, int trigger, unsigned long start,
+			      unsigned long npages, u64 bytes, u64 copies,
+			      int ret)
+{
+	struct trace_log *log = data;
+
+	/* What was copied, from the first; the outcome, from the last. */
+	if (!log->ends++) {
+		log->bytes = bytes;
+		log->copies = copies;
+	}
+	log->action = action;
+	log->trigger = trigger;
+	log->npages = npages;
+	log->ret = ret;
+}
+
+static void probe_fallback(void *data, const struct device *dev, int action,
+			   int trigger, unsigned long start,
+			   unsigned long npages, int err)
+{
+	struct trace_log *log = data;
+
+	log->fallbacks++;
+	log->fallback_err = err;
+}
+
+static void policy_tracepoints_report_migrations(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, true);
+	unsigned long a = buffer(test, SZ_2M, SZ_2M, 0x7a);
+	unsigned long b = buffer(test, SZ_2M, SZ_2M, 0x7b);
+	struct trace_log log = {};
+
+	KUNIT_ASSERT_EQ(test, 0, register_trace_amdgpu_svm_migrate_end(probe_migrate_end,
+								       &log));
+	KUNIT_ASSERT_EQ(test, 0, register_trace_amdgpu_svm_fallback(probe_fallback,
+								    &log));
+
+	KUNIT_EXPECT_EQ(test, 0, set(f, a, SZ_2M, AMDGPU_SVM_ATTR_PREFETCH_LOC,
+				     GPU));
+	f->vram->fail_alloc_at = atomic_read(&f->vram->allocs) + 1;
+	KUNIT_EXPECT_EQ(test, 0, set(f, b, SZ_2M, AMDGPU_SVM_ATTR_PREFETCH_LOC,
+				     GPU));
+
+	unregister_trace_amdgpu_svm_fallback(probe_fallback, &log);
+	unregister_trace_amdgpu_svm_migrate_end(probe_migrate_end, &log);
+	tracepoint_synchronize_unregister();
+
+	/* Two migrations; the second failed and mapped system memory. */
+	KUNIT_EXPECT_EQ(test, log.ends, 2);
+	KUNIT_EXPECT_EQ(test, log.action, AMDGPU_SVM_MIGRATE_TO_VRAM);
+	KUNIT_EXPECT_EQ(test, log.trigger, AMDGPU_SVM_TRIGGER_PREFETCH);
+	KUNIT_EXPECT_EQ(test, log.npages, 512);
+	KUNIT_EXPECT_EQ(test, log.ret, -ENOSPC);
+	KUNIT_EXPECT_EQ(test, log.fallbacks, 1);
+	KUNIT_EXPECT_EQ(test, log.fallback_err, -ENOSPC);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->fallbacks), 1);
+	/* The first: 2 MiB in one copy command. */
+	KUNIT_EXPECT_EQ(test, log.bytes, SZ_2M);
+	KUNIT_EXPECT_EQ(test, log.copies, 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->pages_in), 512);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->copy_commands), 1);
+}
+
 static struct kunit_case policy_cases[] = {
 	KUNIT_CASE_PARAM(policy_decision_table, decide_gen_params),
 	KUNIT_CASE_PARAM(policy_prefetch_is_one_shot_and_looks_first,
@@ -491,6 +571,7 @@ static struct kunit_case policy_cases[] = {
 	KUNIT_CASE_PARAM(policy_failure_maps_from_system_memory,
 			 failure_gen_params),
 	KUNIT_CASE(policy_timeslice_keeps_pages_in_vram),
+	KUNIT_CASE(policy_tracepoints_report_migrations),
 	{}
 };
 
