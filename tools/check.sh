@@ -4,7 +4,8 @@
 # make check: every check of the project; any finding fails the run.
 #
 #   tools/check.sh          build, static checks, then the KUnit suites
-#   tools/check.sh static   W=1, sparse, checkpatch --strict, kernel-doc
+#   tools/check.sh static   W=1, sparse, checkpatch --strict, kernel-doc,
+#                           the Sphinx build of the documentation
 #   tools/check.sh kunit    the KUnit suites in QEMU
 #
 # The last line is "N passed, N failed" (", N skipped" if any) over every
@@ -84,6 +85,9 @@ static_checks() {
 		printf '%s\n' "$kd" >&2
 		fail "kernel-doc"
 	fi
+
+	say "make htmldocs (the documentation chapter)"
+	"$TOP"/tools/htmldocs.sh > /dev/null || fail "htmldocs"
 }
 
 # Configure the KUnit kernel (kunit.py config) so objects can be built in it.

@@ -107,6 +107,17 @@ link_sources() {
 	for f in "$dst"/amdgpu_svm*.[ch] "$dst"/amdgpu_migrate*.[ch] "$dst"/kunit/*.[ch]; do
 		[ -L "$f" ] && [ ! -e "$f" ] && rm -f "$f"
 	done
+	# The documentation chapter: Documentation/*.rst of the clone are
+	# Documentation/gpu/amdgpu/svm/ of the tree (patches/0006 adds it to
+	# the amdgpu book).
+	local doc=$tree/Documentation/gpu/amdgpu/svm
+	mkdir -p "$doc"
+	for f in "$TOP"/Documentation/*.rst; do
+		[ -f "$f" ] && ln -sfn "$f" "$doc/${f##*/}"
+	done
+	for f in "$doc"/*.rst; do
+		[ -L "$f" ] && [ ! -e "$f" ] && rm -f "$f"
+	done
 	return 0
 }
 
