@@ -19,8 +19,11 @@
 #include "amdgpu_amdkfd.h"
 #include "amdgpu_migrate.h"
 #include "amdgpu_res_cursor.h"
-#include "amdgpu_svm_trace.h"
 #include "amdgpu_ttm.h"
+
+/* The lowest layer that traces instantiates the SVM tracepoints. */
+#define CREATE_TRACE_POINTS
+#include "amdgpu_svm_trace.h"
 
 /**
  * DOC: VRAM migration

@@ -20,7 +20,6 @@
 #include "amdgpu_svm_attr.h"
 #include "amdgpu_svm_range_migrate.h"
 
-#define CREATE_TRACE_POINTS
 #include "amdgpu_svm_trace.h"
 
 /**

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Tracepoints of amdgpu SVM and VRAM migration, in the "amdgpu_svm" trace
- * system. amdgpu_svm_range_migrate.c instantiates them.
+ * system. amdgpu_migrate.c instantiates them.
  */
 
 #undef TRACE_SYSTEM

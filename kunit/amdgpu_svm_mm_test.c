@@ -12,7 +12,10 @@
 #include <linux/mman.h>
 #include <linux/sched/task.h>
 #include <linux/uaccess.h>
+#if IS_BUILTIN(CONFIG_DRM_AMDGPU)
+/* The mmu_gather of test_mprotect(); its TLB flush is not for modules. */
 #include <asm/tlb.h>
+#endif
 
 #include <drm/amdgpu_drm.h>
 
@@ -201,7 +204,7 @@ struct fork_child {
 	int ret;
 };
 
-static int fork_child_fn(void *arg)
+static int __maybe_unused fork_child_fn(void *arg)
 {
 	struct fork_child *c = arg;
 
