@@ -40,7 +40,8 @@ else
 # ---------------------------------------------------------------------------
 # The user's targets.  The work is done by the scripts in tools/.
 
-.PHONY: all build tree check static kunit clean distclean help
+.PHONY: all build tree check static kunit bench patches check-series htmldocs \
+	clean distclean help
 
 all: build
 
@@ -63,6 +64,22 @@ static:
 ## kunit: the KUnit suites in QEMU, on the debug test kernel
 kunit:
 	@tools/check.sh kunit
+
+## bench: migration throughput figures in the QEMU test kernel (no pass/fail)
+bench:
+	@tools/bench.sh
+
+## patches: write the upstream patch series to build/series/
+patches:
+	@tools/patches.sh
+
+## check-series: apply the series patch by patch, compiling after each
+check-series:
+	@tools/check-series.sh
+
+## htmldocs: build the documentation chapter with Sphinx, warnings fail
+htmldocs:
+	@tools/htmldocs.sh
 
 ## clean: remove this clone's build directory (the download cache stays)
 clean:

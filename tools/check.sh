@@ -5,7 +5,8 @@
 #
 #   tools/check.sh          build, static checks, then the KUnit suites
 #   tools/check.sh static   W=1, sparse, checkpatch --strict, kernel-doc,
-#                           the Sphinx build of the documentation
+#                           the Sphinx build of the documentation, the
+#                           upstream series compiled patch by patch
 #   tools/check.sh kunit    the KUnit suites in QEMU
 #
 # The last line is "N passed, N failed" (", N skipped" if any) over every
@@ -88,6 +89,9 @@ static_checks() {
 
 	say "make htmldocs (the documentation chapter)"
 	"$TOP"/tools/htmldocs.sh > /dev/null || fail "htmldocs"
+
+	say "make check-series (the upstream series, patch by patch)"
+	"$TOP"/tools/check-series.sh > /dev/null || fail "check-series"
 }
 
 # Configure the KUnit kernel (kunit.py config) so objects can be built in it.
