@@ -47,7 +47,7 @@ struct amdgpu_svm_test_dev {
 	struct drm_file *file;
 	/** @fpriv: @file's driver data, with the VM */
 	struct amdgpu_fpriv *fpriv;
-	/** @ptes: the GPU page table: GPU page -> struct amdgpu_svm_test_pte */
+	/** @ptes: the GPU page table: GPU page -> the PTE-write call mapping it */
 	struct xarray ptes;
 	/** @resv: stands in for the VM's root page directory reservation */
 	struct dma_resv resv;

@@ -66,30 +66,67 @@ static struct dma_resv *test_vm_resv(struct amdgpu_svm *svm)
 	return &tdev->resv;
 }
 
+/*
+ * The model page table holds, for each GPU page, the PTE-write call that
+ * mapped it: one object per call, shared by its pages (allocating one per
+ * page made the model, not the code under test, the cost of a mapping).
+ * @refs counts the slots that point at it; xa_lock protects it.
+ */
+struct test_pte_run {
+	u64 first;
+	u64 addr;
+	u64 flags;
+	unsigned long refs;
+};
+
+static void pte_run_put(struct test_pte_run *run)
+{
+	if (run && !--run->refs)
+		kfree(run);
+}
+
+/* The PTE of GPU page @page, from the run that maps it. */
+static bool pte_of(const struct test_pte_run *run, u64 page,
+		   struct amdgpu_svm_test_pte *pte)
+{
+	if (!run || !(run->flags & AMDGPU_PTE_VALID))
+		return false;
+	pte->addr = run->addr + ((page - run->first) << AMDGPU_GPU_PAGE_SHIFT);
+	pte->flags = run->flags;
+	return true;
+}
+
 /* Called under the notifier lock: no allocation may enter reclaim. */
 static int test_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
 			   u64 addr, u64 flags)
 {
 	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
+	struct test_pte_run *run, *old;
+	int ret = 0;
 	u64 page;
 
 	atomic_inc(&tdev->pte_writes);
-	for (page = start; page <= last; page++) {
-		struct amdgpu_svm_test_pte *pte, *old;
+	run = kmalloc_obj(*run, GFP_ATOMIC);
+	if (!run)
+		return -ENOMEM;
+	run->first = start;
+	run->addr = addr;
+	run->flags = flags;
+	run->refs = 1;
 
-		pte = kmalloc_obj(*pte, GFP_ATOMIC);
-		if (!pte)
-			return -ENOMEM;
-		pte->addr = addr + ((page - start) << AMDGPU_GPU_PAGE_SHIFT);
-		pte->flags = flags;
-		old = xa_store(&tdev->ptes, page, pte, GFP_ATOMIC);
+	xa_lock(&tdev->ptes);
+	for (page = start; page <= last; page++) {
+		old = __xa_store(&tdev->ptes, page, run, GFP_ATOMIC);
 		if (xa_is_err(old)) {
-			kfree(pte);
-			return xa_err(old);
+			ret = xa_err(old);
+			break;
 		}
-		kfree(old);
+		run->refs++;
+		pte_run_put(old);
 	}
-	return 0;
+	pte_run_put(run);
+	xa_unlock(&tdev->ptes);
+	return ret;
 }
 
 static int test_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last)
@@ -97,8 +134,10 @@ static int test_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last)
 	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
 	u64 page;
 
+	xa_lock(&tdev->ptes);
 	for (page = start; page <= last; page++)
-		kfree(xa_erase(&tdev->ptes, page));
+		pte_run_put(__xa_erase(&tdev->ptes, page));
+	xa_unlock(&tdev->ptes);
 	return 0;
 }
 
@@ -129,15 +168,11 @@ static void test_resume(struct amdgpu_svm *svm)
 bool amdgpu_svm_test_gpu_pte(struct amdgpu_svm_test_dev *tdev,
 			     unsigned long addr, struct amdgpu_svm_test_pte *pte)
 {
-	struct amdgpu_svm_test_pte *p;
-	bool found = false;
+	u64 page = addr >> AMDGPU_GPU_PAGE_SHIFT;
+	bool found;
 
 	xa_lock(&tdev->ptes);
-	p = xa_load(&tdev->ptes, addr >> AMDGPU_GPU_PAGE_SHIFT);
-	if (p && (p->flags & AMDGPU_PTE_VALID)) {
-		*pte = *p;
-		found = true;
-	}
+	found = pte_of(xa_load(&tdev->ptes, page), page, pte);
 	xa_unlock(&tdev->ptes);
 	return found;
 }
@@ -187,20 +222,20 @@ static struct page *gpu_pte_page(struct amdgpu_svm_test_dev *tdev,
 static int gpu_access_page(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 			   void *buf, size_t n, bool write)
 {
-	struct amdgpu_svm_test_pte *pte;
+	u64 page = addr >> AMDGPU_GPU_PAGE_SHIFT;
+	struct amdgpu_svm_test_pte pte;
 	void *vaddr;
 	int ret = 0;
 
 	xa_lock(&tdev->ptes);
-	pte = xa_load(&tdev->ptes, addr >> AMDGPU_GPU_PAGE_SHIFT);
-	if (!pte || !(pte->flags & AMDGPU_PTE_VALID)) {
+	if (!pte_of(xa_load(&tdev->ptes, page), page, &pte)) {
 		ret = -EFAULT;
-	} else if (write && !(pte->flags & AMDGPU_PTE_WRITEABLE)) {
+	} else if (write && !(pte.flags & AMDGPU_PTE_WRITEABLE)) {
 		ret = -EACCES;
-	} else if (!gpu_pte_page(tdev, pte)) {
+	} else if (!gpu_pte_page(tdev, &pte)) {
 		ret = -EFAULT;
 	} else {
-		vaddr = kmap_local_page(gpu_pte_page(tdev, pte));
+		vaddr = kmap_local_page(gpu_pte_page(tdev, &pte));
 		if (write)
 			memcpy(vaddr + offset_in_page(addr), buf, n);
 		else
@@ -269,7 +304,7 @@ static const struct drm_driver amdgpu_svm_test_driver = {
 static void amdgpu_svm_test_dev_release(void *data)
 {
 	struct amdgpu_svm_test_dev *tdev = data;
-	struct amdgpu_svm_test_pte *pte;
+	struct test_pte_run *run;
 	unsigned long index;
 
 	/* What amdgpu_vm_fini() does for the SVM when the file closes. */
@@ -278,8 +313,10 @@ static void amdgpu_svm_test_dev_release(void *data)
 
 	/* Teardown zapped every PTE it had written. */
 	KUNIT_EXPECT_TRUE(tdev->test, xa_empty(&tdev->ptes));
-	xa_for_each(&tdev->ptes, index, pte)
-		kfree(pte);
+	xa_lock(&tdev->ptes);
+	xa_for_each(&tdev->ptes, index, run)
+		pte_run_put(__xa_erase(&tdev->ptes, index));
+	xa_unlock(&tdev->ptes);
 	xa_destroy(&tdev->ptes);
 	dma_resv_fini(&tdev->resv);
 }
