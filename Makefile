@@ -30,7 +30,8 @@ AMDGPU_SVM_KUNIT_FILES := \
 	kunit/amdgpu_svm_mm_test.o \
 	kunit/amdgpu_svm_stress_test.o \
 	kunit/amdgpu_svm_policy_test.o \
-	kunit/amdgpu_migrate_test.o
+	kunit/amdgpu_migrate_test.o \
+	kunit/amdgpu_migrate_bench.o
 
 amdgpu-$(CONFIG_DRM_AMDGPU_SVM) += $(AMDGPU_SVM_FILES)
 amdgpu-$(CONFIG_DRM_AMDGPU_SVM_KUNIT_TEST) += $(AMDGPU_SVM_KUNIT_FILES)

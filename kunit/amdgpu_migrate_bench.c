@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Migration throughput of the SVM stack in the KUnit test kernel: a
+ * benchmark that prints a table (tools/bench.sh extracts it), not a test
+ * of speed. A case fails only when something is functionally wrong: bytes
+ * that do not come back, a migration of the framework floor that did not
+ * happen, VRAM that is not returned. Performance never fails a case.
+ *
+ * For each buffer size and kind of source page (4 KiB pages, or 2 MiB
+ * transparent huge pages), three ways of moving the same bytes to VRAM
+ * and back are timed:
+ *
+ * - full: the SVM ioctl SET {PREFETCH_LOC, 1} over the buffer (attributes,
+ *   range layer, migration policy, drm_pagemap, the simulated SDMA copy),
+ *   then a CPU read of one word per page faults every page back through
+ *   drm_pagemap;
+ * - floor: the same buffer moved by drm_pagemap alone, with a minimal
+ *   device-memory allocation of our own (struct bench_chunk) on the same
+ *   ZONE_DEVICE registration: one drm_pagemap_migrate_to_devmem() per
+ *   2 MiB (the largest range drm_gpusvm makes, so the unit the full stack
+ *   migrates in), VRAM from the same simulated allocator, a page-by-page
+ *   memcpy as the copy, and the same CPU faults back. It skips the ioctl,
+ *   the attribute and range layers, the policy and our populate_mm, so it
+ *   is what the framework costs at least;
+ * - memcpy: a plain memcpy of the same bytes between two kernel buffers,
+ *   there and back.
+ *
+ * The full stack also maps the prefetched range on the model GPU and zaps
+ * it when the CPU takes the pages back. The model's page table stores and
+ * erases one entry per 4 KiB page on the CPU, which a real GPU does not
+ * cost: that part is timed on its own and the full stack is also shown
+ * without it.
+ *
+ * Under TCG the figures are those of an emulated CPU with KASAN and
+ * lockdep: compare the columns with each other, not with hardware.
+ */
+
+#include <kunit/test.h>
+#include <kunit/test-bug.h>
+#include <linux/highmem.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include <drm/amdgpu_drm.h>
+#include <drm/drm_pagemap.h>
+
+#include "../amdgpu.h"
+#include "../amdgpu_migrate.h"
+#include "../amdgpu_svm.h"
+#include "../amdgpu_svm_range.h"
+#include "../amdgpu_svm_range_migrate.h"
+#include "amdgpu_svm_test.h"
+
+/* The prefix tools/bench.sh looks for in the kernel log. */
+#define BENCH_TAG	"[svm-bench] "
+#define bench_out(fmt, ...)	pr_info(BENCH_TAG fmt "\n", ##__VA_ARGS__)
+
+/* The unit of the floor: the largest range drm_gpusvm makes. */
+#define BENCH_CHUNK	SZ_2M
+#define BENCH_MAX_REPS	5
+/* GPU addresses no buffer of the bench uses, to time the model page table. */
+#define BENCH_PT_PROBE	SZ_4G
+
+/* Words of each page that carry the pattern: first, middle, last. */
+#define WORDS_PER_PAGE	(PAGE_SIZE / sizeof(u32))
+static const unsigned int bench_words[] = { 0, WORDS_PER_PAGE / 2,
+					    WORDS_PER_PAGE - 1 };
+
+/* One size of buffer, and how often each measurement is repeated. */
+struct bench_size {
+	size_t size;
+	unsigned int reps;
+	const char *name;
+};
+
+static const struct bench_size bench_sizes[] = {
+	{ SZ_2M, 5, "2M" },
+	{ SZ_64M, 3, "64M" },
+	{ SZ_256M, 3, "256M" },
+};
+
+/* The device pages of one drm_pagemap_migrate_to_devmem() of the floor. */
+struct bench_chunk {
+	struct drm_pagemap_devmem devmem;
+	struct amdgpu_migrate_vram *mv;
+	struct bench *b;
+	bool released;
+};
+
+/* State of one case. */
+struct bench {
+	struct kunit *test;
+	struct amdgpu_svm_test_dev *tdev;
+	struct amdgpu_svm_test_vram *vram;
+	struct amdgpu_migrate *mig;
+	struct bench_chunk *chunks;
+	unsigned long nchunks;
+	atomic_long_t floor_to_vram;
+	atomic_long_t floor_to_ram;
+	u32 seed;
+};
+
+/* Medians of one (size, kind) row. */
+struct bench_row {
+	u64 full_to, full_back, full_both;
+	u64 floor_to, floor_back, floor_both;
+	u64 memcpy_both;
+	unsigned long copies_to, copies_back;
+	unsigned long thp, chunks;
+	unsigned long moved;
+	/* Model GPU activity in the full stack, as a hint where time goes. */
+	unsigned long gpu_mapped, ptes_to, ptes_back, flushes_back;
+	/* The model page table alone: write, clear 512 PTEs (2 MiB) */
+	u64 pt_write, pt_clear;
+	bool migrated;
+};
+
+/*
+ * The copy ops of the floor get nothing but the pages: the simulated VRAM
+ * behind them is that of the running case (cases run one at a time).
+ */
+static struct bench *bench_current;
+
+/* --- The floor: a minimal drm_pagemap device-memory allocation --- */
+
+static struct bench_chunk *to_chunk(struct drm_pagemap_devmem *devmem)
+{
+	return container_of(devmem, struct bench_chunk, devmem);
+}
+
+static int bench_populate_devmem_pfn(struct drm_pagemap_devmem *devmem,
+				     unsigned long npages, unsigned long *pfn)
+{
+	struct bench_chunk *c = to_chunk(devmem);
+	u64 base = c->b->mig->pgmap.range.start;
+	unsigned long i = 0;
+	unsigned int k;
+	u64 off;
+
+	for (k = 0; k < c->mv->nblocks; k++)
+		for (off = 0; off < c->mv->blocks[k].size && i < npages;
+		     off += PAGE_SIZE)
+			pfn[i++] = PHYS_PFN(base + c->mv->blocks[k].start + off);
+	return i == npages ? 0 : -EINVAL;
+}
+
+/* Page by page, as the simulated SDMA engine copies. */
+static int bench_copy(struct page **pages, struct drm_pagemap_addr *addr,
+		      unsigned long npages, bool to_vram)
+{
+	struct bench *b = bench_current;
+	unsigned long i, j, n, first;
+	struct page *sys;
+
+	for (i = 0; i < npages; i += n) {
+		n = 1;
+		if (!pages[i] || !addr[i].addr)
+			continue;
+		n = min_t(unsigned long, 1UL << addr[i].order, npages - i);
+		first = amdgpu_migrate_vram_offset(b->mig, pages[i]) >> PAGE_SHIFT;
+		sys = pfn_to_page(PHYS_PFN(addr[i].addr));
+		for (j = 0; j < n; j++) {
+			void *s = kmap_local_page(sys + j);
+			void *v = kmap_local_page(b->vram->pages[first + j]);
+
+			if (to_vram)
+				memcpy(v, s, PAGE_SIZE);
+			else
+				memcpy(s, v, PAGE_SIZE);
+			kunmap_local(v);
+			kunmap_local(s);
+		}
+		atomic_long_add(n, to_vram ? &b->floor_to_vram : &b->floor_to_ram);
+	}
+	return 0;
+}
+
+static int bench_copy_to_devmem(struct page **pages,
+				struct drm_pagemap_addr *addr,
+				unsigned long npages,
+				struct dma_fence *pre_migrate_fence)
+{
+	return bench_copy(pages, addr, npages, true);
+}
+
+static int bench_copy_to_ram(struct page **pages, struct drm_pagemap_addr *addr,
+			     unsigned long npages,
+			     struct dma_fence *pre_migrate_fence)
+{
+	return bench_copy(pages, addr, npages, false);
+}
+
+/*
+ * The last device page of a chunk is gone. The simulated VRAM is given
+ * back here, inside the timed fault path, as the full stack gives its own
+ * back; outside the test thread its leaves do not apply, so the case does
+ * it afterwards.
+ */
+static void bench_devmem_release(struct drm_pagemap_devmem *devmem)
+{
+	struct bench_chunk *c = to_chunk(devmem);
+
+	if (kunit_get_current_test()) {
+		amdgpu_migrate_vram_free(c->mv);
+		c->mv = NULL;
+	}
+	WRITE_ONCE(c->released, true);
+}
+
+static const struct drm_pagemap_devmem_ops bench_devmem_ops = {
+	.devmem_release = bench_devmem_release,
+	.populate_devmem_pfn = bench_populate_devmem_pfn,
+	.copy_to_devmem = bench_copy_to_devmem,
+	.copy_to_ram = bench_copy_to_ram,
+};
+
+/* Move [@start, @start + @size) to VRAM, one allocation per chunk. */
+static int bench_floor_migrate(struct bench *b, unsigned long start,
+			       size_t size)
+{
+	const struct drm_pagemap_migrate_details details = {};
+	struct amdgpu_device *adev = b->tdev->adev;
+	struct mm_struct *mm = current->mm;
+	struct dma_fence *clear;
+	unsigned long i;
+	int ret;
+
+	for (i = 0; i < b->nchunks; i++) {
+		b->chunks[i].b = b;
+		b->chunks[i].mv = NULL;
+		b->chunks[i].released = true;
+	}
+	for (i = 0; i < b->nchunks; i++) {
+		struct bench_chunk *c = &b->chunks[i];
+		unsigned long addr = start + i * BENCH_CHUNK;
+		struct amdgpu_migrate_vram *mv;
+
+		mv = amdgpu_migrate_vram_alloc(adev, BENCH_CHUNK, &clear);
+		if (IS_ERR(mv))
+			return PTR_ERR(mv);
+		c->mv = mv;
+		c->released = false;
+		/* The simulated VRAM clears synchronously: no fence. */
+		dma_fence_put(clear);
+		c->mv->adev = adev;
+		drm_pagemap_devmem_init(&c->devmem, adev->dev, mm,
+					&bench_devmem_ops, &b->mig->dpagemap,
+					BENCH_CHUNK, NULL);
+		mmap_read_lock(mm);
+		/* Consumes the chunk: devmem_release() runs on every path. */
+		ret = drm_pagemap_migrate_to_devmem(&c->devmem, mm, addr,
+						    addr + BENCH_CHUNK,
+						    &details);
+		mmap_read_unlock(mm);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * After the pages came back: true if every chunk was released. Gives back
+ * the VRAM of chunks released outside the test thread, and evicts what is
+ * left (a bug), since unbind waits for every device page.
+ */
+static bool bench_floor_done(struct bench *b)
+{
+	bool all = true;
+	unsigned long i;
+
+	for (i = 0; i < b->nchunks; i++) {
+		struct bench_chunk *c = &b->chunks[i];
+
+		if (!READ_ONCE(c->released)) {
+			all = false;
+			/* The failure is reported by the caller. */
+			drm_pagemap_evict_to_ram(&c->devmem);
+		}
+		if (READ_ONCE(c->released) && c->mv) {
+			amdgpu_migrate_vram_free(c->mv);
+			c->mv = NULL;
+		}
+	}
+	return all;
+}
+
+/* --- User buffers --- */
+
+static u32 bench_pattern(u32 seed, unsigned long page, unsigned int word)
+{
+	return seed ^ (u32)(page * 0x9e3779b9u) ^ (word << 20);
+}
+
+/*
+ * A private anonymous buffer, 2 MiB aligned, with THP on or off for its
+ * VMA (what madvise() sets) before it is touched, and the pattern in three
+ * words of every page. Returns the buffer; @map receives the mapping to
+ * unmap and @thp the number of 2 MiB chunks backed by a huge page.
+ */
+static unsigned long bench_buffer(struct bench *b, size_t size, bool huge,
+				  unsigned long *map, unsigned long *thp)
+{
+	struct kunit *test = b->test;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long buf, i, addr;
+	unsigned int w;
+
+	*map = vm_mmap(NULL, 0, size + SZ_2M, PROT_READ | PROT_WRITE,
+		       MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(*map));
+	buf = ALIGN(*map, SZ_2M);
+
+	mmap_write_lock(mm);
+	vma = vma_lookup(mm, buf);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vm_flags_set(vma, huge ? VM_HUGEPAGE : VM_NOHUGEPAGE);
+	mmap_write_unlock(mm);
+
+	b->seed += 0x10001;
+	for (i = 0; i < size >> PAGE_SHIFT; i++) {
+		addr = buf + i * PAGE_SIZE;
+		for (w = 0; w < ARRAY_SIZE(bench_words); w++)
+			KUNIT_ASSERT_EQ(test, 0,
+					put_user(bench_pattern(b->seed, i, bench_words[w]),
+						 (u32 __user *)addr + bench_words[w]));
+	}
+
+	*thp = 0;
+	for (addr = buf; addr < buf + size; addr += SZ_2M) {
+		struct page *page;
+
+		KUNIT_ASSERT_EQ(test, 1, get_user_pages_fast(addr, 1, 0, &page));
+		*thp += folio_order(page_folio(page)) == HPAGE_PMD_ORDER;
+		put_page(page);
+	}
+	return buf;
+}
+
+/* The CPU reads one word of every page: device pages fault back. */
+static unsigned long bench_touch(unsigned long buf, size_t size, u32 seed)
+{
+	unsigned long i, bad = 0;
+	u32 v;
+
+	for (i = 0; i < size >> PAGE_SHIFT; i++)
+		if (get_user(v, (u32 __user *)(buf + i * PAGE_SIZE)) ||
+		    v != bench_pattern(seed, i, 0))
+			bad++;
+	return bad;
+}
+
+/* Every pattern word still in place: the number of pages that differ. */
+static unsigned long bench_verify(unsigned long buf, size_t size, u32 seed)
+{
+	unsigned long i, bad = 0;
+	unsigned int w;
+	u32 v;
+
+	for (i = 0; i < size >> PAGE_SHIFT; i++) {
+		for (w = 0; w < ARRAY_SIZE(bench_words); w++) {
+			u32 __user *p = (u32 __user *)(buf + i * PAGE_SIZE) +
+					bench_words[w];
+
+			if (get_user(v, p) ||
+			    v != bench_pattern(seed, i, bench_words[w])) {
+				bad++;
+				break;
+			}
+		}
+	}
+	return bad;
+}
+
+/* --- One measurement each --- */
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 bench_median(u64 *v, unsigned int n)
+{
+	sort(v, n, sizeof(*v), bench_cmp_u64, NULL);
+	return v[n / 2];
+}
+
+struct bench_times {
+	u64 to, back;
+};
+
+static u64 bench_memcpy(void *a, void *z, size_t size)
+{
+	u64 t0 = ktime_get_ns();
+
+	memcpy(z, a, size);
+	memcpy(a, z, size);
+	return ktime_get_ns() - t0;
+}
+
+/* The full stack; false if the prefetch migrated nothing. */
+static bool bench_full(struct bench *b, size_t size, bool huge,
+		       struct bench_times *t, struct bench_row *row)
+{
+	const struct drm_amdgpu_svm_attribute prefetch = {
+		.type = AMDGPU_SVM_ATTR_PREFETCH_LOC, .value = 1,
+	};
+	struct amdgpu_svm_test_dev *tdev = b->tdev;
+	struct amdgpu_svm_test_vram *vram = b->vram;
+	unsigned long map, buf, moved, copies, ptes, flushes;
+	struct kunit *test = b->test;
+	u64 t0;
+
+	buf = bench_buffer(b, size, huge, &map, &row->thp);
+	copies = atomic_read(&vram->copies);
+	moved = atomic_read(&vram->pages_to_vram);
+	ptes = atomic_read(&tdev->pte_writes);
+
+	t0 = ktime_get_ns();
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       buf, size, &prefetch, 1));
+	t->to = ktime_get_ns() - t0;
+	moved = atomic_read(&vram->pages_to_vram) - moved;
+	row->copies_to = atomic_read(&vram->copies) - copies;
+	row->ptes_to = atomic_read(&tdev->pte_writes) - ptes;
+	row->gpu_mapped = amdgpu_svm_test_gpu_mapped(tdev, buf, buf + size);
+	copies = atomic_read(&vram->copies);
+	ptes = atomic_read(&tdev->pte_writes);
+	flushes = atomic_read(&tdev->tlb_flushes);
+
+	t0 = ktime_get_ns();
+	KUNIT_EXPECT_EQ_MSG(test, 0, bench_touch(buf, size, b->seed),
+			    "full stack: pages read back wrong");
+	t->back = ktime_get_ns() - t0;
+	row->copies_back = atomic_read(&vram->copies) - copies;
+	row->ptes_back = atomic_read(&tdev->pte_writes) - ptes;
+	row->flushes_back = atomic_read(&tdev->tlb_flushes) - flushes;
+
+	KUNIT_EXPECT_EQ_MSG(test, 0, bench_verify(buf, size, b->seed),
+			    "full stack: pages corrupted");
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(vram), 0);
+	row->moved = moved;
+	vm_munmap(map, size + SZ_2M);
+	return moved;
+}
+
+static void bench_floor(struct bench *b, size_t size, bool huge,
+			struct bench_times *t, struct bench_row *row)
+{
+	struct kunit *test = b->test;
+	unsigned long map, buf;
+	u64 t0;
+	int ret;
+
+	buf = bench_buffer(b, size, huge, &map, &row->thp);
+	atomic_long_set(&b->floor_to_vram, 0);
+	atomic_long_set(&b->floor_to_ram, 0);
+
+	t0 = ktime_get_ns();
+	ret = bench_floor_migrate(b, buf, size);
+	t->to = ktime_get_ns() - t0;
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "floor: migration failed");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&b->floor_to_vram),
+			    size >> PAGE_SHIFT, "floor: pages not migrated");
+
+	t0 = ktime_get_ns();
+	KUNIT_EXPECT_EQ_MSG(test, 0, bench_touch(buf, size, b->seed),
+			    "floor: pages read back wrong");
+	t->back = ktime_get_ns() - t0;
+
+	KUNIT_EXPECT_EQ_MSG(test, 0, bench_verify(buf, size, b->seed),
+			    "floor: pages corrupted");
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->floor_to_ram),
+			atomic_long_read(&b->floor_to_vram));
+	KUNIT_EXPECT_TRUE_MSG(test, bench_floor_done(b),
+			      "floor: device pages left after the CPU read them");
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), 0);
+	vm_munmap(map, size + SZ_2M);
+}
+
+/*
+ * What the model GPU page table costs by itself for 2 MiB: its leaves
+ * store one entry per 4 KiB page (and erase them on a zap), work that a
+ * real GPU does not do on the CPU and the floor does not do.
+ */
+static void bench_model_pt(struct bench *b, u64 *write_ns, u64 *clear_ns)
+{
+	struct amdgpu_svm *svm = b->tdev->fpriv->vm.svm;
+	u64 first = BENCH_PT_PROBE >> AMDGPU_GPU_PAGE_SHIFT;
+	u64 last = first + (SZ_2M >> AMDGPU_GPU_PAGE_SHIFT) - 1;
+	u64 w[BENCH_MAX_REPS], c[BENCH_MAX_REPS], t0;
+	unsigned int r;
+
+	for (r = 0; r < BENCH_MAX_REPS; r++) {
+		t0 = ktime_get_ns();
+		KUNIT_EXPECT_EQ(b->test, 0,
+				amdgpu_svm_gpu_write_ptes(svm, first, last, 0,
+							  AMDGPU_PTE_VALID |
+							  AMDGPU_PTE_SYSTEM));
+		w[r] = ktime_get_ns() - t0;
+		t0 = ktime_get_ns();
+		KUNIT_EXPECT_EQ(b->test, 0,
+				amdgpu_svm_gpu_clear_ptes(svm, first, last));
+		c[r] = ktime_get_ns() - t0;
+	}
+	*write_ns = bench_median(w, BENCH_MAX_REPS);
+	*clear_ns = bench_median(c, BENCH_MAX_REPS);
+}
+
+/* --- Figures --- */
+
+/* MB/s (10^6 bytes per second) of @bytes in @ns. */
+static u64 bench_mbs(u64 bytes, u64 ns)
+{
+	return ns ? div64_u64(bytes * 1000, ns) : 0;
+}
+
+/* "12.34": @num / @den to two decimals. */
+static const char *bench_ratio(char *buf, size_t len, u64 num, u64 den)
+{
+	u64 r;
+
+	if (!den)
+		return "-";
+	r = div64_u64(num * 100 + den / 2, den);
+	snprintf(buf, len, "%llu.%02llu", r / 100, r % 100);
+	return buf;
+}
+
+static const char *bench_num(char *buf, size_t len, u64 v)
+{
+	snprintf(buf, len, "%llu", v);
+	return buf;
+}
+
+static void bench_header(void)
+{
+	bench_out("amdgpu SVM migration throughput, QEMU TCG debug test kernel");
+	bench_out("MB/s = 10^6 bytes/s; medians of n runs; to: into VRAM;");
+	bench_out("back: CPU faults back; both: 2 x size / (to + back)");
+	bench_out("full: ioctl SET {PREFETCH_LOC, 1}, then CPU faults");
+	bench_out("floor: drm_pagemap_migrate_to_devmem() per 2 MiB, memcpy copy,");
+	bench_out("  then CPU faults; memcpy: plain memcpy there and back");
+	bench_out("full/flr, full/mcp: full 'both' MB/s over floor, over memcpy");
+	bench_out("cmd/2M: simulated SDMA copy commands per 2 MiB, full stack");
+	bench_out("under each full row: pages GPU-mapped after the prefetch,");
+	bench_out("  PTE-write calls to + back, TLB flushes back (model GPU);");
+	bench_out("  the model page table's own cost per 2 MiB (kmalloc + xa_store");
+	bench_out("  per PTE, no real GPU spends CPU time so), and the full stack's");
+	bench_out("  'both' MB/s with that cost taken out (one write + one clear");
+	bench_out("  of 512 PTEs per 2 MiB), over the floor's");
+	bench_out("%-5s %-4s %-3s | %8s %8s %8s | %8s %8s %8s | %8s | %8s %8s | %6s %6s",
+		  "size", "src", "n", "full-to", "back", "both", "floor-to",
+		  "back", "both", "memcpy", "full/flr", "full/mcp", "cmd/2M",
+		  "back");
+}
+
+static void bench_print_row(const struct bench_size *s, bool huge,
+			    unsigned int reps, const struct bench_row *r)
+{
+	char a[24], bk[24], c[24], d[24], e[24], f[24], g[24], h[24], i[24],
+	     j[24], k[24], full[96];
+	u64 bytes = s->size, units = s->size / SZ_2M;
+
+	if (r->migrated)
+		snprintf(full, sizeof(full), "%8s %8s %8s",
+			 bench_num(a, sizeof(a), bench_mbs(bytes, r->full_to)),
+			 bench_num(bk, sizeof(bk), bench_mbs(bytes, r->full_back)),
+			 bench_num(c, sizeof(c), bench_mbs(2 * bytes, r->full_both)));
+	else
+		snprintf(full, sizeof(full), "%26s", "prefetch did not migrate");
+
+	bench_out("%-5s %-4s %-3u | %s | %8s %8s %8s | %8s | %8s %8s | %6s %6s",
+		  s->name, huge ? "THP" : "4K", reps, full,
+		  bench_num(d, sizeof(d), bench_mbs(bytes, r->floor_to)),
+		  bench_num(e, sizeof(e), bench_mbs(bytes, r->floor_back)),
+		  bench_num(f, sizeof(f), bench_mbs(2 * bytes, r->floor_both)),
+		  bench_num(g, sizeof(g), bench_mbs(2 * bytes, r->memcpy_both)),
+		  r->migrated ? bench_ratio(h, sizeof(h), r->floor_both,
+					    r->full_both) : "-",
+		  r->migrated ? bench_ratio(i, sizeof(i), r->memcpy_both,
+					    r->full_both) : "-",
+		  r->migrated ? bench_ratio(j, sizeof(j), r->copies_to, units) : "-",
+		  r->migrated ? bench_ratio(k, sizeof(k), r->copies_back, units) : "-");
+	if (r->migrated) {
+		u64 model = r->chunks * (r->pt_write + r->pt_clear);
+
+		bench_out("  full: %lu/%lu pages GPU-mapped; PTE writes %lu+%lu; flushes %lu",
+			  r->gpu_mapped, (unsigned long)(s->size >> PAGE_SHIFT),
+			  r->ptes_to, r->ptes_back, r->flushes_back);
+		bench_out("  model PT/2M: write %s ms, clear %s ms; full w/o: %s MB/s, full/flr %s",
+			  bench_ratio(a, sizeof(a), r->pt_write, NSEC_PER_MSEC),
+			  bench_ratio(bk, sizeof(bk), r->pt_clear, NSEC_PER_MSEC),
+			  model < r->full_both ?
+			  bench_num(c, sizeof(c), bench_mbs(2 * bytes,
+							    r->full_both - model)) : "-",
+			  model < r->full_both ?
+			  bench_ratio(d, sizeof(d), r->floor_both,
+				      r->full_both - model) : "-");
+	}
+	if (r->migrated && r->moved != s->size >> PAGE_SHIFT)
+		bench_out("note: %s %s: the prefetch moved %lu of %lu pages",
+			  s->name, huge ? "THP" : "4K", r->moved,
+			  (unsigned long)(s->size >> PAGE_SHIFT));
+	if (huge && r->thp != r->chunks)
+		bench_out("note: %s THP: only %lu of %lu 2 MiB chunks were THP-backed",
+			  s->name, r->thp, r->chunks);
+	if (!huge && r->thp)
+		bench_out("note: %s 4K: %lu of %lu 2 MiB chunks were THP-backed",
+			  s->name, r->thp, r->chunks);
+}
+
+/* All measurements of one (size, kind), medians into @row. */
+static void bench_run(struct bench *b, const struct bench_size *s, bool huge,
+		      void *ka, void *kb, struct bench_row *row)
+{
+	u64 fto[BENCH_MAX_REPS], fback[BENCH_MAX_REPS], fboth[BENCH_MAX_REPS];
+	u64 lto[BENCH_MAX_REPS], lback[BENCH_MAX_REPS], lboth[BENCH_MAX_REPS];
+	u64 mc[BENCH_MAX_REPS];
+	unsigned long thp = ULONG_MAX;
+	struct bench_times t;
+	unsigned int r;
+
+	memset(row, 0, sizeof(*row));
+	row->chunks = s->size / SZ_2M;
+	row->migrated = true;
+	for (r = 0; r < s->reps; r++) {
+		mc[r] = bench_memcpy(ka, kb, s->size);
+
+		row->migrated &= bench_full(b, s->size, huge, &t, row);
+		thp = min(thp, row->thp);
+		fto[r] = t.to;
+		fback[r] = t.back;
+		fboth[r] = t.to + t.back;
+
+		bench_floor(b, s->size, huge, &t, row);
+		thp = min(thp, row->thp);
+		lto[r] = t.to;
+		lback[r] = t.back;
+		lboth[r] = t.to + t.back;
+	}
+	row->thp = thp;
+	bench_model_pt(b, &row->pt_write, &row->pt_clear);
+	row->full_to = bench_median(fto, s->reps);
+	row->full_back = bench_median(fback, s->reps);
+	row->full_both = bench_median(fboth, s->reps);
+	row->floor_to = bench_median(lto, s->reps);
+	row->floor_back = bench_median(lback, s->reps);
+	row->floor_both = bench_median(lboth, s->reps);
+	row->memcpy_both = bench_median(mc, s->reps);
+}
+
+static void bench_size_desc(const struct bench_size *s, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", s->name);
+}
+
+KUNIT_ARRAY_PARAM(bench_size, bench_sizes, bench_size_desc);
+
+static void bench_vfree(void *p)
+{
+	vfree(p);
+}
+
+static void bench_clear_current(void *data)
+{
+	bench_current = NULL;
+}
+
+static void amdgpu_migrate_bench_throughput(struct kunit *test)
+{
+	const struct bench_size *s = test->param_value;
+	struct bench_row r4k, rthp;
+	char x[24], y[24];
+	struct bench *b;
+	void *ka, *kb;
+	u64 t0 = ktime_get_ns();
+
+	KUNIT_ASSERT_LE(test, s->reps, BENCH_MAX_REPS);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->test = test;
+	b->seed = s->size;
+	b->nchunks = s->size / BENCH_CHUNK;
+	b->chunks = kunit_kcalloc(test, b->nchunks, sizeof(*b->chunks),
+				  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b->chunks);
+
+	b->tdev = amdgpu_svm_test_dev_create(test, true);
+	b->vram = amdgpu_svm_test_vram_create(b->tdev, s->size + SZ_4M);
+	b->mig = amdgpu_migrate_get(b->tdev->adev);
+	KUNIT_ASSERT_NOT_NULL(test, b->mig);
+	/* The SVM of the process exists once it made its first call. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(b->tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       b->tdev->attrs_page,
+						       PAGE_SIZE, NULL, 0));
+	bench_current = b;
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   bench_clear_current,
+							   NULL));
+
+	ka = vmalloc(s->size);
+	KUNIT_ASSERT_NOT_NULL(test, ka);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, bench_vfree, ka));
+	kb = vmalloc(s->size);
+	KUNIT_ASSERT_NOT_NULL(test, kb);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, bench_vfree, kb));
+	memset(ka, 0x5a, s->size);
+	memset(kb, 0xa5, s->size);
+
+	bench_run(b, s, false, ka, kb, &r4k);
+	bench_print_row(s, false, s->reps, &r4k);
+	bench_run(b, s, true, ka, kb, &rthp);
+	bench_print_row(s, true, s->reps, &rthp);
+
+	bench_out("%s: THP over 4K, there and back: full %sx, floor %sx; case took %llu ms",
+		  s->name,
+		  r4k.migrated && rthp.migrated ?
+		  bench_ratio(x, sizeof(x), r4k.full_both, rthp.full_both) : "-",
+		  bench_ratio(y, sizeof(y), r4k.floor_both, rthp.floor_both),
+		  div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));
+}
+
+static unsigned int bench_saved_timeslice;
+
+static int amdgpu_migrate_bench_init(struct kunit_suite *suite)
+{
+	/* Freshly migrated pages must not refuse the CPU faults back. */
+	bench_saved_timeslice = amdgpu_svm_timeslice_ms;
+	amdgpu_svm_timeslice_ms = 0;
+	bench_header();
+	return 0;
+}
+
+static void amdgpu_migrate_bench_exit(struct kunit_suite *suite)
+{
+	amdgpu_svm_timeslice_ms = bench_saved_timeslice;
+	bench_out("targets (reported, never enforced):");
+	bench_out("  full >= 0.9 x floor (full/flr >= 0.90)");
+	bench_out("  THP >= 3 x 4K (full stack, per size)");
+	bench_out("  1 copy command per 2 MiB contiguous (cmd/2M <= 1.00)");
+}
+
+static struct kunit_case amdgpu_migrate_bench_cases[] = {
+	KUNIT_CASE_PARAM_ATTR(amdgpu_migrate_bench_throughput,
+			      bench_size_gen_params, { .speed = KUNIT_SPEED_SLOW }),
+	{}
+};
+
+static struct kunit_suite amdgpu_migrate_bench_suite = {
+	.name = "amdgpu_migrate_bench",
+	.suite_init = amdgpu_migrate_bench_init,
+	.suite_exit = amdgpu_migrate_bench_exit,
+	.test_cases = amdgpu_migrate_bench_cases,
+};
+
+kunit_test_suite(amdgpu_migrate_bench_suite);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# make bench: migration throughput figures in the KUnit test kernel.
+#
+# Runs the KUnit suite amdgpu_migrate_bench (kunit/amdgpu_migrate_bench.c)
+# in QEMU, in the same test kernel build directory as "make check"
+# (build/kunit, built first if needed), then prints the table the suite
+# wrote to the kernel log and saves it to build/bench.txt.
+#
+# The figures are never judged: the run fails only if a case failed (bytes
+# corrupted, a migration that did not happen, VRAM not returned) or the
+# kernel reported a problem (KASAN, lockdep, WARN, BUG ...).
+#
+#   BENCH_MEM      guest RAM in MiB (default 4096: 256 MiB buffers need
+#                  the buffer, its simulated VRAM and two memcpy buffers)
+#   BENCH_TIMEOUT  seconds kunit.py waits for the guest (default 1800)
+
+. "$(dirname "$0")/common.sh"
+
+# Like "make check": this clone's own Linux 7.3 tree, whatever KDIR says.
+unset KDIR O
+
+# Lines of the kernel log that mean a problem, as in tools/check.sh.
+KERNEL_REPORTS='BUG:|WARNING:|Oops|Kernel panic|kernel BUG|KASAN|UBSAN|general protection fault|Unable to handle|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|sleeping function called from invalid context|list_(add|del) corruption|ODEBUG|blocked for more than'
+TAG='[svm-bench] '
+
+tree=$("$TOP"/tools/setup.sh)
+out=$BUILD/kunit
+log=$out/test.log
+result=$out/bench-result.txt
+table=$BUILD/bench.txt
+failed=0
+
+say "KUnit in QEMU (TCG), suite amdgpu_migrate_bench (about 10 minutes)"
+rm -f "$log"
+start=$(date +%s)
+set +e
+# Two cores are shared with other builds: stay in the background.
+(cd "$tree" && nice -n 10 ./tools/testing/kunit/kunit.py run \
+	--build_dir="$out" --arch=x86_64 --jobs="$JOBS" \
+	--qemu_config="$TOP/kunit/qemu_x86_64_tcg.py" \
+	--kunitconfig="$TOP/kunit/.kunitconfig" \
+	--qemu_args="-m ${BENCH_MEM:-4096}" \
+	--timeout="${BENCH_TIMEOUT:-1800}" \
+	'amdgpu_migrate_bench') 2>&1 | tee "$result" >&2
+rc=${PIPESTATUS[0]}
+set -e
+elapsed=$(($(date +%s) - start))
+
+if [ "$rc" -ne 0 ]; then
+	printf 'FAIL: kunit.py exited with %s (see %s)\n' "$rc" "$result" >&2
+	failed=1
+fi
+# The table's own lines are not reports, whatever words they use.
+if [ -f "$log" ] && grep -avF "$TAG" "$log" | grep -E "$KERNEL_REPORTS" >&2; then
+	printf 'FAIL: the kernel reported a problem (see %s)\n' "$log" >&2
+	failed=1
+fi
+
+if [ -f "$log" ] && grep -qF "$TAG" "$log"; then
+	grep -aF "$TAG" "$log" | sed 's/^.*\[svm-bench\] //' > "$table"
+	cat "$table"
+	say "table saved to $table; kunit.py run took ${elapsed} s"
+else
+	printf 'FAIL: no figures in %s\n' "$log" >&2
+	failed=1
+fi
+
+sed -n 's/.*Testing complete\. //p' "$result" | tail -n 1 >&2
+[ "$failed" -eq 0 ] || exit 1
