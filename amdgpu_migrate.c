@@ -416,6 +416,21 @@ bool amdgpu_migrate_owns_bo(struct amdgpu_device *adev, const void *bo)
 	return mig && xa_load(&mig->bos, (unsigned long)bo);
 }
 
+/*
+ * Evict one allocation, counted and traced, and drop the reference the
+ * caller took on it. The way TTM and unbind evict alike.
+ */
+static int evict_vram(struct amdgpu_migrate *mig,
+		      struct amdgpu_migrate_vram *vram)
+{
+	int ret = drm_pagemap_evict_to_ram(&vram->devmem);
+
+	atomic64_inc(&mig->stats.evictions);
+	trace_amdgpu_svm_evict(mig->adev->dev, vram->devmem.size, ret);
+	kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
+	return ret;
+}
+
 /**
  * amdgpu_migrate_evict_bo() - the eviction of an SVM buffer object
  * @adev: the device
@@ -434,7 +449,6 @@ int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
 	struct amdgpu_migrate *mig = READ_ONCE(adev->svm_migrate);
 	struct amdgpu_migrate_vram *vram;
 	unsigned long flags;
-	int ret;
 
 	if (!mig)
 		return 0;
@@ -447,11 +461,7 @@ int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
 	if (!vram)
 		return 0;
 
-	ret = drm_pagemap_evict_to_ram(&vram->devmem);
-	atomic64_inc(&mig->stats.evictions);
-	trace_amdgpu_svm_evict(adev->dev, vram->devmem.size, ret);
-	kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
-	return ret;
+	return evict_vram(mig, vram);
 }
 
 /**
@@ -488,13 +498,10 @@ int amdgpu_migrate_evict_all(struct amdgpu_device *adev)
 		if (!vram)
 			break;
 
-		err = drm_pagemap_evict_to_ram(&vram->devmem);
-		atomic64_inc(&mig->stats.evictions);
-		trace_amdgpu_svm_evict(adev->dev, vram->devmem.size, err);
+		err = evict_vram(mig, vram);
 		/* -EFAULT: the address space is gone, and its pages with it. */
 		if (err && err != -EFAULT && !ret)
 			ret = err;
-		kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
 	}
 	/* What failed to leave stays listed for a later attempt. */
 	spin_lock_irq(&mig->lock);
