@@ -49,3 +49,24 @@ module_out() {
 project_c_files() {
 	(cd "$TOP" && ls amdgpu_*.c amdgpu_*.h kunit/*.c kunit/*.h 2>/dev/null)
 }
+
+# Install the Debian packages of "$@" that are missing, with apt (and sudo
+# when not root).  A first argument of --no-install-recommends is passed on.
+install_packages() {
+	local opts=() missing=() p
+	if [ "${1:-}" = --no-install-recommends ]; then
+		opts+=("$1")
+		shift
+	fi
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing packages: ${missing[*]}"
+	local sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${opts[@]}" \
+		"${missing[@]}" >&2
+}

@@ -25,21 +25,6 @@
 # other chapters.
 DOC_PACKAGES="python3-sphinx python3-yaml make gcc"
 
-install_doc_packages() {
-	local missing=() p
-	for p in $DOC_PACKAGES; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	say "installing documentation packages: ${missing[*]}"
-	local sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >&2
-}
-
 # First and last line of the SVM uAPI in the tree's amdgpu_drm.h: from its
 # DOC section to the end of struct drm_amdgpu_gem_svm.
 uapi_lines() {
@@ -84,7 +69,8 @@ missing_identifiers() {
 }
 
 main() {
-	install_doc_packages
+	# shellcheck disable=SC2086 # a list of names
+	install_packages --no-install-recommends $DOC_PACKAGES
 	local tree out log start
 	tree=$("$TOP/tools/setup.sh")
 	[ -f "$tree/Documentation/gpu/amdgpu/svm/index.rst" ] ||

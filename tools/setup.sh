@@ -18,20 +18,6 @@
 HOST_PACKAGES="bc bison flex libelf-dev libssl-dev qemu-system-x86 sparse cpio
 python3 xz-utils patch make gcc"
 
-install_host_packages() {
-	local missing=() p
-	for p in $HOST_PACKAGES; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	say "installing host packages: ${missing[*]}"
-	local sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
-}
-
 # The Debian mirror the host already uses (deb822 or one-line format).
 host_mirror() {
 	local uri
@@ -169,7 +155,8 @@ prepare_clone_tree() {
 }
 
 main() {
-	install_host_packages
+	# shellcheck disable=SC2086 # a list of names
+	install_packages $HOST_PACKAGES
 	local tree
 	if [ -n "${KDIR:-}" ]; then
 		tree=$(tree_dir)
