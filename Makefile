@@ -41,8 +41,8 @@ else
 # ---------------------------------------------------------------------------
 # The user's targets.  The work is done by the scripts in tools/.
 
-.PHONY: all build tree check static kunit bench patches check-series htmldocs \
-	clean distclean help
+.PHONY: all build tree unpatch check static kunit bench patches check-series \
+	htmldocs clean distclean help
 
 all: build
 
@@ -53,6 +53,10 @@ build:
 ## tree: only prepare the kernel tree (host packages, download, patches)
 tree:
 	@tools/setup.sh
+
+## unpatch: with KDIR=, take out of that tree what make KDIR= put in it
+unpatch:
+	@tools/setup.sh unpatch
 
 ## check: every static check and every KUnit suite (what CI runs)
 check:
