@@ -6,7 +6,8 @@
 #   tools/check.sh          build, static checks, then the KUnit suites
 #   tools/check.sh static   W=1, sparse, checkpatch --strict, kernel-doc,
 #                           the Sphinx build of the documentation, the
-#                           upstream series compiled patch by patch
+#                           upstream series compiled patch by patch,
+#                           make KDIR= on a copy of the pristine tree
 #   tools/check.sh kunit    the KUnit suites in QEMU
 #
 # The last line is "N passed, N failed" (", N skipped" if any) over every
@@ -92,6 +93,9 @@ static_checks() {
 
 	say "make check-series (the upstream series, patch by patch)"
 	"$TOP"/tools/check-series.sh > /dev/null || fail "check-series"
+
+	say "make KDIR= on a copy of the pristine tree (tools/kdir-test.sh)"
+	"$TOP"/tools/kdir-test.sh || fail "make KDIR= (logs in build/kdir-test)"
 }
 
 # Configure the KUnit kernel (kunit.py config) so objects can be built in it.
