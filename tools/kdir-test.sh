@@ -62,6 +62,15 @@ user_make() {
 		make -C "$clone" "$@" > "$log" 2>&1
 }
 
+# The same, stopping the test with the end of the log if make fails.
+user_make_or_die() {
+	local log=$1 what=$2
+	shift 2
+	user_make "$log" "$@" && return 0
+	tail -n 20 "$dir/$log" >&2
+	die "$what failed (see $dir/$log)"
+}
+
 # Every file of tree $1 with its inode, size and mtime: equal listings,
 # unchanged tree.
 snapshot() {
@@ -101,15 +110,12 @@ cp "$out/.config" "$dir/user.config.full"
 
 # 1. The first run: patches, configures, builds.
 t0=$SECONDS
-if ! user_make run1.log KDIR="$tree" O="$out"; then
-	tail -n 30 "$dir/run1.log" >&2
-	die "make KDIR= failed on a fresh 7.3 tree (see $dir/run1.log)"
-fi
+user_make_or_die run1.log "the first make KDIR= (a fresh 7.3 tree)" KDIR="$tree" O="$out"
 say "first make KDIR=: $((SECONDS - t0)) s"
 n=$(find "$clone/patches" -name '*.patch' | wc -l)
 check "first run applies the $n patches" grep -q "^==> applied $n patches" "$dir/run1.log"
 check "the stamp names each patch" \
-	test "$(grep -vc '^#' "$tree/.amdgpu-svm-patches")" -eq "$n"
+	test "$(grep -vcs '^#' "$tree/.amdgpu-svm-patches")" = "$n"
 check "the options SVM needs are listed as turned on" \
 	grep -q 'turned on.*' "$dir/run1.log"
 check "CONFIG_ZONE_DEVICE among them" grep -q '^    .*CONFIG_ZONE_DEVICE=y' "$dir/run1.log"
@@ -123,7 +129,7 @@ before=$(snapshot "$tree")
 touch "$dir/run2.start"
 sleep 1
 t0=$SECONDS
-user_make run2.log KDIR="$tree" O="$out" || die "second make KDIR= failed (see $dir/run2.log)"
+user_make_or_die run2.log "the second make KDIR=" KDIR="$tree" O="$out"
 say "second make KDIR=: $((SECONDS - t0)) s"
 check "second run: patches already applied" \
 	grep -q '^==> patches already applied' "$dir/run2.log"
@@ -142,7 +148,7 @@ touch "$dir/run3.start"
 sleep 1
 touch "$clone/$src"
 t0=$SECONDS
-user_make run3.log KDIR="$tree" O="$out" || die "third make KDIR= failed (see $dir/run3.log)"
+user_make_or_die run3.log "the third make KDIR=" KDIR="$tree" O="$out"
 say "third make KDIR= (one source touched): $((SECONDS - t0)) s"
 rebuilt=$(newer_objects "$dir/run3.start")
 check "third run: only ${src%.c}.o rebuilt ($(echo "$rebuilt" | tr '\n' ' '))" \
@@ -169,13 +175,12 @@ check "no patch reject shown" bash -c "! grep -qi 'hunk\|\.rej' '$dir/run4.log'"
 check "the tree with the older 0001 is left unchanged" test "$before" = "$(snapshot "$tree4")"
 
 # 5. The same older series with its stamp: replaced by the current one.
-clone=$old user_make run5a.log KDIR="$tree4" tree ||
-	die "make KDIR= tree of the older clone failed (see $dir/run5a.log)"
+clone=$old user_make_or_die run5a.log "make KDIR= tree from the older clone" \
+	KDIR="$tree4" tree
 check "the older clone records the series it finds applied" \
 	grep -q 'patches already applied.*recorded' "$dir/run5a.log"
 before=$(snapshot "$tree4")
-user_make run5b.log KDIR="$tree4" tree ||
-	die "make KDIR= tree after the older clone failed (see $dir/run5b.log)"
+user_make_or_die run5b.log "make KDIR= tree after the older clone" KDIR="$tree4" tree
 check "patches/ changed: the old series is replaced" \
 	grep -q 'replacing the old series' "$dir/run5b.log"
 changed=$(diff <(echo "$before") <(snapshot "$tree4") |
@@ -186,7 +191,7 @@ check "the header is the current one" cmp -s "$tree4/include/uapi/drm/amdgpu_drm
 	"$tree/include/uapi/drm/amdgpu_drm.h"
 
 # 6. unpatch: the pristine tree again.
-user_make run6.log KDIR="$tree4" unpatch || die "make KDIR= unpatch failed (see $dir/run6.log)"
+user_make_or_die run6.log "make KDIR= unpatch" KDIR="$tree4" unpatch
 check "unpatch gives back the pristine tree" diff -r "$pristine" "$tree4" >&2
 
 check "no file of the pristine tree was written" \
