@@ -21,7 +21,11 @@ AMDGPU_SVM_FILES := \
 	amdgpu_migrate.o
 
 AMDGPU_SVM_KUNIT_FILES := \
+	kunit/amdgpu_svm_sim_dev.o \
+	kunit/amdgpu_svm_sim_mmu.o \
+	kunit/amdgpu_svm_sim_queue.o \
 	kunit/amdgpu_svm_test_device.o \
+	kunit/amdgpu_svm_sim_test.o \
 	kunit/amdgpu_svm_attr_test.o \
 	kunit/amdgpu_svm_attr_model_test.o \
 	kunit/amdgpu_svm_ioctl_test.o \

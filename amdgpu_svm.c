@@ -54,11 +54,16 @@
  * 2. The process mmap lock: taken by drm_gpusvm itself (range insertion,
  *    hmm_range_fault) while the SVM lock is held; never held by amdgpu
  *    around drm_gpusvm calls.
- * 3. The VM reservation (root page directory): held while PTEs are
- *    written in the map path.
+ * 3. The VM reservation (root page directory): held while page tables are
+ *    validated and allocated and PTEs written in the map path. Allocating
+ *    a page table may evict an SVM buffer object, whose eviction runs the
+ *    MMU notifier: page tables are allocated before the notifier lock is
+ *    taken (see range_commit()).
  * 4. The drm_gpusvm notifier lock: read while the PTEs of a range are
- *    committed, write in the MMU notifier callback. Nothing allocates
- *    with reclaim under it.
+ *    committed into page tables that exist, write in the MMU notifier
+ *    callback. No page table is allocated under it, and what the PTE
+ *    update allocates under it is allocated with reclaim off (reclaim
+ *    runs MMU notifiers), as under KFD's svm_range_lock().
  *
  * The attribute tree's mutex is a leaf lock beside them. The MMU notifier
  * callback is entered with the mmap lock (or reclaim) above it and takes

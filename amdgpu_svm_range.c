@@ -55,11 +55,13 @@
  * it zapped (and what the CPU still has of a partially unmapped one),
  * then resumes the queues.
  *
- * The hardware is reached through six small functions, the "leaves":
+ * The hardware is reached through a few small functions, the "leaves":
  * amdgpu_svm_vm_resv(), amdgpu_svm_gpu_write_ptes(),
- * amdgpu_svm_gpu_clear_ptes(), amdgpu_svm_gpu_flush_tlb(),
- * amdgpu_svm_gpu_quiesce() and amdgpu_svm_gpu_resume(). The KUnit
- * simulated device replaces exactly these.
+ * amdgpu_svm_gpu_link_ptes(), amdgpu_svm_gpu_clear_ptes(),
+ * amdgpu_svm_gpu_flush_tlb(), amdgpu_svm_gpu_quiesce() and
+ * amdgpu_svm_gpu_resume(). The KUnit suites run all of them on a simulated
+ * GPU (amdgpu's own page-table code on simulated VRAM, with an MMU model
+ * that walks the tables), except the queue leaves, which call KFD.
  */
 
 /* Hardware MTYPE values (the same on GFX9, GFX10/11 and GFX12). */
@@ -113,15 +115,14 @@ static void amdgpu_svm_range_free(struct drm_gpusvm_range *base)
  * amdgpu_svm_vm_resv() - the reservation object of the VM's page tables
  * @svm: the SVM
  *
- * Hardware leaf: held while PTEs are written, outside the notifier lock.
+ * Hardware leaf: held while page tables are allocated and PTEs written,
+ * outside the notifier lock.
  *
  * Context: any.
  * Return: the root page directory's reservation object.
  */
 struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm)
 {
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_vm_resv, svm);
-
 	return svm->vm->root.bo->tbo.base.resv;
 }
 
@@ -132,29 +133,48 @@ struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm)
  * @start: first GPU page
  * @last: last GPU page (inclusive)
  * @addr: DMA address of @start
- * @flags: AMDGPU_PTE_* flags
+ * @flags: AMDGPU_PTE_* flags; without %AMDGPU_PTE_VALID the PTEs are
+ *	written cleared (@addr is then ignored)
+ * @immediate: for a GPU fault: update through the VM's immediate entity,
+ *	as amdgpu_vm_handle_fault() does (a job of the delayed entity may
+ *	wait for the very work that faulted)
  *
- * Hardware leaf.
+ * Hardware leaf. Page tables missing for the range are allocated, which
+ * may evict other buffer objects, so with %AMDGPU_PTE_VALID set it must be
+ * called only once the page tables exist (see range_commit()). The new
+ * tables are linked into their parents by amdgpu_svm_gpu_link_ptes().
  *
- * Context: VM reservation and notifier lock (read) held; must not recurse
- * into reclaim, which may take the notifier lock.
+ * Context: VM reservation held; may sleep.
  * Return: 0 or a negative error code.
  */
 int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
-			      u64 addr, u64 flags)
+			      u64 addr, u64 flags, bool immediate)
 {
-	unsigned int noreclaim;
-	int ret;
+	if (!(flags & AMDGPU_PTE_VALID)) {
+		flags = svm->adev->gmc.init_pte_flags;
+		addr = 0;
+	}
+	return amdgpu_vm_update_range(svm->adev, svm->vm, immediate, false,
+				      false, true, NULL, start, last, flags, 0,
+				      addr, NULL, NULL, NULL);
+}
 
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_write_ptes, svm, start, last,
-				   addr, flags);
-
-	noreclaim = memalloc_noreclaim_save();
-	ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, false, false,
-				     true, NULL, start, last, flags, 0, addr,
-				     NULL, NULL, NULL);
-	memalloc_noreclaim_restore(noreclaim);
-	return ret;
+/**
+ * amdgpu_svm_gpu_link_ptes() - make new page tables reachable
+ * @svm: the SVM
+ * @immediate: as for amdgpu_svm_gpu_write_ptes()
+ *
+ * Hardware leaf. Writes the parent entries of the page tables allocated
+ * since the last call: until then the GPU walks stop above them. KFD's
+ * svm_range_map_to_gpu() and amdgpu_vm_handle_fault() follow every
+ * amdgpu_vm_update_range() with amdgpu_vm_update_pdes() the same way.
+ *
+ * Context: VM reservation held; allocates nothing that evicts.
+ * Return: 0 or a negative error code.
+ */
+int amdgpu_svm_gpu_link_ptes(struct amdgpu_svm *svm, bool immediate)
+{
+	return amdgpu_vm_update_pdes(svm->adev, svm->vm, immediate);
 }
 
 /**
@@ -164,17 +184,19 @@ int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
  * @last: last GPU page (inclusive)
  *
  * Hardware leaf. Only leaf PTEs are written, without the VM reservation,
- * as the MMU notifier must.
+ * as the MMU notifier must (amdgpu_vm_update_range()'s unlocked mode, as
+ * KFD's svm_range_unmap_from_gpu() uses it); no page table is allocated.
  *
- * Context: notifier lock held; must not recurse into reclaim.
+ * Context: notifier lock held. The update allocates its bookkeeping, which
+ * must not recurse into reclaim (reclaim runs MMU notifiers that take the
+ * notifier lock): it runs with reclaim off, as KFD's svm_range_lock() does
+ * for the same update under the lock its notifier takes.
  * Return: 0 or a negative error code.
  */
 int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last)
 {
 	unsigned int noreclaim;
 	int ret;
-
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_clear_ptes, svm, start, last);
 
 	noreclaim = memalloc_noreclaim_save();
 	ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, true, true,
@@ -195,9 +217,23 @@ int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last)
  */
 void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm)
 {
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_flush_tlb, svm);
-
 	amdgpu_gmc_flush_gpu_tlb_pasid(svm->adev, svm->vm->pasid, 0, true, 0);
+}
+
+/**
+ * amdgpu_svm_range_race_point() - where a test may race the CPU with a map
+ * @svm: the SVM
+ *
+ * Not a hardware leaf: a test seam that does nothing. The map path calls
+ * it after it got the pages of a range and before it checks that they are
+ * still valid, the window in which an invalidation must make the commit
+ * fail; a KUnit case replaces it to unmap or remap memory right there.
+ *
+ * Context: process context; the SVM lock held, no other lock.
+ */
+void amdgpu_svm_range_race_point(struct amdgpu_svm *svm)
+{
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_range_race_point, svm);
 }
 
 /**
@@ -320,10 +356,16 @@ u64 amdgpu_svm_range_vram_pte_flags(struct amdgpu_device *adev,
 /* GPU pages per CPU page. */
 #define SVM_GPU_PAGES(npages)	((u64)(npages) << (PAGE_SHIFT - AMDGPU_GPU_PAGE_SHIFT))
 
-/* Write the PTEs of a range whose pages are valid, one call per run. */
+/*
+ * Write the PTEs of a range whose pages are valid, one call per run. With
+ * @prepare, write them cleared instead: the same calls over the same runs
+ * make amdgpu's page-table code allocate exactly the tables the real write
+ * will use (its choice of level depends only on the addresses and sizes of
+ * the runs, not on the flags).
+ */
 static int range_write_ptes(struct amdgpu_svm *svm,
 			    struct amdgpu_svm_range *range, u64 sys_flags,
-			    u64 vram_flags)
+			    u64 vram_flags, bool immediate, bool prepare)
 {
 	u64 gpu_start = drm_gpusvm_range_start(&range->base) >> AMDGPU_GPU_PAGE_SHIFT;
 	const struct drm_pagemap_addr *da = range->pages.dma_addr;
@@ -346,9 +388,9 @@ static int range_write_ptes(struct amdgpu_svm *svm,
 		/* Our VRAM comes as a PTE address (device_map()), not DMA. */
 		ret = amdgpu_svm_gpu_write_ptes(svm, first,
 						first + SVM_GPU_PAGES(run) - 1,
-						addr,
+						addr, prepare ? 0 :
 						da[j].proto == DRM_INTERCONNECT_DRIVER ?
-						vram_flags : sys_flags);
+						vram_flags : sys_flags, immediate);
 		if (ret)
 			return ret;
 		i += run;
@@ -374,28 +416,86 @@ static bool range_zap(struct amdgpu_svm *svm, struct amdgpu_svm_range *range)
 	return true;
 }
 
-/* Commit the PTEs if no invalidation came since the pages were got. */
+/*
+ * amdgpu_vm_validate() callback: a page table goes back where it lives,
+ * uninterruptibly, as KFD's svm_range_bo_validate() moves it.
+ */
+static int range_validate_pt(void *param, struct amdgpu_bo *bo)
+{
+	struct ttm_operation_ctx ctx = { .interruptible = false };
+
+	amdgpu_bo_placement_from_domain(bo, bo->preferred_domains);
+	return ttm_bo_validate(&bo->tbo, &bo->placement, &ctx);
+}
+
+/*
+ * Commit the PTEs if no invalidation came since the pages were got.
+ *
+ * Allocating a page table may evict an SVM buffer object, whose eviction
+ * runs the MMU notifier, which takes the notifier lock for write: no page
+ * table may be allocated under that lock. As xe_svm does (its page-table
+ * updates are prepared before xe_pt_svm_pre_commit() takes the lock), the
+ * tables are made first, with only the VM reservation held, by writing the
+ * range's PTEs cleared: they are cleared already, as the range is not
+ * mapped. Then, under the notifier lock, the pages are checked and the
+ * PTEs written into the existing tables, and the new tables linked.
+ */
 static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
-			u64 flags, u64 vram_flags)
+			u64 flags, u64 vram_flags, bool immediate)
 {
 	struct dma_resv *resv = amdgpu_svm_vm_resv(svm);
+	unsigned int noreclaim;
 	int ret;
+
+	amdgpu_svm_range_race_point(svm);
 
 	ret = dma_resv_lock_interruptible(resv, NULL);
 	if (ret)
 		return ret;
+	/* As amdgpu_vm_handle_fault(): an SDMA update adds a fence. */
+	ret = dma_resv_reserve_fences(resv, 1);
+	if (ret)
+		goto out_resv;
+	/*
+	 * Evicted page tables are brought back before they are written, as
+	 * KFD's svm_range_reserve_bos() does with amdgpu_vm_validate().
+	 */
+	if (!amdgpu_vm_ready(svm->vm)) {
+		ret = amdgpu_vm_validate(svm->adev, svm->vm, NULL,
+					 range_validate_pt, NULL);
+		if (!ret && !amdgpu_vm_ready(svm->vm))
+			ret = -EAGAIN;
+		if (ret)
+			goto out_resv;
+	}
+	if (!READ_ONCE(range->gpu_mapped)) {
+		ret = range_write_ptes(svm, range, flags, vram_flags, immediate,
+				       true);
+		if (ret)
+			goto out_resv;
+	}
+
 	drm_gpusvm_notifier_lock(&svm->gpusvm);
+	/*
+	 * Reclaim may run our notifier, which waits for this lock: nothing
+	 * allocated below may recurse into it (KFD's svm_range_lock()).
+	 */
+	noreclaim = memalloc_noreclaim_save();
 	if (!drm_gpusvm_pages_valid(&svm->gpusvm, &range->pages)) {
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
-	ret = range_write_ptes(svm, range, flags, vram_flags);
+	ret = range_write_ptes(svm, range, flags, vram_flags, immediate, false);
+	if (!ret)
+		ret = amdgpu_svm_gpu_link_ptes(svm, immediate);
 	if (!ret) {
 		range->gpu_mapped = true;
 		range->pte_flags = flags;
 	}
 out_unlock:
+	memalloc_noreclaim_restore(noreclaim);
 	drm_gpusvm_notifier_unlock(&svm->gpusvm);
+out_resv:
 	dma_resv_unlock(resv);
 	return ret;
 }
@@ -452,7 +552,8 @@ retry:
 				   amdgpu_svm_range_pte_flags(svm->adev, attrs,
 							      !ctx.read_only),
 				   amdgpu_svm_range_vram_pte_flags(svm->adev, attrs,
-								   !ctx.read_only));
+								   !ctx.read_only),
+				   trigger == AMDGPU_SVM_TRIGGER_GPU_FAULT);
 	/*
 	 * -EAGAIN: an invalidation won the race; -EFAULT: the range was
 	 * unmapped meanwhile and the garbage collector must run first.
@@ -652,7 +753,9 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 	/* On failure try again later; the queues stay stopped meanwhile. */
 	if (ret)
 		restore_span_add_locked(svm, start, end);
-	resume = !ret && svm->restore.end <= svm->restore.start;
+	/* Resume only what was quiesced: KFD counts quiesce and resume. */
+	resume = !ret && svm->restore.end <= svm->restore.start &&
+		 svm->restore.quiesced;
 	if (resume)
 		svm->restore.quiesced = false;
 	spin_unlock(&svm->restore.lock);
@@ -686,13 +789,19 @@ static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,
 	drm_gpusvm_for_each_range(base, notifier, start, end) {
 		struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
 
-		if (!range_zap(svm, range))
+		if (!range->gpu_mapped)
 			continue;
-		flush = true;
-		/* What the CPU keeps of the range must be mapped again. */
+		/*
+		 * XNACK off: a queue that touched the page now would take a
+		 * fatal fault, so the queues stop before the PTEs go, as
+		 * KFD's svm_range_evict() quiesces them before anything is
+		 * unmapped. What the CPU keeps of the range is mapped again
+		 * by the restore worker, which then resumes them.
+		 */
 		if (!svm->xnack_on && !svm->closing)
 			range_restore_add(svm, drm_gpusvm_range_start(base),
 					  drm_gpusvm_range_end(base));
+		flush |= range_zap(svm, range);
 	}
 	if (flush)
 		amdgpu_svm_gpu_flush_tlb(svm);

@@ -70,10 +70,14 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm);
 void amdgpu_svm_range_restore_work(struct work_struct *work);
 
-/* Hardware leaves, replaced by the KUnit simulated device. */
+/* A test seam: where a KUnit case races the CPU with a map. */
+void amdgpu_svm_range_race_point(struct amdgpu_svm *svm);
+
+/* Hardware leaves. */
 struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm);
 int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
-			      u64 addr, u64 flags);
+			      u64 addr, u64 flags, bool immediate);
+int amdgpu_svm_gpu_link_ptes(struct amdgpu_svm *svm, bool immediate);
 int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last);
 void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm);
 void amdgpu_svm_gpu_quiesce(struct amdgpu_svm *svm);

@@ -289,7 +289,7 @@ static void migrate_eviction_while_mapped(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_2M));
 	expect_gpu_page(test, f, buf, 3, 0xe71c7, true);
-	flushes = atomic_read(&f->tdev->tlb_flushes);
+	flushes = atomic_read(&f->tdev->sim->tlb_flushes);
 
 	/* What TTM's eviction of the buffer object does first. */
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_migrate_evict_all(f->tdev->adev));
@@ -297,7 +297,7 @@ static void migrate_eviction_while_mapped(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 512);
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
 							    buf + SZ_2M));
-	KUNIT_EXPECT_GT(test, atomic_read(&f->tdev->tlb_flushes), flushes);
+	KUNIT_EXPECT_GT(test, atomic_read(&f->tdev->sim->tlb_flushes), flushes);
 
 	/* A later GPU access faults and maps system memory. */
 	expect_gpu_page(test, f, buf, 3, 0xe71c7, false);
@@ -377,7 +377,8 @@ static void migrate_svm_teardown_with_pages_in_vram(struct kunit *test)
 
 	/* The file closes: the GPU lets go, the pages stay the process's. */
 	amdgpu_svm_vm_fini(&f->tdev->fpriv->vm);
-	KUNIT_EXPECT_TRUE(test, xa_empty(&f->tdev->ptes));
+	KUNIT_EXPECT_EQ(test, 0,
+			amdgpu_svm_sim_count_valid(f->tdev->sim, &f->tdev->fpriv->vm));
 	expect_cpu_pattern(test, f, buf, SZ_1M, 0x7ea);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
 }
@@ -433,11 +434,14 @@ static void migrate_device_map_address_arithmetic(struct kunit *test)
 	struct amdgpu_migrate *mig = amdgpu_migrate_get(adev);
 	struct device *other = kunit_device_register(test, "amdgpu-svm-peer");
 	struct drm_pagemap *dp = &mig->dpagemap;
+	u64 base = adev->vm_manager.vram_base_offset;
 	unsigned int i;
 
 	adev->vm_manager.vram_base_offset = *(const u64 *)test->param_value;
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other);
-	KUNIT_EXPECT_EQ(test, range_len(&mig->pgmap.range), VRAM_SIZE);
+	/* All of the device's VRAM: page tables and the migration pool. */
+	KUNIT_EXPECT_EQ(test, range_len(&mig->pgmap.range),
+			adev->gmc.real_vram_size);
 	/* Not KFD's owner (the device or its hive): the stacks stay apart. */
 	KUNIT_EXPECT_PTR_NE(test, mig->pgmap.owner, (void *)adev);
 	KUNIT_EXPECT_PTR_EQ(test, amdgpu_migrate_owner(adev), mig->pgmap.owner);
@@ -466,6 +470,8 @@ static void migrate_device_map_address_arithmetic(struct kunit *test)
 						       HPAGE_PMD_ORDER,
 						       DMA_BIDIRECTIONAL).order,
 			HPAGE_PMD_ORDER);
+	/* The page tables were written with the device's own base. */
+	adev->vm_manager.vram_base_offset = base;
 }
 
 static struct kunit_case amdgpu_migrate_cases[] = {
@@ -523,12 +529,15 @@ static void migrate_init_skipped_where_impossible(struct kunit *test)
 	struct amdgpu_device *adev = tdev->adev;
 	unsigned long buf;
 	u32 v = 0;
+	u64 vram = adev->gmc.real_vram_size;
 
 	adev->ip_versions[GC_HWIP][0] = c->gc;
 	adev->gmc.is_app_apu = c->app_apu;
 	adev->apu_prefer_gtt = c->prefer_gtt;
 	adev->gmc.real_vram_size = c->vram;
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_migrate_init(adev));
+	/* TTM already manages the simulated VRAM (page tables live there). */
+	adev->gmc.real_vram_size = vram;
 	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(adev));
 	KUNIT_EXPECT_NULL(test, amdgpu_migrate_owner(adev));
 	KUNIT_EXPECT_FALSE(test, amdgpu_migrate_owns_bo(adev, tdev));

@@ -15,6 +15,8 @@
 #include "../amdgpu.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_range.h"
+#include "../amdgpu_trace.h"
+#include "../amdgpu_ttm.h"
 #include "amdgpu_svm_test.h"
 
 struct map_fixture {
@@ -168,11 +170,11 @@ static void map_munmap_zaps_and_gc_removes(struct kunit *test)
 	svm = f->tdev->fpriv->vm.svm;
 	KUNIT_ASSERT_EQ(test, size >> PAGE_SHIFT,
 			amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + size));
-	flushes = atomic_read(&f->tdev->tlb_flushes);
+	flushes = atomic_read(&f->tdev->sim->tlb_flushes);
 
 	KUNIT_ASSERT_EQ(test, 0, vm_munmap(hole, hole_end - hole));
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, hole, hole_end));
-	KUNIT_EXPECT_GT(test, atomic_read(&f->tdev->tlb_flushes), flushes);
+	KUNIT_EXPECT_GT(test, atomic_read(&f->tdev->sim->tlb_flushes), flushes);
 	/* Ranges are zapped whole; pages 2 MiB away were not touched. */
 	KUNIT_EXPECT_TRUE(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf + SZ_4M - SZ_64K,
 							   buf + SZ_4M) == 16);
@@ -193,6 +195,123 @@ static void run_restore(struct amdgpu_svm *svm)
 {
 	cancel_delayed_work_sync(&svm->restore.work);
 	amdgpu_svm_range_restore_work(&svm->restore.work.work);
+}
+
+/*
+ * The GPU read a page, then the CPU unmapped it: the page is freed once
+ * munmap returns, so the TLB entry the read left must be gone by then.
+ * Without the flush after the zap the MMU model catches the stale hit
+ * ("GPU reached a freed page").
+ */
+static void map_munmap_leaves_no_stale_tlb_entry(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_64K, 0x57a1e);
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_16K), 0x57a1e ^ 4);
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_64K));
+	/* XNACK off: the queues run again once the restore worker ran. */
+	run_restore(f->tdev->fpriv->vm.svm);
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			amdgpu_svm_test_gpu_access(f->tdev, buf + SZ_16K, &v,
+						   sizeof(v), false));
+}
+
+struct bo_probe {
+	struct amdgpu_svm *svm;
+	atomic_t created;
+	atomic_t under_notifier_lock;
+};
+
+/* amdgpu's tracepoint for each buffer object made: who holds what? */
+static void probe_bo_create(void *data, struct amdgpu_bo *bo)
+{
+	struct bo_probe *p = data;
+
+	atomic_inc(&p->created);
+	if (lockdep_is_held(&p->svm->gpusvm.notifier_lock))
+		atomic_inc(&p->under_notifier_lock);
+}
+
+/*
+ * The first map of an address range needs new page tables, and a
+ * page-table allocation may evict an SVM buffer, whose eviction takes the
+ * notifier lock: the tables must be made before the map takes that lock.
+ */
+static void map_page_tables_allocated_outside_notifier_lock(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_64K, 0x9a6e);
+	struct bo_probe p = { .svm = f->tdev->fpriv->vm.svm };
+
+	KUNIT_ASSERT_EQ(test, 0,
+			register_trace_amdgpu_bo_create(probe_bo_create, &p));
+	KUNIT_EXPECT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	unregister_trace_amdgpu_bo_create(probe_bo_create, &p);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_GT(test, atomic_read(&p.created), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.under_notifier_lock), 0);
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf), 0x9a6e);
+}
+
+/*
+ * TTM evicted the VM's page tables (VRAM pressure, suspend): a map
+ * brings them back before it writes PTEs, and what was mapped before is
+ * still mapped afterwards.
+ */
+static void map_after_page_tables_were_evicted(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	unsigned long a = user_buffer(test, SZ_64K, 0xe71c7);
+	unsigned long b = user_buffer(test, SZ_64K, 0xba5e);
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, a, SZ_64K));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_ttm_evict_resources(f->tdev->adev,
+							    TTM_PL_VRAM));
+	KUNIT_ASSERT_FALSE(test, f->tdev->fpriv->vm.root.bo->tbo.resource &&
+			   f->tdev->fpriv->vm.root.bo->tbo.resource->mem_type ==
+			   TTM_PL_VRAM);
+
+	KUNIT_EXPECT_EQ(test, 0, grant_access(test, f, b, SZ_64K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, b + SZ_4K), 0xba5e ^ 1);
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, a + SZ_8K), 0xe71c7 ^ 2);
+}
+
+/*
+ * No VRAM is left for page tables: the map returns the error and writes
+ * nothing; once VRAM is free the VM's page tables come back and the next
+ * map works.
+ */
+static void map_without_vram_for_page_tables_fails_cleanly(struct kunit *test)
+{
+	static const unsigned long sizes[] = { SZ_1M, SZ_64K, SZ_4K };
+	struct map_fixture *f = test->priv;
+	struct amdgpu_device *adev = f->tdev->adev;
+	unsigned long buf = user_buffer(test, SZ_64K, 0xf011);
+	unsigned long next = user_buffer(test, SZ_64K, 0x4e47);
+	struct amdgpu_bo *hog[64];
+	unsigned int n = 0, i;
+
+	/* Fill VRAM with pinned buffers, as other clients could. */
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		while (n < ARRAY_SIZE(hog) &&
+		       !amdgpu_bo_create_kernel(adev, sizes[i], PAGE_SIZE,
+						AMDGPU_GEM_DOMAIN_VRAM, &hog[n],
+						NULL, NULL))
+			n++;
+	KUNIT_ASSERT_LT(test, n, ARRAY_SIZE(hog));
+
+	KUNIT_EXPECT_LT(test, grant_access(test, f, buf, SZ_64K), 0);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_64K));
+
+	while (n)
+		amdgpu_bo_free_kernel(&hog[--n], NULL, NULL);
+	KUNIT_EXPECT_EQ(test, 0, grant_access(test, f, next, SZ_64K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, next + SZ_32K), 0x4e47 ^ 8);
 }
 
 static void map_partial_munmap_restores_the_rest(struct kunit *test)
@@ -317,6 +436,8 @@ static void map_pte_flags_per_ip(struct kunit *test)
 	f->tdev->adev->ip_versions[GC_HWIP][0] = c->gc;
 	KUNIT_EXPECT_EQ(test, c->want,
 			amdgpu_svm_range_pte_flags(f->tdev->adev, &attrs, c->writable));
+	/* The device's page tables are GC 9.4.2's: it goes back to that. */
+	f->tdev->adev->ip_versions[GC_HWIP][0] = IP_VERSION(9, 4, 2);
 }
 
 #define VRAM	(AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE)
@@ -354,6 +475,8 @@ static void map_vram_pte_flags_per_ip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->want,
 			amdgpu_svm_range_vram_pte_flags(f->tdev->adev, &attrs,
 							c->writable));
+	/* The device's page tables are GC 9.4.2's: it goes back to that. */
+	f->tdev->adev->ip_versions[GC_HWIP][0] = IP_VERSION(9, 4, 2);
 }
 
 static void map_teardown_with_live_ranges(struct kunit *test)
@@ -376,6 +499,10 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_gpu_ro_gives_read_only_ptes),
 	KUNIT_CASE(map_read_only_vma_maps_read_only),
 	KUNIT_CASE(map_munmap_zaps_and_gc_removes),
+	KUNIT_CASE(map_munmap_leaves_no_stale_tlb_entry),
+	KUNIT_CASE(map_page_tables_allocated_outside_notifier_lock),
+	KUNIT_CASE(map_after_page_tables_were_evicted),
+	KUNIT_CASE(map_without_vram_for_page_tables_fails_cleanly),
 	KUNIT_CASE(map_partial_munmap_restores_the_rest),
 	KUNIT_CASE(map_inaccessible_part_unmaps_only_it),
 	KUNIT_CASE(map_reset_unmaps),

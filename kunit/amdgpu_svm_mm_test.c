@@ -341,7 +341,8 @@ static void mm_exit_closes_the_svm(struct kunit *test)
 	/* Closed with the address space: no PTE, no range, no notifier. */
 	svm = tdev->fpriv->vm.svm;
 	KUNIT_ASSERT_NOT_NULL(test, svm);
-	KUNIT_EXPECT_TRUE(test, xa_empty(&tdev->ptes));
+	KUNIT_EXPECT_EQ(test, 0,
+			amdgpu_svm_sim_count_valid(tdev->sim, &tdev->fpriv->vm));
 	KUNIT_EXPECT_TRUE(test, svm->closed);
 	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&svm->gpusvm.root.rb_root));
 

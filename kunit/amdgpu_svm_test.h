@@ -14,8 +14,11 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "amdgpu_svm_sim.h"
+
 struct amdgpu_device;
 struct amdgpu_svm_attr_tree;
+struct amdgpu_svm_sim;
 struct amdgpu_svm_test_vram;
 struct drm_amdgpu_svm_attribute;
 struct amdgpu_fpriv;
@@ -26,13 +29,13 @@ struct drm_file;
 /**
  * struct amdgpu_svm_test_dev - a simulated amdgpu device and an open file
  *
- * The &amdgpu_device is a real one as far as the SVM code looks at it,
- * allocated through the DRM KUnit helpers; no hardware is behind it.  The
- * file's &amdgpu_fpriv holds a VM that only the SVM code uses.  The
- * hardware leaves of the range layer are redirected to a model GPU: its
- * page table is an xarray from GPU page to DMA address and PTE flags, its
- * VM reservation a plain dma_resv.  Everything is released when the test
- * ends.
+ * The &amdgpu_device is the simulated GPU of amdgpu_svm_sim_dev.c: amdgpu's
+ * own GMC v9 code, TTM and VM manager over simulated VRAM. The file's VM is
+ * a real one (amdgpu_vm_init(), page tables written by the CPU), found by
+ * its PASID; the GPU reaches memory through the MMU model
+ * (amdgpu_svm_sim_mmu.c), which walks those page tables. Only the queue
+ * quiesce/resume leaves (KFD's in the driver) are replaced here.
+ * Everything is released when the test ends.
  */
 struct amdgpu_svm_test_dev {
 	/** @test: the test that owns the device */
@@ -43,18 +46,17 @@ struct amdgpu_svm_test_dev {
 	struct drm_device *drm;
 	/** @adev: the simulated amdgpu device */
 	struct amdgpu_device *adev;
+	/** @sim: the hardware state of the simulated GPU */
+	struct amdgpu_svm_sim *sim;
 	/** @file: an open DRM file of @drm */
 	struct drm_file *file;
 	/** @fpriv: @file's driver data, with the VM */
 	struct amdgpu_fpriv *fpriv;
-	/** @ptes: the GPU page table: GPU page -> the PTE-write call mapping it */
-	struct xarray ptes;
-	/** @resv: stands in for the VM's root page directory reservation */
-	struct dma_resv resv;
-	/** @pte_writes: calls of the PTE-write leaf */
+	/**
+	 * @pte_writes: runs of PTEs amdgpu's page-table code wrote in the
+	 * file's VM (its amdgpu_vm_update_ptes tracepoint)
+	 */
 	atomic_t pte_writes;
-	/** @tlb_flushes: calls of the TLB-flush leaf */
-	atomic_t tlb_flushes;
 	/** @quiesces: calls of the queue-quiesce leaf */
 	atomic_t quiesces;
 	/** @resumes: calls of the queue-resume leaf */
@@ -62,8 +64,8 @@ struct amdgpu_svm_test_dev {
 	/** @gpu_faults: GPU faults raised by amdgpu_svm_test_gpu_access() */
 	atomic_t gpu_faults;
 	/**
-	 * @before_commit: if set, called once (and cleared) when the map path
-	 * takes the VM reservation to commit PTEs: after it got the pages,
+	 * @before_commit: if set, called once (and cleared) at the map path's
+	 * race point (amdgpu_svm_range_race_point()): after it got the pages,
 	 * before it checks they are still valid. Tests race the CPU in here.
 	 */
 	void (*before_commit)(struct amdgpu_svm_test_dev *tdev);
@@ -86,6 +88,8 @@ struct amdgpu_svm_test_dev {
  * device memory is the driver's own, amdgpu_migrate_init().
  */
 struct amdgpu_svm_test_vram {
+	/** @base: VRAM offset of the pool's first page */
+	u64 base;
 	/** @size: bytes of VRAM */
 	u64 size;
 	/** @pages: the backing page of each VRAM page */
@@ -161,6 +165,7 @@ unsigned long amdgpu_svm_test_user_buffer(struct kunit *test, size_t size,
 int amdgpu_svm_test_ioctl(struct amdgpu_svm_test_dev *tdev, u32 op,
 			  unsigned long start, size_t size,
 			  const struct drm_amdgpu_svm_attribute *attrs, u32 n);
+void amdgpu_svm_test_run_restore(struct amdgpu_svm_test_dev *tdev);
 int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
 			       unsigned long addr, void *buf, size_t len,
 			       bool write);

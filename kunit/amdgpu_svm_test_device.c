@@ -28,6 +28,9 @@
 #include "../amdgpu_svm_attr.h"
 #include "../amdgpu_svm_fault.h"
 #include "../amdgpu_svm_range.h"
+#include "../amdgpu_trace.h"
+#include "../amdgpu_vm.h"
+#include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
 
 #define TEST_DEV_RESOURCE "amdgpu_svm_test_dev"
@@ -52,9 +55,9 @@ static struct amdgpu_svm_test_dev *test_dev_of(struct amdgpu_svm *svm)
 	return test_dev_of_adev(svm->adev);
 }
 
-/* --- The leaves of the model GPU --- */
+/* --- The GPU, through the simulated hardware --- */
 
-static struct dma_resv *test_vm_resv(struct amdgpu_svm *svm)
+static void test_race_point(struct amdgpu_svm *svm)
 {
 	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
 	void (*hook)(struct amdgpu_svm_test_dev *tdev) = tdev->before_commit;
@@ -63,104 +66,43 @@ static struct dma_resv *test_vm_resv(struct amdgpu_svm *svm)
 		tdev->before_commit = NULL;
 		hook(tdev);
 	}
-	return &tdev->resv;
 }
 
-/*
- * The model page table holds, for each GPU page, the PTE-write call that
- * mapped it: one object per call, shared by its pages (allocating one per
- * page made the model, not the code under test, the cost of a mapping).
- * @refs counts the slots that point at it; xa_lock protects it.
- */
-struct test_pte_run {
-	u64 first;
-	u64 addr;
-	u64 flags;
-	unsigned long refs;
-};
-
-static void pte_run_put(struct test_pte_run *run)
-{
-	if (run && !--run->refs)
-		kfree(run);
-}
-
-/* The PTE of GPU page @page, from the run that maps it. */
-static bool pte_of(const struct test_pte_run *run, u64 page,
-		   struct amdgpu_svm_test_pte *pte)
-{
-	if (!run || !(run->flags & AMDGPU_PTE_VALID))
-		return false;
-	pte->addr = run->addr + ((page - run->first) << AMDGPU_GPU_PAGE_SHIFT);
-	pte->flags = run->flags;
-	return true;
-}
-
-/* Called under the notifier lock: no allocation may enter reclaim. */
-static int test_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
-			   u64 addr, u64 flags)
-{
-	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
-	struct test_pte_run *run, *old;
-	int ret = 0;
-	u64 page;
-
-	atomic_inc(&tdev->pte_writes);
-	run = kmalloc_obj(*run, GFP_ATOMIC);
-	if (!run)
-		return -ENOMEM;
-	run->first = start;
-	run->addr = addr;
-	run->flags = flags;
-	run->refs = 1;
-
-	xa_lock(&tdev->ptes);
-	for (page = start; page <= last; page++) {
-		old = __xa_store(&tdev->ptes, page, run, GFP_ATOMIC);
-		if (xa_is_err(old)) {
-			ret = xa_err(old);
-			break;
-		}
-		run->refs++;
-		pte_run_put(old);
-	}
-	pte_run_put(run);
-	xa_unlock(&tdev->ptes);
-	return ret;
-}
-
-static int test_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last)
-{
-	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
-	u64 page;
-
-	xa_lock(&tdev->ptes);
-	for (page = start; page <= last; page++)
-		pte_run_put(__xa_erase(&tdev->ptes, page));
-	xa_unlock(&tdev->ptes);
-	return 0;
-}
-
-static void test_flush_tlb(struct amdgpu_svm *svm)
-{
-	atomic_inc(&test_dev_of(svm)->tlb_flushes);
-}
-
+/* KFD's queue leaves reach the queue model of the simulated GPU. */
 static void test_quiesce(struct amdgpu_svm *svm)
 {
-	atomic_inc(&test_dev_of(svm)->quiesces);
+	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
+
+	atomic_inc(&tdev->quiesces);
+	amdgpu_svm_sim_queue_quiesce(tdev->sim, svm->vm);
 }
 
 static void test_resume(struct amdgpu_svm *svm)
 {
-	atomic_inc(&test_dev_of(svm)->resumes);
+	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
+
+	atomic_inc(&tdev->resumes);
+	amdgpu_svm_sim_queue_resume(tdev->sim);
+}
+
+/* amdgpu's own tracepoint for each run of PTEs a page-table update writes. */
+static void count_pte_update(void *data, struct amdgpu_vm_update_params *p,
+			     u64 start, u64 end, unsigned int nptes, u64 dst,
+			     u64 incr, u64 flags, pid_t pid, u64 vm_ctx)
+{
+	struct amdgpu_svm_test_dev *tdev = data;
+
+	if (p->vm == &tdev->fpriv->vm)
+		atomic_inc(&tdev->pte_writes);
 }
 
 /**
- * amdgpu_svm_test_gpu_pte() - the model GPU's PTE for a CPU address
+ * amdgpu_svm_test_gpu_pte() - the PTE that maps a CPU address in the VM
  * @tdev: the device
  * @addr: the address
  * @pte: receives the PTE
+ *
+ * Walks the real page tables (the TLB is not consulted).
  *
  * Context: any.
  * Return: true if a valid PTE maps @addr.
@@ -169,12 +111,13 @@ bool amdgpu_svm_test_gpu_pte(struct amdgpu_svm_test_dev *tdev,
 			     unsigned long addr, struct amdgpu_svm_test_pte *pte)
 {
 	u64 page = addr >> AMDGPU_GPU_PAGE_SHIFT;
-	bool found;
+	struct amdgpu_svm_sim_tlb_entry e;
 
-	xa_lock(&tdev->ptes);
-	found = pte_of(xa_load(&tdev->ptes, page), page, pte);
-	xa_unlock(&tdev->ptes);
-	return found;
+	if (!amdgpu_svm_sim_walk(tdev->sim, &tdev->fpriv->vm, page, &e))
+		return false;
+	pte->addr = e.addr + (page - e.first) * AMDGPU_GPU_PAGE_SIZE;
+	pte->flags = e.flags;
+	return true;
 }
 
 /**
@@ -197,53 +140,39 @@ unsigned long amdgpu_svm_test_gpu_mapped(struct amdgpu_svm_test_dev *tdev,
 	return n;
 }
 
-/* The page a PTE points at: system memory, or a page of simulated VRAM. */
-static struct page *gpu_pte_page(struct amdgpu_svm_test_dev *tdev,
-				 const struct amdgpu_svm_test_pte *pte)
-{
-	u64 offset;
-
-	if (pte->flags & AMDGPU_PTE_SYSTEM)
-		return pfn_to_page(PHYS_PFN(pte->addr));
-	offset = pte->addr - tdev->adev->vm_manager.vram_base_offset;
-	KUNIT_EXPECT_TRUE_MSG(tdev->test, tdev->vram && offset < tdev->vram->size,
-			      "VRAM PTE outside VRAM: %llx", pte->addr);
-	if (!tdev->vram || offset >= tdev->vram->size)
-		return NULL;
-	return tdev->vram->pages[offset >> PAGE_SHIFT];
-}
-
-/*
- * One page through the page table; -EFAULT if unmapped, -EACCES if RO.
- * The access holds the page-table lock, which the PTE-clearing leaf takes
- * too: once a zap returned, no access through the old PTE is in flight,
- * as the hardware guarantees once the TLB flush completed.
- */
+/* One page through the MMU; -EFAULT if unmapped, -EACCES if read-only. */
 static int gpu_access_page(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 			   void *buf, size_t n, bool write)
 {
-	u64 page = addr >> AMDGPU_GPU_PAGE_SHIFT;
-	struct amdgpu_svm_test_pte pte;
-	void *vaddr;
-	int ret = 0;
-
-	xa_lock(&tdev->ptes);
-	if (!pte_of(xa_load(&tdev->ptes, page), page, &pte)) {
-		ret = -EFAULT;
-	} else if (write && !(pte.flags & AMDGPU_PTE_WRITEABLE)) {
-		ret = -EACCES;
-	} else if (!gpu_pte_page(tdev, &pte)) {
-		ret = -EFAULT;
-	} else {
-		vaddr = kmap_local_page(gpu_pte_page(tdev, &pte));
-		if (write)
-			memcpy(vaddr + offset_in_page(addr), buf, n);
-		else
-			memcpy(buf, vaddr + offset_in_page(addr), n);
-		kunmap_local(vaddr);
+	switch (amdgpu_svm_sim_access(tdev->sim, &tdev->fpriv->vm, addr, buf, n,
+				      write)) {
+	case AMDGPU_SVM_SIM_OK:
+		return 0;
+	case AMDGPU_SVM_SIM_READ_ONLY:
+		return -EACCES;
+	default:
+		return -EFAULT;
 	}
-	xa_unlock(&tdev->ptes);
-	return ret;
+}
+
+/**
+ * amdgpu_svm_test_run_restore() - let the XNACK-off restore worker run
+ * @tdev: the device
+ *
+ * The suites keep the restore worker from running on its own (off the
+ * test's thread the queue leaves are not in place) and run it here, on
+ * the test's thread, where on hardware it would have run a moment later.
+ *
+ * Context: process context; the SVM lock not held.
+ */
+void amdgpu_svm_test_run_restore(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
+
+	if (!svm)
+		return;
+	cancel_delayed_work_sync(&svm->restore.work);
+	amdgpu_svm_range_restore_work(&svm->restore.work.work);
 }
 
 /**
@@ -254,11 +183,15 @@ static int gpu_access_page(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
  * @len: bytes
  * @write: write, not read
  *
- * Goes through the model GPU page table: the bytes move to or from the
- * page each PTE points at (without an IOMMU, a DMA address is a physical
- * address). Where the page table refuses the access and the device runs
- * with XNACK on, a GPU fault goes to the real fault handler, as the
- * hardware would raise it, and the access is retried once.
+ * The access comes from a queue: while the queues are quiesced it waits
+ * for the restore worker to resume them (run here, see
+ * amdgpu_svm_test_run_restore()). It goes through the simulated MMU: its
+ * TLB, or a walk of the VM's real page tables; the bytes move to or from
+ * the page the translation reaches (without an IOMMU, a DMA address is a
+ * physical address). Where the MMU
+ * refuses the access and the device runs with XNACK on, a GPU fault goes to
+ * the real fault handler, as the hardware would raise it, and the access is
+ * retried once.
  *
  * Context: process context.
  * Return: 0, -EFAULT if a page has no valid PTE and XNACK is off, -EACCES
@@ -269,6 +202,9 @@ int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
 			       unsigned long addr, void *buf, size_t len,
 			       bool write)
 {
+	if (READ_ONCE(tdev->sim->queues_quiesced))
+		amdgpu_svm_test_run_restore(tdev);
+
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(addr));
 		int ret;
@@ -298,33 +234,35 @@ static const struct file_operations amdgpu_svm_test_fops = {
 
 static const struct drm_driver amdgpu_svm_test_driver = {
 	.name = "amdgpu_svm_test",
+	.driver_features = DRIVER_GEM,
 	.fops = &amdgpu_svm_test_fops,
 };
 
 static void amdgpu_svm_test_dev_release(void *data)
 {
 	struct amdgpu_svm_test_dev *tdev = data;
-	struct test_pte_run *run;
-	unsigned long index;
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
 
-	/* What amdgpu_vm_fini() does for the SVM when the file closes. */
-	amdgpu_svm_vm_fini(&tdev->fpriv->vm);
-	amdgpu_pasid_free(tdev->fpriv->vm.pasid);
+	unregister_trace_amdgpu_vm_update_ptes(count_pte_update, tdev);
+	tracepoint_synchronize_unregister();
 
+	/* The file closes: its queues are gone before its VM. */
+	tdev->sim->vm = NULL;
+	/* What amdgpu_vm_fini() does first for the SVM. */
+	amdgpu_svm_vm_fini(vm);
 	/* Teardown zapped every PTE it had written. */
-	KUNIT_EXPECT_TRUE(tdev->test, xa_empty(&tdev->ptes));
-	xa_lock(&tdev->ptes);
-	xa_for_each(&tdev->ptes, index, run)
-		pte_run_put(__xa_erase(&tdev->ptes, index));
-	xa_unlock(&tdev->ptes);
-	xa_destroy(&tdev->ptes);
-	dma_resv_fini(&tdev->resv);
+	KUNIT_EXPECT_EQ(tdev->test, amdgpu_svm_sim_count_valid(tdev->sim, vm), 0);
+	amdgpu_vm_fini(tdev->adev, vm);
+	amdgpu_pasid_free(vm->pasid);
 }
 
 /**
  * amdgpu_svm_test_dev_create() - a simulated device with one open file
  * @test: the test; the device lives until it ends
  * @xnack_on: whether the device runs with recoverable page faults
+ *
+ * The device is the simulated GPU of amdgpu_svm_sim_dev.c; the file's VM is
+ * made by amdgpu_vm_init() with a PASID, as opening the render node does.
  *
  * Context: process context (a KUnit test).
  * Return: the device; the test is aborted if it cannot be created.
@@ -356,44 +294,41 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
 	tdev->drm = drm;
 	adev = drm_to_adev(drm);
-	adev->dev = tdev->dev;
-	adev->gmc.noretry = !xnack_on;
 	tdev->adev = adev;
+	tdev->sim = amdgpu_svm_sim_create(test, tdev->dev, adev);
+	adev->gmc.noretry = !xnack_on;
 
 	tdev->fpriv = kunit_kzalloc(test, sizeof(*tdev->fpriv), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tdev->fpriv);
 	tdev->file = kunit_kzalloc(test, sizeof(*tdev->file), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tdev->file);
 	tdev->file->driver_priv = tdev->fpriv;
+	ret = amdgpu_svm_sim_vm_init(tdev->sim, &tdev->fpriv->vm);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* As amdgpu_driver_open_kms(): faults find the VM by this PASID. */
 	ret = amdgpu_pasid_alloc(16, tdev->fpriv);
+	if (ret <= 0)
+		amdgpu_vm_fini(adev, &tdev->fpriv->vm);
 	KUNIT_ASSERT_GT(test, ret, 0);
 	tdev->fpriv->vm.pasid = ret;
-
-	/* Without an IOMMU a DMA address is then the physical address. */
-	tdev->dev->dma_mask = &tdev->dev->coherent_dma_mask;
-	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(tdev->dev,
-							   DMA_BIT_MASK(64)));
+	tdev->sim->vm = &tdev->fpriv->vm;
 
 	tdev->attrs_page = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
 					 PROT_READ | PROT_WRITE,
 					 MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_ASSERT_TRUE(test, tdev->attrs_page && tdev->attrs_page < TASK_SIZE);
 
-	xa_init(&tdev->ptes);
-	dma_resv_init(&tdev->resv);
 	ret = kunit_add_named_resource(test, NULL, NULL, &tdev->res,
 				       TEST_DEV_RESOURCE, tdev);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 
-	kunit_activate_static_stub(test, amdgpu_svm_vm_resv, test_vm_resv);
-	kunit_activate_static_stub(test, amdgpu_svm_gpu_write_ptes,
-				   test_write_ptes);
-	kunit_activate_static_stub(test, amdgpu_svm_gpu_clear_ptes,
-				   test_clear_ptes);
-	kunit_activate_static_stub(test, amdgpu_svm_gpu_flush_tlb,
-				   test_flush_tlb);
+	kunit_activate_static_stub(test, amdgpu_svm_range_race_point,
+				   test_race_point);
 	kunit_activate_static_stub(test, amdgpu_svm_gpu_quiesce, test_quiesce);
 	kunit_activate_static_stub(test, amdgpu_svm_gpu_resume, test_resume);
+	KUNIT_ASSERT_EQ(test, 0,
+			register_trace_amdgpu_vm_update_ptes(count_pte_update,
+							     tdev));
 
 	/* Registered last so it runs first, while the stubs are still active. */
 	ret = kunit_add_action_or_reset(test, amdgpu_svm_test_dev_release,
@@ -428,7 +363,7 @@ static void vram_give_back(struct amdgpu_svm_test_vram *vram,
 
 	spin_lock_irqsave(&vram->lock, flags);
 	for (b = 0; b < mv->nblocks; b++) {
-		unsigned long first = mv->blocks[b].start >> PAGE_SHIFT;
+		unsigned long first = (mv->blocks[b].start - vram->base) >> PAGE_SHIFT;
 		unsigned long n = mv->blocks[b].size >> PAGE_SHIFT;
 
 		for (i = first; i < first + n; i++)
@@ -514,7 +449,7 @@ test_vram_alloc(struct amdgpu_device *adev, u64 size,
 		}
 		vram_take(vram, pos, n);
 		mv->nblocks++;
-		mv->blocks[mv->nblocks - 1].start = (u64)pos << PAGE_SHIFT;
+		mv->blocks[mv->nblocks - 1].start = vram->base + ((u64)pos << PAGE_SHIFT);
 		mv->blocks[mv->nblocks - 1].size = (u64)n << PAGE_SHIFT;
 		left -= n;
 		pos += n + (vram->scatter ? unit : 0);
@@ -549,7 +484,7 @@ static int test_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
 {
 	struct amdgpu_svm_test_dev *tdev = test_dev_of_adev(adev);
 	struct amdgpu_svm_test_vram *vram = tdev->vram;
-	unsigned long i, first = vram_offset >> PAGE_SHIFT;
+	unsigned long i, first = (vram_offset - vram->base) >> PAGE_SHIFT;
 
 	if (atomic_inc_return(&vram->copies) == vram->fail_copy_at)
 		return -EIO;
@@ -558,7 +493,9 @@ static int test_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
 	atomic_inc(&vram->gart_maps);
 	/* One GART window holds 4 MiB; a run is contiguous in VRAM. */
 	KUNIT_EXPECT_LE(tdev->test, npages, SZ_4M >> PAGE_SHIFT);
-	KUNIT_EXPECT_LE(tdev->test, vram_offset + npages * PAGE_SIZE, vram->size);
+	KUNIT_EXPECT_GE(tdev->test, vram_offset, vram->base);
+	KUNIT_EXPECT_LE(tdev->test, vram_offset + npages * PAGE_SIZE,
+			vram->base + vram->size);
 	KUNIT_EXPECT_TRUE(tdev->test, PAGE_ALIGNED(vram_offset));
 
 	for (i = 0; i < npages; i++) {
@@ -575,6 +512,18 @@ static int test_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
 	atomic_add(npages, dir == AMDGPU_MIGRATE_TO_VRAM ? &vram->pages_to_vram :
 		   &vram->pages_to_ram);
 	return 0;
+}
+
+/* The MMU model's view of the pool: only allocated pages are alive. */
+static struct page *pool_page(struct amdgpu_svm_sim *sim, u64 offset)
+{
+	struct amdgpu_svm_test_vram *vram = sim->vram_page_data;
+	unsigned long i;
+
+	if (offset < vram->base || offset >= vram->base + vram->size)
+		return NULL;
+	i = (offset - vram->base) >> PAGE_SHIFT;
+	return test_bit(i, vram->used) ? vram->pages[i] : NULL;
 }
 
 /**
@@ -605,6 +554,8 @@ static void amdgpu_svm_test_vram_release(void *data)
 	flush_delayed_work(&vram->clear_work);
 	dma_fence_put(vram->clear);
 	KUNIT_EXPECT_EQ(tdev->test, amdgpu_svm_test_vram_used(vram), 0);
+	tdev->sim->vram_page = NULL;
+	tdev->adev->gmc.real_vram_size = vram->base;
 	for (i = 0; i < vram->size >> PAGE_SHIFT; i++)
 		__free_page(vram->pages[i]);
 	kvfree(vram->pages);
@@ -617,9 +568,12 @@ static void amdgpu_svm_test_vram_release(void *data)
  * @tdev: the device
  * @size: bytes of VRAM, a multiple of 2 MiB
  *
- * Sets up the device as a GC 9.4.2 discrete GPU with @size bytes of VRAM
- * and registers that VRAM with amdgpu_migrate_init(); when the test ends,
- * amdgpu_migrate_fini() undoes it as at unbind.
+ * Adds a pool of @size bytes of VRAM for migrations after the VRAM that
+ * amdgpu's VRAM manager owns (page tables), and registers the device's VRAM
+ * with amdgpu_migrate_init(); when the test ends, amdgpu_migrate_fini()
+ * undoes it as at unbind. Allocations from the pool are the test's own
+ * (the VRAM-allocation leaf is replaced), so the MMU model treats a pool
+ * page as alive only while an allocation holds it.
  *
  * Context: process context (a KUnit test).
  * Return: the VRAM; the test is aborted if it cannot be made.
@@ -647,10 +601,11 @@ amdgpu_svm_test_vram_create(struct amdgpu_svm_test_dev *tdev, u64 size)
 	}
 	tdev->vram = vram;
 
-	adev->ip_versions[GC_HWIP][0] = IP_VERSION(9, 4, 2);
-	adev->gmc.real_vram_size = size;
-	/* Far from any system address, so that a mix-up shows. */
-	adev->vm_manager.vram_base_offset = 0x100000000000ULL;
+	/* The pool sits after the VRAM TTM manages; the device grows by it. */
+	vram->base = adev->gmc.real_vram_size;
+	adev->gmc.real_vram_size = vram->base + size;
+	tdev->sim->vram_page = pool_page;
+	tdev->sim->vram_page_data = vram;
 
 	kunit_activate_static_stub(test, amdgpu_migrate_vram_alloc,
 				   test_vram_alloc);

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The simulated GPU, part "MMU": the page walker and the TLB of a GFX9
+ * VM hub.
+ *
+ * What it models: a GPU virtual address is translated by walking the page
+ * tables amdgpu wrote, from the root page directory of the VM
+ * (amdgpu_gmc_pd_addr() of the root, what the hardware is given as the
+ * page-table base) through PDB2, PDB1 and PDB0 to the PTB, reading each
+ * entry from simulated VRAM as the hardware would, with GFX9's encoding:
+ * a PDB0 entry without AMDGPU_PTE_TF is a 2 MiB page, an invalid entry at
+ * any level ends the walk with a fault, AMDGPU_PTE_FRAG(n) declares 2^n
+ * pages physically contiguous. A translation enters the TLB with the size
+ * its fragment (or huge page) declares and is used, without a walk, until
+ * the driver flushes the TLB: a driver that zaps PTEs and does not flush
+ * keeps reaching the old pages, as hardware would.
+ *
+ * Every access checks that what it reaches is alive: a system page with a
+ * reference (a freed page has none), a VRAM offset inside a live
+ * allocation. Otherwise the test fails with "GPU reached a freed page".
+ * A flush waits until no access is in flight, as the hardware's
+ * invalidation acknowledges only then.
+ *
+ * What it does not model: page-table caches in L2 apart from the TLB
+ * (a flush drops everything), multiple VMIDs per PASID, PRT, and the XNACK
+ * retry itself (the caller raises the fault and retries). Page tables in
+ * system memory (GTT) are walked through the DMA address in the PDE.
+ */
+
+#include <linux/highmem.h>
+#include <linux/mm.h>
+
+#include <kunit/test.h>
+
+#include "../amdgpu.h"
+#include "../amdgpu_vm.h"
+#include "amdgpu_svm_sim.h"
+
+/* Address bits of a GFX9 PDE or PTE. */
+#define SIM_ADDR_MASK		0x0000FFFFFFFFF000ULL
+
+/**
+ * amdgpu_svm_sim_vram_page() - the page behind a VRAM offset
+ * @sim: the device
+ * @offset: byte offset in VRAM
+ *
+ * Context: any.
+ * Return: the page, or NULL if the offset is outside VRAM or not live.
+ */
+struct page *amdgpu_svm_sim_vram_page(struct amdgpu_svm_sim *sim, u64 offset)
+{
+	if (offset < AMDGPU_SVM_SIM_VRAM_SIZE)
+		return sim->vram_pages[offset >> PAGE_SHIFT];
+	return sim->vram_page ? sim->vram_page(sim, offset) : NULL;
+}
+
+/**
+ * amdgpu_svm_sim_fail() - remember a hardware rule a model saw broken
+ * @sim: the device
+ * @fmt: what happened
+ *
+ * Reporting allocates, and models run under the driver's spinlocks: the
+ * first message is kept and reported by amdgpu_svm_sim_report() once no
+ * lock is held.
+ *
+ * Context: any.
+ */
+__printf(2, 3) void amdgpu_svm_sim_fail(struct amdgpu_svm_sim *sim,
+					const char *fmt, ...)
+{
+	va_list args;
+
+	spin_lock(&sim->fail_lock);
+	if (!sim->fail_msg[0]) {
+		va_start(args, fmt);
+		vsnprintf(sim->fail_msg, sizeof(sim->fail_msg), fmt, args);
+		va_end(args);
+	}
+	spin_unlock(&sim->fail_lock);
+}
+
+/**
+ * amdgpu_svm_sim_report() - fail the test for a rule a model saw broken
+ * @sim: the device
+ *
+ * Context: process context, no spinlock held.
+ */
+void amdgpu_svm_sim_report(struct amdgpu_svm_sim *sim)
+{
+	char msg[sizeof(sim->fail_msg)];
+
+	spin_lock(&sim->fail_lock);
+	strscpy(msg, sim->fail_msg, sizeof(msg));
+	sim->fail_msg[0] = 0;
+	spin_unlock(&sim->fail_lock);
+	if (msg[0])
+		KUNIT_FAIL(sim->test, "%s", msg);
+}
+
+/*
+ * Read one page-table entry of the table a PDE points at: in VRAM, or in
+ * system memory (the SYSTEM bit; a DMA address, physical without an
+ * IOMMU), as APUs and evicted tables have them.
+ */
+static bool sim_read_entry(struct amdgpu_svm_sim *sim, u64 pde, u64 index,
+			   u64 *entry)
+{
+	u64 base = pde & SIM_ADDR_MASK;
+	u64 offset = base - sim->adev->vm_manager.vram_base_offset + index * 8;
+
+	if (pde & AMDGPU_PTE_SYSTEM) {
+		u64 addr = base + index * 8;
+		struct page *page;
+		void *vaddr;
+
+		page = pfn_valid(PHYS_PFN(addr)) ? pfn_to_page(PHYS_PFN(addr)) :
+		       NULL;
+		if (!page || !folio_ref_count(page_folio(page))) {
+			amdgpu_svm_sim_fail(sim,
+					    "GPU MMU: page table in freed memory (%llx)",
+					    pde);
+			return false;
+		}
+		vaddr = kmap_local_page(page);
+		*entry = READ_ONCE(*(u64 *)(vaddr + offset_in_page(addr)));
+		kunmap_local(vaddr);
+		return true;
+	}
+	if (base < sim->adev->vm_manager.vram_base_offset ||
+	    offset + 8 > AMDGPU_SVM_SIM_VRAM_SIZE) {
+		amdgpu_svm_sim_fail(sim, "GPU MMU: page table outside VRAM (%llx)", pde);
+		return false;
+	}
+	*entry = READ_ONCE(*(u64 *)(sim->aperture + offset));
+	return true;
+}
+
+/*
+ * Are the VM's page tables where the MMU can walk them? In VRAM, or in
+ * GTT; not while TTM has them in plain system memory (evicted).
+ */
+static bool sim_tables_resident(struct amdgpu_vm *vm)
+{
+	struct ttm_resource *res = vm->root.bo ? vm->root.bo->tbo.resource : NULL;
+
+	return res && (res->mem_type == TTM_PL_VRAM ||
+		       res->mem_type == TTM_PL_TT);
+}
+
+/**
+ * amdgpu_svm_sim_walk_locked() - translate one GPU page by walking the page
+ * tables, in any context
+ * @sim: the device
+ * @vm: the VM whose page tables are walked
+ * @gpu_page: the GPU page (virtual address >> 12)
+ * @out: receives the translation and the size it covers
+ *
+ * The TLB is neither used nor filled. While the root directory is not in
+ * VRAM (TTM evicted the page tables) nothing translates.
+ *
+ * A rule broken on the way is remembered, not reported
+ * (amdgpu_svm_sim_fail()).
+ *
+ * Context: any; the page tables may change under the walk, as on hardware.
+ * Return: true if a valid PTE maps @gpu_page.
+ */
+bool amdgpu_svm_sim_walk_locked(struct amdgpu_svm_sim *sim,
+				struct amdgpu_vm *vm, u64 gpu_page,
+				struct amdgpu_svm_sim_tlb_entry *out)
+{
+	struct amdgpu_device *adev = sim->adev;
+	unsigned int bs = adev->vm_manager.block_size;
+	int level = adev->vm_manager.root_level;
+	u64 pde, entry, shift, pages;
+	unsigned int frag;
+
+	atomic_inc(&sim->walks);
+	if (!sim_tables_resident(vm))
+		return false;
+	pde = amdgpu_gmc_pd_addr(vm->root.bo);
+	for (;;) {
+		shift = (u64)(AMDGPU_VM_PTB - level) * bs;
+		if (level == adev->vm_manager.root_level)
+			entry = gpu_page >> shift;
+		else
+			entry = (gpu_page >> shift) & ((1ULL << bs) - 1);
+		if (!sim_read_entry(sim, pde, entry, &entry))
+			return false;
+		if (!(entry & AMDGPU_PTE_VALID))
+			return false;
+		if (level == AMDGPU_VM_PTB)
+			break;
+		/* GFX9: a PDB0 entry without translate-further is a PTE. */
+		if (level == AMDGPU_VM_PDB0 && !(entry & AMDGPU_PTE_TF))
+			break;
+		if (level != AMDGPU_VM_PDB0 && (entry & AMDGPU_PDE_PTE)) {
+			amdgpu_svm_sim_fail(sim, "GPU MMU: huge page above PDB0 (%llx)",
+					    entry);
+			return false;
+		}
+		pde = entry;
+		level++;
+	}
+
+	/* The page size of the level, or the fragment if it is larger. */
+	frag = (entry >> 7) & 0x1f;
+	pages = 1ULL << max_t(u64, shift, frag);
+	out->first = gpu_page & ~(pages - 1);
+	out->pages = pages;
+	out->flags = entry & ~SIM_ADDR_MASK;
+	/*
+	 * The entry maps the block of 2^shift pages around @gpu_page; a
+	 * larger fragment claims its neighbours contiguous too, so the
+	 * translation of @first may lie before the entry's address.
+	 */
+	out->addr = (entry & SIM_ADDR_MASK) +
+		    (out->first - (gpu_page & ~((1ULL << shift) - 1))) *
+		    AMDGPU_GPU_PAGE_SIZE;
+	return true;
+}
+
+/* Valid leaf entries of the table at @pde (level @level) and below. */
+static unsigned long sim_count_table(struct amdgpu_svm_sim *sim, u64 pde,
+				     int level)
+{
+	struct amdgpu_device *adev = sim->adev;
+	unsigned int bs = adev->vm_manager.block_size;
+	u64 shift = (u64)(AMDGPU_VM_PTB - level) * bs, i, n, entry;
+	unsigned long count = 0;
+
+	n = level == adev->vm_manager.root_level ?
+	    DIV_ROUND_UP(adev->vm_manager.max_pfn, 1ULL << shift) : 1ULL << bs;
+	for (i = 0; i < n; i++) {
+		if (!sim_read_entry(sim, pde, i, &entry))
+			break;
+		if (!(entry & AMDGPU_PTE_VALID))
+			continue;
+		if (level == AMDGPU_VM_PTB ||
+		    (level == AMDGPU_VM_PDB0 && !(entry & AMDGPU_PTE_TF)))
+			count++;
+		else
+			count += sim_count_table(sim, entry, level + 1);
+	}
+	return count;
+}
+
+/**
+ * amdgpu_svm_sim_count_valid() - valid leaf entries in a VM's page tables
+ * @sim: the device
+ * @vm: the VM
+ *
+ * A full scan of every table reachable from the root, as a debugger of the
+ * hardware would do it.
+ *
+ * Context: process context; the page tables must not change meanwhile.
+ * Return: the number of valid PTEs (a huge page counts once).
+ */
+unsigned long amdgpu_svm_sim_count_valid(struct amdgpu_svm_sim *sim,
+					 struct amdgpu_vm *vm)
+{
+	unsigned long n;
+
+	if (!sim_tables_resident(vm))
+		return 0;
+	n = sim_count_table(sim, amdgpu_gmc_pd_addr(vm->root.bo),
+			    sim->adev->vm_manager.root_level);
+	amdgpu_svm_sim_report(sim);
+	return n;
+}
+
+/**
+ * amdgpu_svm_sim_walk() - translate one GPU page by walking the page tables
+ * @sim: the device
+ * @vm: the VM whose page tables are walked
+ * @gpu_page: the GPU page (virtual address >> 12)
+ * @out: receives the translation and the size it covers
+ *
+ * amdgpu_svm_sim_walk_locked(), reporting what it saw broken.
+ *
+ * Context: process context, no spinlock held.
+ * Return: true if a valid PTE maps @gpu_page.
+ */
+bool amdgpu_svm_sim_walk(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm,
+			 u64 gpu_page, struct amdgpu_svm_sim_tlb_entry *out)
+{
+	bool found = amdgpu_svm_sim_walk_locked(sim, vm, gpu_page, out);
+
+	amdgpu_svm_sim_report(sim);
+	return found;
+}
+
+static bool sim_tlb_lookup(struct amdgpu_svm_sim *sim, u64 gpu_page,
+			   struct amdgpu_svm_sim_tlb_entry *out)
+{
+	bool hit = false;
+	unsigned int i;
+
+	spin_lock(&sim->tlb_lock);
+	for (i = 0; i < sim->tlb_used; i++) {
+		struct amdgpu_svm_sim_tlb_entry *e = &sim->tlb[i];
+
+		if (gpu_page >= e->first && gpu_page < e->first + e->pages) {
+			*out = *e;
+			hit = true;
+			break;
+		}
+	}
+	spin_unlock(&sim->tlb_lock);
+	return hit;
+}
+
+static void sim_tlb_fill(struct amdgpu_svm_sim *sim,
+			 const struct amdgpu_svm_sim_tlb_entry *e)
+{
+	/* Full: the oldest entry goes (round robin). */
+	spin_lock(&sim->tlb_lock);
+	sim->tlb[sim->tlb_next] = *e;
+	sim->tlb_next = (sim->tlb_next + 1) % AMDGPU_SVM_SIM_TLB_ENTRIES;
+	sim->tlb_used = max(sim->tlb_used, sim->tlb_next ? sim->tlb_next :
+			    AMDGPU_SVM_SIM_TLB_ENTRIES);
+	spin_unlock(&sim->tlb_lock);
+}
+
+/**
+ * amdgpu_svm_sim_tlb_entry_at() - the @i-th translation the TLB holds
+ * @sim: the device
+ * @i: index, from 0
+ * @out: receives the entry
+ *
+ * Context: any context that may spin.
+ * Return: false past the last entry.
+ */
+bool amdgpu_svm_sim_tlb_entry_at(struct amdgpu_svm_sim *sim, unsigned int i,
+				 struct amdgpu_svm_sim_tlb_entry *out)
+{
+	bool found = false;
+
+	spin_lock(&sim->tlb_lock);
+	if (i < sim->tlb_used) {
+		*out = sim->tlb[i];
+		found = true;
+	}
+	spin_unlock(&sim->tlb_lock);
+	return found;
+}
+
+/**
+ * amdgpu_svm_sim_tlb_flush() - drop every translation
+ * @sim: the device
+ *
+ * Waits for the accesses in flight, checks the queue rule of
+ * amdgpu_svm_sim_queue_check(), then empties the TLB.
+ *
+ * Context: process context; may be called under the driver's locks.
+ */
+void amdgpu_svm_sim_tlb_flush(struct amdgpu_svm_sim *sim)
+{
+	atomic_inc(&sim->tlb_flushes);
+	write_lock(&sim->access_lock);
+	amdgpu_svm_sim_queue_check(sim, sim->vm);
+	spin_lock(&sim->tlb_lock);
+	sim->tlb_used = 0;
+	sim->tlb_next = 0;
+	spin_unlock(&sim->tlb_lock);
+	write_unlock(&sim->access_lock);
+	amdgpu_svm_sim_report(sim);
+}
+
+/* The page a translation reaches, checked to be alive. */
+static struct page *sim_target(struct amdgpu_svm_sim *sim,
+			       const struct amdgpu_svm_sim_tlb_entry *e,
+			       u64 gpu_page)
+{
+	u64 addr = e->addr + (gpu_page - e->first) * AMDGPU_GPU_PAGE_SIZE;
+	struct page *page;
+
+	if (e->flags & AMDGPU_PTE_SYSTEM) {
+		/* No IOMMU: a DMA address is a physical address. */
+		if (!pfn_valid(PHYS_PFN(addr))) {
+			amdgpu_svm_sim_fail(sim, "GPU reached no memory at %llx", addr);
+			return NULL;
+		}
+		page = pfn_to_page(PHYS_PFN(addr));
+		/* A tail page of a huge folio counts in its head. */
+		if (!folio_ref_count(page_folio(page))) {
+			amdgpu_svm_sim_fail(sim,
+					    "GPU reached a freed page: GPU page %llx -> %llx",
+					    gpu_page, addr);
+			return NULL;
+		}
+		return page;
+	}
+	page = amdgpu_svm_sim_vram_page(sim, addr -
+					sim->adev->vm_manager.vram_base_offset);
+	if (!page)
+		amdgpu_svm_sim_fail(sim,
+				    "GPU reached a freed page: GPU page %llx -> VRAM %llx",
+				    gpu_page, addr);
+	return page;
+}
+
+/**
+ * amdgpu_svm_sim_access() - a GPU read or write through the MMU
+ * @sim: the device
+ * @vm: the VM the access runs in
+ * @addr: GPU virtual address
+ * @buf: the bytes to write, or where to read into
+ * @len: bytes, within one page
+ * @write: a write, not a read
+ *
+ * Translates through the TLB, walking the page tables on a miss and
+ * caching the result, then moves the bytes.
+ *
+ * Context: process context.
+ * Return: %AMDGPU_SVM_SIM_OK, or why the MMU refused (the hardware would
+ * raise a page fault).
+ */
+enum amdgpu_svm_sim_fault
+amdgpu_svm_sim_access(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm,
+		      u64 addr, void *buf, size_t len, bool write)
+{
+	u64 gpu_page = addr >> AMDGPU_GPU_PAGE_SHIFT;
+	struct amdgpu_svm_sim_tlb_entry e;
+	enum amdgpu_svm_sim_fault ret = AMDGPU_SVM_SIM_OK;
+	struct page *page;
+	void *vaddr;
+
+	read_lock(&sim->access_lock);
+	if (sim->queues_quiesced) {
+		amdgpu_svm_sim_fail(sim, "GPU access while the queues are quiesced");
+		ret = AMDGPU_SVM_SIM_NOT_PRESENT;
+		goto out;
+	}
+	if (!sim_tables_resident(vm)) {
+		/* amdgpu stops a VM's queues while its page tables are out. */
+		amdgpu_svm_sim_fail(sim, "GPU access while its page tables are evicted");
+		ret = AMDGPU_SVM_SIM_NOT_PRESENT;
+		goto out;
+	}
+	if (sim_tlb_lookup(sim, gpu_page, &e)) {
+		atomic_inc(&sim->tlb_hits);
+	} else if (amdgpu_svm_sim_walk_locked(sim, vm, gpu_page, &e)) {
+		sim_tlb_fill(sim, &e);
+	} else {
+		ret = AMDGPU_SVM_SIM_NOT_PRESENT;
+		goto out;
+	}
+	if (write && !(e.flags & AMDGPU_PTE_WRITEABLE)) {
+		ret = AMDGPU_SVM_SIM_READ_ONLY;
+		goto out;
+	}
+	page = sim_target(sim, &e, gpu_page);
+	if (!page) {
+		/* Reported; the access is dropped. */
+		goto out;
+	}
+	vaddr = kmap_local_page(page);
+	if (write)
+		memcpy(vaddr + offset_in_page(addr), buf, len);
+	else
+		memcpy(buf, vaddr + offset_in_page(addr), len);
+	kunmap_local(vaddr);
+out:
+	read_unlock(&sim->access_lock);
+	amdgpu_svm_sim_report(sim);
+	return ret;
+}
