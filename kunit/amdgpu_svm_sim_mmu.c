@@ -147,6 +147,16 @@ static bool sim_tables_resident(struct amdgpu_vm *vm)
 		       res->mem_type == TTM_PL_TT);
 }
 
+/*
+ * Does a valid entry of a table of @level end the walk? A PTB entry does,
+ * and on GFX9 a PDB0 entry without translate-further (a 2 MiB page).
+ */
+static bool sim_entry_is_leaf(int level, u64 entry)
+{
+	return level == AMDGPU_VM_PTB ||
+	       (level == AMDGPU_VM_PDB0 && !(entry & AMDGPU_PTE_TF));
+}
+
 /**
  * amdgpu_svm_sim_walk_locked() - translate one GPU page by walking the page
  * tables, in any context
@@ -155,8 +165,8 @@ static bool sim_tables_resident(struct amdgpu_vm *vm)
  * @gpu_page: the GPU page (virtual address >> 12)
  * @out: receives the translation and the size it covers
  *
- * The TLB is neither used nor filled. While the root directory is not in
- * VRAM (TTM evicted the page tables) nothing translates.
+ * The TLB is neither used nor filled. While the root directory is neither
+ * in VRAM nor in GTT (TTM evicted the page tables) nothing translates.
  *
  * A rule broken on the way is remembered, not reported
  * (amdgpu_svm_sim_fail()).
@@ -188,10 +198,7 @@ bool amdgpu_svm_sim_walk_locked(struct amdgpu_svm_sim *sim,
 			return false;
 		if (!(entry & AMDGPU_PTE_VALID))
 			return false;
-		if (level == AMDGPU_VM_PTB)
-			break;
-		/* GFX9: a PDB0 entry without translate-further is a PTE. */
-		if (level == AMDGPU_VM_PDB0 && !(entry & AMDGPU_PTE_TF))
+		if (sim_entry_is_leaf(level, entry))
 			break;
 		if (level != AMDGPU_VM_PDB0 && (entry & AMDGPU_PDE_PTE)) {
 			amdgpu_svm_sim_fail(sim, "GPU MMU: huge page above PDB0 (%llx)",
@@ -235,8 +242,7 @@ static unsigned long sim_count_table(struct amdgpu_svm_sim *sim, u64 pde,
 			break;
 		if (!(entry & AMDGPU_PTE_VALID))
 			continue;
-		if (level == AMDGPU_VM_PTB ||
-		    (level == AMDGPU_VM_PDB0 && !(entry & AMDGPU_PTE_TF)))
+		if (sim_entry_is_leaf(level, entry))
 			count++;
 		else
 			count += sim_count_table(sim, entry, level + 1);
