@@ -24,6 +24,7 @@ AMDGPU_SVM_KUNIT_FILES := \
 	kunit/amdgpu_svm_sim_dev.o \
 	kunit/amdgpu_svm_sim_mmu.o \
 	kunit/amdgpu_svm_sim_queue.o \
+	kunit/amdgpu_svm_sim_sdma.o \
 	kunit/amdgpu_svm_test_device.o \
 	kunit/amdgpu_svm_sim_test.o \
 	kunit/amdgpu_svm_attr_test.o \

@@ -988,7 +988,8 @@ static int migrate_gart_map(struct amdgpu_device *adev,
  * job run in order on the entity's ring. Waits for the copy.
  *
  * Context: process context; takes the entity's lock.
- * Return: 0 or a negative error code (-ENODEV without a copy engine).
+ * Return: 0 or a negative error code (-ENODEV without a copy engine; the
+ * error of the copy's fence when the job failed).
  */
 int amdgpu_migrate_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
 			     u64 vram_offset, unsigned long npages,
@@ -998,9 +999,6 @@ int amdgpu_migrate_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
 	struct dma_fence *fence = NULL;
 	u64 gart, vram;
 	int ret;
-
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_migrate_sdma_copy, adev, sys,
-				   vram_offset, npages, dir);
 
 	if (!adev->mman.buffer_funcs_enabled || !adev->mman.num_move_entities)
 		return -ENODEV;
@@ -1019,7 +1017,14 @@ int amdgpu_migrate_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
 	mutex_unlock(&entity->lock);
 	if (ret)
 		return ret;
+	/*
+	 * A job that a reset cancelled, or whose engine hung, signals too,
+	 * with an error: the copy did not happen. As amdgpu_cs_wait_ioctl()
+	 * reports a job's fence error, so does this.
+	 */
 	ret = dma_fence_wait(fence, false);
+	if (!ret && dma_fence_get_status(fence) < 0)
+		ret = dma_fence_get_status(fence);
 	dma_fence_put(fence);
 	return ret;
 }

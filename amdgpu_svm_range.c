@@ -143,6 +143,8 @@ struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm)
  * may evict other buffer objects, so with %AMDGPU_PTE_VALID set it must be
  * called only once the page tables exist (see range_commit()). The new
  * tables are linked into their parents by amdgpu_svm_gpu_link_ptes().
+ * Outside a GPU fault the update's fence goes to the VM's last_update, as
+ * KFD's svm_range_map_to_gpu() has it, for amdgpu_svm_gpu_map_fence().
  *
  * Context: VM reservation held; may sleep.
  * Return: 0 or a negative error code.
@@ -156,7 +158,25 @@ int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
 	}
 	return amdgpu_vm_update_range(svm->adev, svm->vm, immediate, false,
 				      false, true, NULL, start, last, flags, 0,
-				      addr, NULL, NULL, NULL);
+				      addr, NULL, NULL,
+				      immediate ? NULL : &svm->vm->last_update);
+}
+
+/**
+ * amdgpu_svm_gpu_map_fence() - the fence of the last PTE and PDE updates
+ * @svm: the SVM
+ *
+ * Hardware leaf. amdgpu_svm_gpu_write_ptes() and amdgpu_svm_gpu_link_ptes()
+ * outside a GPU fault run on the VM's delayed entity, in order, and leave
+ * their fence in the VM's last_update; with SDMA page-table updates the
+ * mapping exists only once it signalled.
+ *
+ * Context: VM reservation held.
+ * Return: a reference to the fence (a signalled one in CPU mode).
+ */
+struct dma_fence *amdgpu_svm_gpu_map_fence(struct amdgpu_svm *svm)
+{
+	return dma_fence_get(svm->vm->last_update);
 }
 
 /**
@@ -182,19 +202,27 @@ int amdgpu_svm_gpu_link_ptes(struct amdgpu_svm *svm, bool immediate)
  * @svm: the SVM
  * @start: first GPU page
  * @last: last GPU page (inclusive)
+ * @fence: receives the fence of the update (the previous one is dropped:
+ *	updates of the VM run in order), or is left alone when the CPU wrote
+ *	the PTEs
  *
  * Hardware leaf. Only leaf PTEs are written, without the VM reservation,
  * as the MMU notifier must (amdgpu_vm_update_range()'s unlocked mode, as
- * KFD's svm_range_unmap_from_gpu() uses it); no page table is allocated.
+ * KFD's svm_range_unmap_from_gpu() uses it, fence included); no page table
+ * is allocated. With SDMA page-table updates the PTEs are cleared only
+ * when @fence signals: amdgpu_svm_gpu_flush_tlb() waits for it.
  *
  * Context: notifier lock held. The update allocates its bookkeeping, which
  * must not recurse into reclaim (reclaim runs MMU notifiers that take the
  * notifier lock): it runs with reclaim off, as KFD's svm_range_lock() does
  * for the same update under the lock its notifier takes.
- * Return: 0 or a negative error code.
+ * Return: 0 or a negative error code; -EBUSY while the VM's page tables
+ * are being evicted (nothing was written).
  */
-int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last)
+int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
+			      struct dma_fence **fence)
 {
+	struct dma_fence *f = NULL;
 	unsigned int noreclaim;
 	int ret;
 
@@ -202,22 +230,48 @@ int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last)
 	ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, true, true,
 				     false, NULL, start, last,
 				     svm->adev->gmc.init_pte_flags, 0, 0, NULL,
-				     NULL, NULL);
+				     NULL, &f);
 	memalloc_noreclaim_restore(noreclaim);
+	if (f) {
+		dma_fence_put(*fence);
+		*fence = f;
+	}
 	return ret;
 }
 
 /**
- * amdgpu_svm_gpu_flush_tlb() - flush the GPU TLB of the SVM's VM
+ * amdgpu_svm_gpu_flush_tlb() - flush the GPU TLBs of the SVM's VM once the
+ * PTE clears are done
  * @svm: the SVM
+ * @fence: the last clear's fence from amdgpu_svm_gpu_clear_ptes(), or
+ *	NULL; waited for and dropped
  *
- * Hardware leaf.
+ * Hardware leaf. As KFD's svm_range_unmap_from_gpus() does: wait for the
+ * clear, then a heavy-weight flush on every XCC instance of the device
+ * (kfd_flush_tlb() through amdgpu_vm_flush_compute_tlb()): a flush before
+ * the clear landed lets the TLB refill from the old PTEs, and a
+ * light-weight one may leave translations in the UTCL2 of other XCCs.
  *
- * Context: may be called under the notifier lock.
+ * Context: may be called under the notifier lock; may sleep.
  */
-void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm)
+void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence)
 {
-	amdgpu_gmc_flush_gpu_tlb_pasid(svm->adev, svm->vm->pasid, 0, true, 0);
+	struct amdgpu_device *adev = svm->adev;
+	/* GFX9 (AI) flushes both hubs for a PASID, as KFD asks for. */
+	bool all_hub = adev->family == AMDGPU_FAMILY_AI ||
+		       adev->family == AMDGPU_FAMILY_RV;
+	u32 xcc_mask = adev->gfx.xcc_mask ?: 1;
+	int xcc;
+
+	if (fence) {
+		/* Uninterruptible: the pages are freed when we return. */
+		dma_fence_wait(fence, false);
+		dma_fence_put(fence);
+	}
+	for_each_inst(xcc, xcc_mask)
+		amdgpu_gmc_flush_gpu_tlb_pasid(adev, svm->vm->pasid,
+					       TLB_FLUSH_HEAVYWEIGHT,
+					       all_hub, xcc);
 }
 
 /**
@@ -399,21 +453,43 @@ static int range_write_ptes(struct amdgpu_svm *svm,
 	return 0;
 }
 
-/*
- * Zap the PTEs of a range if they are mapped; return whether a TLB flush
- * is owed. The notifier lock is held.
- */
-static bool range_zap(struct amdgpu_svm *svm, struct amdgpu_svm_range *range)
+/* The clears a zap made: waited for and flushed by range_zap_done(). */
+struct range_zap {
+	struct dma_fence *fence;
+	bool flush;
+};
+
+/* Zap the PTEs of a range if they are mapped. The notifier lock is held. */
+static void range_zap(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
+		      struct range_zap *zap)
 {
 	u64 start = drm_gpusvm_range_start(&range->base) >> AMDGPU_GPU_PAGE_SHIFT;
+	int ret;
 
 	if (!range->gpu_mapped)
-		return false;
-	/* On failure there is nothing better to do than flush anyway. */
-	amdgpu_svm_gpu_clear_ptes(svm, start,
-				  start + SVM_GPU_PAGES(range_npages(range)) - 1);
+		return;
+	ret = amdgpu_svm_gpu_clear_ptes(svm, start,
+					start + SVM_GPU_PAGES(range_npages(range)) - 1,
+					&zap->fence);
+	if (ret)
+		dev_warn_ratelimited(svm->adev->dev,
+				     "SVM: clearing PTEs of [%llx, %llx): %d\n",
+				     start << AMDGPU_GPU_PAGE_SHIFT,
+				     drm_gpusvm_range_end(&range->base) * 1ULL,
+				     ret);
 	range->gpu_mapped = false;
-	return true;
+	zap->flush = true;
+}
+
+/* Wait for the clears of @zap, then flush the TLBs if anything was zapped. */
+static void range_zap_done(struct amdgpu_svm *svm, struct range_zap *zap)
+{
+	if (zap->flush)
+		amdgpu_svm_gpu_flush_tlb(svm, zap->fence);
+	else
+		dma_fence_put(zap->fence);
+	zap->fence = NULL;
+	zap->flush = false;
 }
 
 /*
@@ -444,6 +520,7 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 			u64 flags, u64 vram_flags, bool immediate)
 {
 	struct dma_resv *resv = amdgpu_svm_vm_resv(svm);
+	struct dma_fence *fence = NULL;
 	unsigned int noreclaim;
 	int ret;
 
@@ -491,12 +568,27 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	if (!ret) {
 		range->gpu_mapped = true;
 		range->pte_flags = flags;
+		if (!immediate)
+			fence = amdgpu_svm_gpu_map_fence(svm);
 	}
 out_unlock:
 	memalloc_noreclaim_restore(noreclaim);
 	drm_gpusvm_notifier_unlock(&svm->gpusvm);
 out_resv:
 	dma_resv_unlock(resv);
+	/*
+	 * Outside a GPU fault the caller relies on the mapping (the ioctl
+	 * returns, the restore worker resumes the queues): wait for the
+	 * update, as KFD's svm_range_map_to_gpus() does with "wait". A GPU
+	 * fault does not wait (amdgpu_vm_handle_fault()): the hardware retries
+	 * until the PTEs are there.
+	 */
+	if (fence) {
+		dma_fence_wait(fence, false);
+		if (dma_fence_get_status(fence) < 0)
+			ret = dma_fence_get_status(fence);
+		dma_fence_put(fence);
+	}
 	return ret;
 }
 
@@ -775,8 +867,8 @@ static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,
 	struct amdgpu_svm *svm = gpusvm_to_svm(gpusvm);
 	struct drm_gpusvm_ctx ctx = { .in_notifier = true };
 	struct drm_gpusvm_range *first, *base;
+	struct range_zap zap = {};
 	unsigned long start, end;
-	bool flush = false;
 
 	start = max(mmu_range->start, drm_gpusvm_notifier_start(notifier));
 	end = min(mmu_range->end, drm_gpusvm_notifier_end(notifier));
@@ -801,10 +893,9 @@ static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,
 		if (!svm->xnack_on && !svm->closing)
 			range_restore_add(svm, drm_gpusvm_range_start(base),
 					  drm_gpusvm_range_end(base));
-		flush |= range_zap(svm, range);
+		range_zap(svm, range, &zap);
 	}
-	if (flush)
-		amdgpu_svm_gpu_flush_tlb(svm);
+	range_zap_done(svm, &zap);
 
 	/*
 	 * Phase 2: release the DMA mappings; queue for removal what the CPU
@@ -865,12 +956,12 @@ void amdgpu_svm_range_garbage_collect(struct amdgpu_svm *svm)
 
 /* Zap, unmap and remove one range; the SVM lock is held. */
 static void range_remove(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
-			 bool *flush)
+			 struct range_zap *zap)
 {
 	struct drm_gpusvm_ctx ctx = {};
 
 	drm_gpusvm_notifier_lock(&svm->gpusvm);
-	*flush |= range_zap(svm, range);
+	range_zap(svm, range, zap);
 	drm_gpusvm_notifier_unlock(&svm->gpusvm);
 	drm_gpusvm_unmap_pages(&svm->gpusvm, &range->pages, range_npages(range),
 			       &ctx);
@@ -901,7 +992,7 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 				  unsigned long *removed_end)
 {
 	struct drm_gpusvm_notifier *notifier, *next;
-	bool flush = false;
+	struct range_zap zap = {};
 
 	lockdep_assert_held(&svm->lock);
 
@@ -917,11 +1008,10 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 				continue;
 			*removed_start = min(*removed_start, rs);
 			*removed_end = max(*removed_end, re);
-			range_remove(svm, to_amdgpu_svm_range(base), &flush);
+			range_remove(svm, to_amdgpu_svm_range(base), &zap);
 		}
 	}
-	if (flush)
-		amdgpu_svm_gpu_flush_tlb(svm);
+	range_zap_done(svm, &zap);
 }
 
 /**
@@ -934,7 +1024,7 @@ void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm)
 {
 	struct drm_gpusvm_notifier *notifier, *next;
 	struct drm_gpusvm_ctx ctx = {};
-	bool flush = false;
+	struct range_zap zap = {};
 
 	lockdep_assert_held(&svm->lock);
 
@@ -946,12 +1036,11 @@ void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm)
 			struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
 
 			drm_gpusvm_notifier_lock(&svm->gpusvm);
-			flush |= range_zap(svm, range);
+			range_zap(svm, range, &zap);
 			drm_gpusvm_notifier_unlock(&svm->gpusvm);
 			drm_gpusvm_unmap_pages(&svm->gpusvm, &range->pages,
 					       range_npages(range), &ctx);
 		}
 	}
-	if (flush)
-		amdgpu_svm_gpu_flush_tlb(svm);
+	range_zap_done(svm, &zap);
 }

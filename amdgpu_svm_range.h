@@ -14,6 +14,7 @@
 struct amdgpu_device;
 struct amdgpu_svm;
 struct amdgpu_svm_attrs;
+struct dma_fence;
 struct dma_resv;
 
 /**
@@ -78,8 +79,10 @@ struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm);
 int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
 			      u64 addr, u64 flags, bool immediate);
 int amdgpu_svm_gpu_link_ptes(struct amdgpu_svm *svm, bool immediate);
-int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last);
-void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm);
+struct dma_fence *amdgpu_svm_gpu_map_fence(struct amdgpu_svm *svm);
+int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
+			      struct dma_fence **fence);
+void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence);
 void amdgpu_svm_gpu_quiesce(struct amdgpu_svm *svm);
 void amdgpu_svm_gpu_resume(struct amdgpu_svm *svm);
 

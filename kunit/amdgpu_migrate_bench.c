@@ -501,6 +501,7 @@ static void bench_pt_code(struct bench *b, u64 *write_ns, u64 *clear_ns)
 	u64 first = BENCH_PT_PROBE >> AMDGPU_GPU_PAGE_SHIFT;
 	u64 last = first + (SZ_2M >> AMDGPU_GPU_PAGE_SHIFT) - 1;
 	u64 w[BENCH_MAX_REPS], c[BENCH_MAX_REPS], t0;
+	struct dma_fence *fence = NULL;
 	unsigned int r;
 
 	for (r = 0; r < BENCH_MAX_REPS; r++) {
@@ -516,7 +517,12 @@ static void bench_pt_code(struct bench *b, u64 *write_ns, u64 *clear_ns)
 		w[r] = ktime_get_ns() - t0;
 		t0 = ktime_get_ns();
 		KUNIT_EXPECT_EQ(b->test, 0,
-				amdgpu_svm_gpu_clear_ptes(svm, first, last));
+				amdgpu_svm_gpu_clear_ptes(svm, first, last,
+							  &fence));
+		if (fence)
+			dma_fence_wait(fence, false);
+		dma_fence_put(fence);
+		fence = NULL;
 		c[r] = ktime_get_ns() - t0;
 	}
 	*write_ns = bench_median(w, BENCH_MAX_REPS);

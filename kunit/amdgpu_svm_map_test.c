@@ -7,7 +7,10 @@
  */
 
 #include <kunit/test.h>
+#include <linux/dma-fence.h>
+#include <linux/dma-resv.h>
 #include <linux/mman.h>
+#include <linux/workqueue.h>
 #include <linux/uaccess.h>
 
 #include <drm/amdgpu_drm.h>
@@ -17,6 +20,7 @@
 #include "../amdgpu_svm_range.h"
 #include "../amdgpu_trace.h"
 #include "../amdgpu_ttm.h"
+#include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
 
 struct map_fixture {
@@ -217,6 +221,149 @@ static void map_munmap_leaves_no_stale_tlb_entry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EFAULT,
 			amdgpu_svm_test_gpu_access(f->tdev, buf + SZ_16K, &v,
 						   sizeof(v), false));
+}
+
+struct sdma_release {
+	struct delayed_work work;
+	struct amdgpu_svm_sim_sdma *sdma;
+};
+
+static void sdma_release_fn(struct work_struct *work)
+{
+	struct sdma_release *r = container_of(to_delayed_work(work),
+					      struct sdma_release, work);
+
+	amdgpu_svm_sim_sdma_hold(r->sdma, false);
+}
+
+/*
+ * With SDMA page-table updates a zap is a job: the TLB flush must wait
+ * for it, or the GPU refills its TLB from the old PTEs and reaches pages
+ * the CPU side freed. The engine is held while munmap() runs and released
+ * only later: the GPU looks right after munmap() returned.
+ */
+static void map_munmap_flushes_after_the_clear_landed(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_sim *sim = f->tdev->sim;
+	unsigned long buf = user_buffer(test, SZ_64K, 0xc1ea);
+	struct sdma_release r = { .sdma = &sim->sdma };
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_16K), 0xc1ea ^ 4);
+	INIT_DELAYED_WORK(&r.work, sdma_release_fn);
+	amdgpu_svm_sim_sdma_hold(&sim->sdma, true);
+	schedule_delayed_work(&r.work, msecs_to_jiffies(300));
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_64K));
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			amdgpu_svm_test_gpu_access(f->tdev, buf + SZ_16K, &v,
+						   sizeof(v), false));
+	flush_delayed_work(&r.work);
+}
+
+/*
+ * An MI300-class part has several XCCs, each with its own UTCL2: a zap is
+ * flushed on every instance, heavy-weight, as KFD's kfd_flush_tlb() does.
+ */
+static void map_zap_flushes_every_xcc_heavyweight(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_sim *sim = f->tdev->sim;
+	unsigned long buf = user_buffer(test, SZ_64K, 0x7cc);
+	int i, heavy;
+
+	f->tdev->adev->gfx.xcc_mask = 0xf;
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	for (i = 0; i < 4; i++)
+		atomic_set(&sim->pasid_flushes[i], 0);
+	heavy = atomic_read(&sim->heavy_flushes);
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_64K));
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_GE_MSG(test, atomic_read(&sim->pasid_flushes[i]), 1,
+				    "XCC %d not flushed", i);
+	KUNIT_EXPECT_GE(test, atomic_read(&sim->heavy_flushes) - heavy, 4);
+	run_restore(f->tdev->fpriv->vm.svm);
+	f->tdev->adev->gfx.xcc_mask = 0;
+}
+
+/* Fences of another context in the page directory's reservation. */
+#define FOREIGN_FENCES	16
+
+struct foreign_fences {
+	struct dma_fence *f[FOREIGN_FENCES];
+	/* the fences' lock */
+	spinlock_t lock;
+	struct delayed_work work;
+};
+
+static const char *foreign_name(struct dma_fence *f)
+{
+	return "amdgpu-svm-test";
+}
+
+static const struct dma_fence_ops foreign_ops = {
+	.get_driver_name = foreign_name,
+	.get_timeline_name = foreign_name,
+};
+
+static void foreign_signal(struct work_struct *work)
+{
+	struct foreign_fences *ff = container_of(to_delayed_work(work),
+						 struct foreign_fences, work);
+	int i;
+
+	for (i = 0; i < FOREIGN_FENCES; i++)
+		dma_fence_signal(ff->f[i]);
+}
+
+/*
+ * An SDMA page-table update adds its fence to the page directory's
+ * reservation: a slot must be reserved first (amdgpu_vm_handle_fault()
+ * does). When every slot holds an unsignalled fence of another context,
+ * nothing can be reused and a missing reservation hits the BUG_ON in
+ * dma_resv_add_fence() (CONFIG_DEBUG_MUTEXES takes back the spare slots at
+ * each unlock). The tables exist already, so no buffer creation reserves a
+ * slot on the way.
+ */
+static void map_sdma_update_reserves_a_fence_slot(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct dma_resv *resv = f->tdev->fpriv->vm.root.bo->tbo.base.resv;
+	const struct drm_amdgpu_svm_attribute none = {
+		AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_INACCESSIBLE
+	};
+	unsigned long buf = user_buffer(test, SZ_64K, 0x5107);
+	struct foreign_fences *ff;
+	u64 context;
+	int i;
+
+	/* Mapped once and unmapped: the page tables exist from now on. */
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	KUNIT_ASSERT_EQ(test, 0, svm_set(test, f, buf, SZ_64K, &none, 1));
+
+	ff = kunit_kzalloc(test, sizeof(*ff), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ff);
+	spin_lock_init(&ff->lock);
+	INIT_DELAYED_WORK(&ff->work, foreign_signal);
+	context = dma_fence_context_alloc(FOREIGN_FENCES);
+	for (i = 0; i < FOREIGN_FENCES; i++) {
+		ff->f[i] = kzalloc_obj(*ff->f[i]);
+		KUNIT_ASSERT_NOT_NULL(test, ff->f[i]);
+		dma_fence_init(ff->f[i], &foreign_ops, &ff->lock, context + i, 1);
+	}
+	KUNIT_ASSERT_EQ(test, 0, dma_resv_lock(resv, NULL));
+	KUNIT_ASSERT_EQ(test, 0, dma_resv_reserve_fences(resv, FOREIGN_FENCES));
+	for (i = 0; i < FOREIGN_FENCES; i++)
+		dma_resv_add_fence(resv, ff->f[i], DMA_RESV_USAGE_BOOKKEEP);
+	dma_resv_unlock(resv);
+	schedule_delayed_work(&ff->work, msecs_to_jiffies(300));
+
+	KUNIT_EXPECT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf), 0x5107);
+	flush_delayed_work(&ff->work);
+	for (i = 0; i < FOREIGN_FENCES; i++)
+		dma_fence_put(ff->f[i]);
 }
 
 struct bo_probe {
@@ -500,6 +647,9 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_read_only_vma_maps_read_only),
 	KUNIT_CASE(map_munmap_zaps_and_gc_removes),
 	KUNIT_CASE(map_munmap_leaves_no_stale_tlb_entry),
+	KUNIT_CASE(map_munmap_flushes_after_the_clear_landed),
+	KUNIT_CASE(map_zap_flushes_every_xcc_heavyweight),
+	KUNIT_CASE(map_sdma_update_reserves_a_fence_slot),
 	KUNIT_CASE(map_page_tables_allocated_outside_notifier_lock),
 	KUNIT_CASE(map_after_page_tables_were_evicted),
 	KUNIT_CASE(map_without_vram_for_page_tables_fails_cleanly),

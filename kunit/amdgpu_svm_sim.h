@@ -9,7 +9,9 @@
  *  - amdgpu_svm_sim_mmu.c: the GPU MMU: a page walker over the real page
  *    tables and a TLB that keeps translations until a flush;
  *  - amdgpu_svm_sim_queue.c: the VM's queues, running or quiesced, and
- *    what XNACK off forbids while they run.
+ *    what XNACK off forbids while they run;
+ *  - amdgpu_svm_sim_sdma.c: an SDMA v4 engine that executes the packets
+ *    amdgpu's emitters wrote, and the GART it reaches system memory by.
  *
  * The suite amdgpu_svm_sim (amdgpu_svm_sim_test.c) tests the models
  * themselves.
@@ -56,6 +58,104 @@ struct amdgpu_svm_sim_tlb_entry {
 };
 
 /**
+ * struct amdgpu_svm_sim_sdma - the SDMA engine of a simulated GPU
+ *
+ * The fields a test sets are marked; the counters count what the engine
+ * executed.
+ */
+struct amdgpu_svm_sim_sdma {
+	/** @sim: the device */
+	struct amdgpu_svm_sim *sim;
+	/** @ring: amdgpu's ring the engine serves (instance 0) */
+	struct amdgpu_ring *ring;
+	/** @ring_funcs: SDMA v4's ring table, set_wptr ringing the engine */
+	struct amdgpu_ring_funcs ring_funcs;
+	/** @hw_set_wptr: SDMA v4's own set_wptr */
+	void (*hw_set_wptr)(struct amdgpu_ring *ring);
+	/** @doorbell: the ring's doorbell slot (the write pointer in bytes) */
+	u64 *doorbell;
+	/** @wq: the engine's thread */
+	struct workqueue_struct *wq;
+	/** @work: executes the ring up to the doorbell's write pointer */
+	struct work_struct work;
+	/** @wait: where a held engine waits */
+	wait_queue_head_t wait;
+	/** @rptr: the read pointer, in dwords; the engine's own */
+	u64 rptr;
+	/** @broken: a rule was broken; the engine executes nothing more */
+	bool broken;
+	/** @job_error: the error the fence of the running job gets */
+	int job_error;
+	/** @inv_ack: the invalidation engine's ack register */
+	u32 inv_ack;
+	/** @inv_sem: the invalidation engine's semaphore */
+	u32 inv_sem;
+	/** @gart_table: VRAM offset of the GART table (the VMID-0 base) */
+	u64 gart_table;
+	/** @gart_lock: protects the GART TLB */
+	spinlock_t gart_lock;
+	/** @gart_tlb: GART translations, until a VMID-0 invalidation */
+	struct {
+		u64 page;
+		u64 pte;
+	} gart_tlb[32];
+	/** @gart_used: valid entries in @gart_tlb */
+	unsigned int gart_used;
+	/** @gart_next: the entry the next translation replaces */
+	unsigned int gart_next;
+
+	/** @held: test: execute nothing until released (a hung job) */
+	bool held;
+	/** @packet_delay_us: test: sleep after each ring packet */
+	unsigned int packet_delay_us;
+	/** @fill_delay_ms: test: sleep before each CONST_FILL (a slow clear) */
+	unsigned int fill_delay_ms;
+	/** @fail_copy_at: test: the n-th data copy (from 1) fails */
+	int fail_copy_at;
+	/**
+	 * @copy_hook: test: sees each data copy (MC addresses) before it
+	 * runs; a negative return fails it with that error
+	 */
+	int (*copy_hook)(struct amdgpu_svm_sim_sdma *sdma, u64 src, u64 dst,
+			 u64 bytes);
+	/** @copy_hook_data: for @copy_hook */
+	void *copy_hook_data;
+
+	/** @copies: COPY_LINEAR packets that copy data */
+	atomic_t copies;
+	/** @gart_updates: COPY_LINEAR packets into the GART table */
+	atomic_t gart_updates;
+	/** @resets: times a broken rule made the engine start over */
+	atomic_t resets;
+	/** @copy_bytes: bytes they copied */
+	atomic64_t copy_bytes;
+	/** @writes: WRITE_LINEAR packets */
+	atomic_t writes;
+	/** @ptepdes: PTEPDE packets */
+	atomic_t ptepdes;
+	/** @fills: CONST_FILL packets */
+	atomic_t fills;
+	/** @fences: FENCE packets */
+	atomic_t fences;
+	/** @traps: TRAP packets */
+	atomic_t traps;
+	/** @ibs: indirect buffers */
+	atomic_t ibs;
+	/** @nops: NOP packets */
+	atomic_t nops;
+	/** @polls: POLL_REGMEM packets */
+	atomic_t polls;
+	/** @hdp_flushes: HDP flushes among them */
+	atomic_t hdp_flushes;
+	/** @gart_hits: GART translations served by the GART TLB */
+	atomic_t gart_hits;
+	/** @gart_walks: GART entries read from the table */
+	atomic_t gart_walks;
+	/** @gart_flushes: GART TLB invalidations */
+	atomic_t gart_flushes;
+};
+
+/**
  * struct amdgpu_svm_sim - the hardware state of one simulated GPU
  *
  * Everything amdgpu's code looks at lives in the &amdgpu_device; this is
@@ -79,8 +179,10 @@ struct amdgpu_svm_sim {
 	struct amdgpu_gmc_funcs gmc_funcs;
 	/** @gmc_block: the GMC v9 IP block, for its early_init */
 	struct amdgpu_ip_block gmc_block;
-	/** @pte_sched: the scheduler VMs build their entities on */
-	struct drm_gpu_scheduler pte_sched;
+	/** @sdma: the SDMA engine */
+	struct amdgpu_svm_sim_sdma sdma;
+	/** @doorbells: the kernel doorbell page */
+	u64 doorbells[8];
 	/**
 	 * @vram_page: resolves a VRAM offset beyond the TTM part (the pool
 	 * of the migration tests); returns NULL if nothing live is there
@@ -101,6 +203,10 @@ struct amdgpu_svm_sim {
 	unsigned int tlb_used;
 	/** @tlb_flushes: TLB flushes the driver asked for */
 	atomic_t tlb_flushes;
+	/** @pasid_flushes: PASID flushes the driver asked for, per XCC */
+	atomic_t pasid_flushes[8];
+	/** @heavy_flushes: those of the heavy-weight type */
+	atomic_t heavy_flushes;
 	/** @tlb_hits: accesses served by the TLB without a walk */
 	atomic_t tlb_hits;
 	/** @walks: page walks */
@@ -127,10 +233,13 @@ enum amdgpu_svm_sim_fault {
 	AMDGPU_SVM_SIM_READ_ONLY,
 };
 
+extern bool amdgpu_svm_sim_pt_sdma;
+
 struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 					     struct device *dev,
 					     struct amdgpu_device *adev);
 int amdgpu_svm_sim_vm_init(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm);
+void amdgpu_svm_sim_vm_settle(struct amdgpu_vm *vm);
 
 __printf(2, 3) void amdgpu_svm_sim_fail(struct amdgpu_svm_sim *sim,
 					const char *fmt, ...);
@@ -147,9 +256,18 @@ amdgpu_svm_sim_access(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm,
 void amdgpu_svm_sim_tlb_flush(struct amdgpu_svm_sim *sim);
 unsigned long amdgpu_svm_sim_count_valid(struct amdgpu_svm_sim *sim,
 					 struct amdgpu_vm *vm);
+struct page *amdgpu_svm_sim_system_page(u64 addr);
 struct page *amdgpu_svm_sim_vram_page(struct amdgpu_svm_sim *sim, u64 offset);
 bool amdgpu_svm_sim_tlb_entry_at(struct amdgpu_svm_sim *sim, unsigned int i,
 				 struct amdgpu_svm_sim_tlb_entry *out);
+
+int amdgpu_svm_sim_sdma_init(struct amdgpu_svm_sim_sdma *sdma,
+			     struct amdgpu_ring *ring,
+			     const struct amdgpu_ring_funcs *hw, u64 *doorbell);
+void amdgpu_svm_sim_sdma_fini(struct amdgpu_svm_sim_sdma *sdma);
+void amdgpu_svm_sim_sdma_hold(struct amdgpu_svm_sim_sdma *sdma, bool hold);
+void amdgpu_svm_sim_sdma_idle(struct amdgpu_svm_sim_sdma *sdma);
+void amdgpu_svm_sim_gart_flush(struct amdgpu_svm_sim_sdma *sdma);
 
 void amdgpu_svm_sim_queue_check(struct amdgpu_svm_sim *sim,
 				struct amdgpu_vm *vm);

@@ -15,12 +15,28 @@
  * aperture, adev->mman.aper_base_kaddr) is a vmap of those pages, so
  * amdgpu_bo_kmap() of a contiguous VRAM buffer object lands in them. The
  * two TLB-flush callbacks of the GMC table reach the MMU model
- * (amdgpu_svm_sim_mmu.c) instead of registers. The page-table scheduler
- * exists because VM entities need one; in CPU mode no job reaches it.
+ * (amdgpu_svm_sim_mmu.c) instead of registers; a flush of VMID 0 is the
+ * GART's and empties the SDMA model's GART TLB.
  *
- * What is deliberately not modelled (yet): SDMA, GART table contents,
- * interrupts and the IH ring, KIQ, power and reset. A GPU fault is raised
- * by the MMU model's caller, not through an interrupt.
+ * On top of that, the copy engine, as gmc_v9_0_sw_init() and
+ * sdma_v4_0_sw_init() bring it up: the register map of the part
+ * (aldebaran_reg_base_init()), NBIO 7.4's HDP-flush registers, the hub
+ * register layout (the gfxhub/mmhub init functions), amdgpu's GART table in
+ * VRAM, the write-back slots, the IB pool, one SDMA v4 ring made by
+ * amdgpu_ring_init() with SDMA v4's ring table, its scheduler with
+ * amdgpu_sched_ops, the buffer-move functions (amdgpu's TTM entities) and
+ * the page-table functions. The ring's doorbell is a page of memory whose
+ * write rings the SDMA model (amdgpu_svm_sim_sdma.c).
+ *
+ * Page tables are updated by the CPU (a large-BAR system) or by SDMA, as
+ * amdgpu_svm_sim_pt_sdma says; a KUnit run sets it on the kernel command
+ * line (amdgpu.svm_sim_pt_sdma=1) and make check runs every suite both
+ * ways.
+ *
+ * What is deliberately not modelled (yet): interrupts and the IH ring
+ * (the engine calls the fence processing the trap handler would), KIQ,
+ * power and reset. A GPU fault is raised by the MMU model's caller, not
+ * through an interrupt.
  *
  * How it fails loudly: every bring-up step asserts; teardown checks that
  * TTM's VRAM manager is empty once the VMs are gone (a leaked page table
@@ -37,12 +53,28 @@
 #include "../amdgpu_reset.h"
 #include "../amdgpu_vm.h"
 #include "../gmc_v9_0.h"
+#include "../nbio_v7_4.h"
+#include "../sdma_v4_0.h"
+#include "../soc15.h"
+#include "vega10_enum.h"
 #include "amdgpu_svm_sim.h"
 
 /* The GART aperture (MC addresses of system pages through GART). */
 #define SIM_GART_SIZE		SZ_256M
 /* Where VRAM sits in the MC address space. */
 #define SIM_VRAM_START		0x8000000000ULL
+
+/* Doorbell (in dwords) of the SDMA ring: any slot of the kernel page. */
+#define SIM_SDMA_DOORBELL	2
+
+/*
+ * Page-table updates by SDMA (true) or by the CPU (false, the default);
+ * from the kernel command line, for the whole run.
+ */
+bool amdgpu_svm_sim_pt_sdma;
+module_param_named(svm_sim_pt_sdma, amdgpu_svm_sim_pt_sdma, bool, 0444);
+MODULE_PARM_DESC(svm_sim_pt_sdma,
+		 "KUnit simulated GPU: update page tables with SDMA (default: CPU)");
 
 /*
  * The hardware state of each live simulated device, for the callbacks
@@ -67,14 +99,21 @@ static struct amdgpu_svm_sim *sim_of(struct amdgpu_device *adev)
 	return found;
 }
 
-/* The hardware TLB flushes: what registers would do, the model does. */
+/*
+ * The hardware TLB flushes: what registers would do, the model does.
+ * VMID 0 is the kernel's: the GART.
+ */
 static void sim_flush_gpu_tlb(struct amdgpu_device *adev, u32 vmid,
 			      u32 vmhub, u32 flush_type)
 {
 	struct amdgpu_svm_sim *sim = sim_of(adev);
 
-	if (sim)
+	if (!sim)
+		return;
+	if (vmid)
 		amdgpu_svm_sim_tlb_flush(sim);
+	else
+		amdgpu_svm_sim_gart_flush(&sim->sdma);
 }
 
 static void sim_flush_gpu_tlb_pasid(struct amdgpu_device *adev, u16 pasid,
@@ -82,31 +121,15 @@ static void sim_flush_gpu_tlb_pasid(struct amdgpu_device *adev, u16 pasid,
 {
 	struct amdgpu_svm_sim *sim = sim_of(adev);
 
-	if (sim)
-		amdgpu_svm_sim_tlb_flush(sim);
+	if (!sim)
+		return;
+	/* One TLB stands for every XCC's; each instance asked is counted. */
+	if (inst < ARRAY_SIZE(sim->pasid_flushes))
+		atomic_inc(&sim->pasid_flushes[inst]);
+	if (flush_type == TLB_FLUSH_HEAVYWEIGHT)
+		atomic_inc(&sim->heavy_flushes);
+	amdgpu_svm_sim_tlb_flush(sim);
 }
-
-static struct dma_fence *sim_run_job(struct drm_sched_job *job)
-{
-	/* CPU-mode page-table updates submit nothing: a job is a model bug. */
-	WARN(1, "simulated GPU: a job reached the page-table scheduler\n");
-	return ERR_PTR(-ENODEV);
-}
-
-static enum drm_gpu_sched_stat sim_timedout_job(struct drm_sched_job *job)
-{
-	return DRM_GPU_SCHED_STAT_RESET;
-}
-
-static void sim_free_job(struct drm_sched_job *job)
-{
-}
-
-static const struct drm_sched_backend_ops sim_sched_ops = {
-	.run_job = sim_run_job,
-	.timedout_job = sim_timedout_job,
-	.free_job = sim_free_job,
-};
 
 /* Identity and memory map of the part; what the IP discovery would say. */
 static void sim_identity(struct amdgpu_svm_sim *sim)
@@ -116,8 +139,20 @@ static void sim_identity(struct amdgpu_svm_sim *sim)
 	adev->asic_type = CHIP_ALDEBARAN;
 	adev->ip_versions[GC_HWIP][0] = IP_VERSION(9, 4, 2);
 	adev->ip_versions[MMHUB_HWIP][0] = IP_VERSION(9, 4, 2);
+	adev->ip_versions[SDMA0_HWIP][0] = IP_VERSION(4, 4, 0);
+	adev->ip_versions[NBIO_HWIP][0] = IP_VERSION(7, 4, 0);
+	/* The register map IP discovery would install for the part. */
+	aldebaran_reg_base_init(adev);
+	adev->nbio.funcs = &nbio_v7_4_funcs;
+	adev->nbio.hdp_flush_reg = &nbio_v7_4_hdp_flush_reg;
+	adev->sdma_timeout = MAX_SCHEDULE_TIMEOUT;
 	adev->usec_timeout = 100000;
+	/* What amdgpu_device_init() initialises that the code below uses. */
 	spin_lock_init(&adev->mm_stats.lock);
+	spin_lock_init(&adev->wb.lock);
+	spin_lock_init(&adev->mmio_idx_lock);
+	mutex_init(&adev->srbm_mutex);
+	RCU_INIT_POINTER(adev->gang_submit, dma_fence_get_stub());
 
 	adev->gmc.real_vram_size = AMDGPU_SVM_SIM_VRAM_SIZE;
 	adev->gmc.mc_vram_size = AMDGPU_SVM_SIM_VRAM_SIZE;
@@ -151,6 +186,108 @@ static void sim_vram_free(struct amdgpu_svm_sim *sim)
 	kvfree(sim->vram_pages);
 }
 
+/* The RLC is not modelled: no SPM VMID to update. */
+static const struct amdgpu_rlc_funcs sim_rlc_funcs;
+
+/*
+ * The copy engine and what it needs, in the order gmc_v9_0_sw_init(),
+ * amdgpu_device_ip_init() and sdma_v4_0_sw_init() make it.
+ */
+static int sim_sdma_up(struct amdgpu_svm_sim *sim)
+{
+	struct amdgpu_device *adev = sim->adev;
+	struct amdgpu_ring *ring = &adev->sdma.instance[0].ring;
+	struct drm_sched_init_args args = {
+		.ops = &amdgpu_sched_ops,
+		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+		.timeout_wq = adev->reset_domain->wq,
+		.dev = adev->dev,
+	};
+	int ret;
+
+	adev->gfx.rlc.funcs = &sim_rlc_funcs;
+
+	/* gmc_v9_0_gart_init(): the table in VRAM, the hub's VMID-0 base. */
+	ret = amdgpu_gart_init(adev);
+	if (ret)
+		return ret;
+	adev->gart.table_size = adev->gart.num_gpu_pages * 8;
+	adev->gart.gart_pte_flags = AMDGPU_PTE_MTYPE_VG10(0ULL, MTYPE_UC) |
+				    AMDGPU_PTE_EXECUTABLE;
+	ret = amdgpu_gart_table_vram_alloc(adev);
+	if (ret)
+		return ret;
+	sim->sdma.sim = sim;
+	sim->sdma.gart_table = (amdgpu_gmc_pd_addr(adev->gart.bo) &
+				adev->gmc.pte_addr_mask) -
+			       adev->vm_manager.vram_base_offset;
+
+	ret = amdgpu_wb_init(adev);
+	if (ret)
+		return ret;
+	ret = amdgpu_ib_pool_init(adev);
+	if (ret)
+		return ret;
+
+	/* sdma_v4_0_sw_init(): instance 0's ring, on a doorbell. */
+	adev->doorbell.cpu_addr = (u32 __iomem __force *)sim->doorbells;
+	adev->doorbell.num_kernel_doorbells = sizeof(sim->doorbells) / 4;
+	adev->sdma.num_instances = 1;
+	ret = amdgpu_svm_sim_sdma_init(&sim->sdma, ring, &sdma_v4_0_ring_funcs,
+				       &sim->doorbells[SIM_SDMA_DOORBELL / 2]);
+	if (ret)
+		return ret;
+	ring->funcs = &sim->sdma.ring_funcs;
+	ring->ring_obj = NULL;
+	ring->use_doorbell = true;
+	ring->doorbell_index = SIM_SDMA_DOORBELL;
+	ring->vm_hub = AMDGPU_MMHUB0(0);
+	strscpy(ring->name, "sdma0", sizeof(ring->name));
+	ret = amdgpu_ring_init(adev, ring, 1024, NULL, 0,
+			       AMDGPU_RING_PRIO_DEFAULT, NULL);
+	if (ret)
+		return ret;
+
+	/* amdgpu_device_init_schedulers() */
+	args.timeout = adev->sdma_timeout;
+	args.credit_limit = ring->num_hw_submission;
+	args.name = ring->name;
+	ret = drm_sched_init(&ring->sched, &args);
+	if (ret)
+		return ret;
+	ret = amdgpu_gmc_allocate_vm_inv_eng(adev);
+	if (ret)
+		return ret;
+
+	/* sdma_v4_0_set_buffer_funcs() and _set_vm_pte_funcs() */
+	amdgpu_sdma_set_buffer_funcs_scheds(adev, &sdma_v4_4_buffer_funcs);
+	amdgpu_sdma_set_vm_pte_scheds(adev, &sdma_v4_0_vm_pte_funcs);
+	amdgpu_ttm_enable_buffer_funcs(adev);
+	return adev->mman.buffer_funcs_enabled ? 0 : -ENODEV;
+}
+
+/* Undo sim_sdma_up(), once nothing is left to execute. */
+static void sim_sdma_down(struct amdgpu_svm_sim *sim)
+{
+	struct amdgpu_device *adev = sim->adev;
+	struct amdgpu_ring *ring = &adev->sdma.instance[0].ring;
+
+	amdgpu_ttm_disable_buffer_funcs(adev);
+	amdgpu_svm_sim_sdma_hold(&sim->sdma, false);
+	/* Every fence signalled; then the engine stops before its ring goes. */
+	if (ring->adev)
+		amdgpu_fence_driver_hw_fini(adev);
+	amdgpu_svm_sim_sdma_fini(&sim->sdma);
+	if (ring->adev) {
+		amdgpu_fence_driver_sw_fini(adev);
+		amdgpu_ring_fini(ring);
+	}
+	amdgpu_ib_pool_fini(adev);
+	amdgpu_wb_fini(adev);
+	amdgpu_gart_table_vram_free(adev);
+	amdgpu_gart_dummy_page_fini(adev);
+}
+
 static void sim_release(void *data)
 {
 	struct amdgpu_svm_sim *sim = data;
@@ -159,7 +296,7 @@ static void sim_release(void *data)
 	if (adev->mman.sdma_access_bo)
 		amdgpu_bo_free_kernel(&adev->mman.sdma_access_bo, NULL,
 				      &adev->mman.sdma_access_ptr);
-	drm_sched_fini(&sim->pte_sched);
+	sim_sdma_down(sim);
 	/* With init_on_free TTM frees buffers with pages from its queue. */
 	flush_workqueue(adev->mman.bdev.wq);
 	/* amdgpu_ttm_fini() iounmaps a real aperture; ours is a vmap. */
@@ -168,6 +305,7 @@ static void sim_release(void *data)
 	sim_vram_free(sim);
 	/* Not amdgpu_vm_manager_fini(): it empties the global PASID table. */
 	amdgpu_vmid_mgr_fini(adev);
+	dma_fence_put(rcu_dereference_protected(adev->gang_submit, true));
 	amdgpu_reset_put_reset_domain(adev->reset_domain);
 	adev->reset_domain = NULL;
 	spin_lock(&sim_devices_lock);
@@ -190,14 +328,6 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 					     struct amdgpu_device *adev)
 {
 	unsigned long i, npages = AMDGPU_SVM_SIM_VRAM_SIZE >> PAGE_SHIFT;
-	struct drm_sched_init_args args = {
-		.ops = &sim_sched_ops,
-		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
-		.credit_limit = 1,
-		.timeout = MAX_SCHEDULE_TIMEOUT,
-		.name = "amdgpu_svm_sim_pte",
-		.dev = dev,
-	};
 	struct amdgpu_svm_sim *sim;
 	int ret;
 
@@ -225,6 +355,8 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	adev->dev = dev;
 
 	sim_identity(sim);
+	sim->sdma.sim = sim;
+	spin_lock_init(&sim->sdma.gart_lock);
 	adev->reset_domain = amdgpu_reset_create_reset_domain(SINGLE_DEVICE,
 							      "amdgpu-svm-sim");
 	KUNIT_ASSERT_NOT_NULL(test, adev->reset_domain);
@@ -238,6 +370,9 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	sim->gmc_funcs.flush_gpu_tlb = sim_flush_gpu_tlb;
 	sim->gmc_funcs.flush_gpu_tlb_pasid = sim_flush_gpu_tlb_pasid;
 	adev->gmc.gmc_funcs = &sim->gmc_funcs;
+	/* gmc_v9_0_sw_init(): the hubs' register layout. */
+	adev->gfxhub.funcs->init(adev);
+	adev->mmhub.funcs->init(adev);
 
 	/* Four levels: PDB2 (root), PDB1, PDB0, PTB; 2 MiB per PTB. */
 	amdgpu_vm_adjust_size(adev, 256 * 1024, 9, 3, 48);
@@ -267,18 +402,16 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	adev->gmc.visible_vram_size = AMDGPU_SVM_SIM_VRAM_SIZE;
 
 	amdgpu_vm_manager_init(adev);
-	/* Large BAR: every VM's page tables are written by the CPU. */
-	adev->vm_manager.vm_update_mode = AMDGPU_VM_USE_CPU_FOR_GFX |
+	/* Large BAR: the CPU may write page tables; or SDMA does. */
+	adev->vm_manager.vm_update_mode = amdgpu_svm_sim_pt_sdma ? 0 :
+					  AMDGPU_VM_USE_CPU_FOR_GFX |
 					  AMDGPU_VM_USE_CPU_FOR_COMPUTE;
-
-	args.timeout_wq = adev->reset_domain->wq;
-	ret = drm_sched_init(&sim->pte_sched, &args);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	adev->vm_manager.vm_pte_scheds[0] = &sim->pte_sched;
-	adev->vm_manager.vm_pte_num_scheds = 1;
 
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, sim_release,
 							   sim));
+	ret = sim_sdma_up(sim);
+	if (ret)
+		KUNIT_FAIL_AND_ABORT(test, "SDMA bring-up: %d", ret);
 	return sim;
 }
 
@@ -296,4 +429,30 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 int amdgpu_svm_sim_vm_init(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm)
 {
 	return amdgpu_vm_init(sim->adev, vm, -1);
+}
+
+/**
+ * amdgpu_svm_sim_vm_settle() - wait until the VM's page-table updates ran
+ * @vm: the VM
+ *
+ * In SDMA mode an update returns once its job is queued; a test that reads
+ * the page tables right after waits for the jobs first: those that fenced
+ * the root reservation and the last update made without it.
+ *
+ * Context: process context; the root reservation not held.
+ */
+void amdgpu_svm_sim_vm_settle(struct amdgpu_vm *vm)
+{
+	struct dma_fence *f;
+
+	dma_resv_wait_timeout(vm->root.bo->tbo.base.resv,
+			      DMA_RESV_USAGE_BOOKKEEP, false,
+			      MAX_SCHEDULE_TIMEOUT);
+	rcu_read_lock();
+	f = dma_fence_get_rcu_safe((struct dma_fence __rcu **)&vm->last_unlocked);
+	rcu_read_unlock();
+	if (f) {
+		dma_fence_wait(f, false);
+		dma_fence_put(f);
+	}
 }

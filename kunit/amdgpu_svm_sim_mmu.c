@@ -55,6 +55,41 @@ struct page *amdgpu_svm_sim_vram_page(struct amdgpu_svm_sim *sim, u64 offset)
 }
 
 /**
+ * amdgpu_svm_sim_system_page() - the live system page behind a DMA address
+ * @addr: a DMA address (physical: the simulated GPU has no IOMMU)
+ *
+ * A page is alive while it is allocated: a folio with a reference, or a
+ * page inside a higher-order allocation TTM's pool made without
+ * __GFP_COMP, whose tail pages have no reference of their own (the pool
+ * notes the order in the first page's private field).
+ *
+ * Context: any.
+ * Return: the page, or NULL if no allocated page is there.
+ */
+struct page *amdgpu_svm_sim_system_page(u64 addr)
+{
+	unsigned long pfn = PHYS_PFN(addr);
+	struct page *page, *head;
+	unsigned int order;
+
+	if (!pfn_valid(pfn))
+		return NULL;
+	page = pfn_to_page(pfn);
+	/* A tail page of a huge folio counts in its head. */
+	if (folio_ref_count(page_folio(page)))
+		return page;
+	for (order = 1; order <= MAX_PAGE_ORDER; order++) {
+		if (!pfn_valid(ALIGN_DOWN(pfn, 1UL << order)))
+			break;
+		head = pfn_to_page(ALIGN_DOWN(pfn, 1UL << order));
+		if (!PageCompound(head) && page_count(head) &&
+		    page_private(head) == order)
+			return page;
+	}
+	return NULL;
+}
+
+/**
  * amdgpu_svm_sim_fail() - remember a hardware rule a model saw broken
  * @sim: the device
  * @fmt: what happened
@@ -113,9 +148,8 @@ static bool sim_read_entry(struct amdgpu_svm_sim *sim, u64 pde, u64 index,
 		struct page *page;
 		void *vaddr;
 
-		page = pfn_valid(PHYS_PFN(addr)) ? pfn_to_page(PHYS_PFN(addr)) :
-		       NULL;
-		if (!page || !folio_ref_count(page_folio(page))) {
+		page = amdgpu_svm_sim_system_page(addr);
+		if (!page) {
 			amdgpu_svm_sim_fail(sim,
 					    "GPU MMU: page table in freed memory (%llx)",
 					    pde);
@@ -381,14 +415,8 @@ static struct page *sim_target(struct amdgpu_svm_sim *sim,
 	struct page *page;
 
 	if (e->flags & AMDGPU_PTE_SYSTEM) {
-		/* No IOMMU: a DMA address is a physical address. */
-		if (!pfn_valid(PHYS_PFN(addr))) {
-			amdgpu_svm_sim_fail(sim, "GPU reached no memory at %llx", addr);
-			return NULL;
-		}
-		page = pfn_to_page(PHYS_PFN(addr));
-		/* A tail page of a huge folio counts in its head. */
-		if (!folio_ref_count(page_folio(page))) {
+		page = amdgpu_svm_sim_system_page(addr);
+		if (!page) {
 			amdgpu_svm_sim_fail(sim,
 					    "GPU reached a freed page: GPU page %llx -> %llx",
 					    gpu_page, addr);

@@ -7,11 +7,15 @@
  * rule the product suites rely on is checked here first.
  */
 
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
 #include <linux/mm.h>
 
 #include <kunit/test.h>
 
 #include "../amdgpu.h"
+#include "../amdgpu_job.h"
+#include "../amdgpu_ring.h"
 #include "../amdgpu_vm.h"
 #include "amdgpu_svm_test.h"
 
@@ -72,9 +76,19 @@ static unsigned int idx(u64 page, int level)
 	return (page >> ((AMDGPU_VM_PTB - level) * 9)) & 511;
 }
 
+/* The root directory through the BAR (kmapped for CPU page-table updates). */
 static u64 *sim_root(struct sim_fixture *f)
 {
-	return amdgpu_bo_kptr(f->vm->root.bo);
+	struct amdgpu_bo *root = f->vm->root.bo;
+	void *ptr = amdgpu_bo_kptr(root);
+
+	if (!ptr && !amdgpu_bo_reserve(root, false)) {
+		if (amdgpu_bo_kmap(root, &ptr))
+			ptr = NULL;
+		amdgpu_bo_unreserve(root);
+	}
+	KUNIT_ASSERT_NOT_NULL(f->tdev->test, ptr);
+	return ptr;
 }
 
 /*
@@ -154,6 +168,7 @@ static int sim_map(struct sim_fixture *f, u64 page, u64 n, u64 addr,
 	if (!ret && link)
 		ret = amdgpu_vm_update_pdes(f->tdev->adev, f->vm, false);
 	amdgpu_bo_unreserve(root);
+	amdgpu_svm_sim_vm_settle(f->vm);
 	return ret;
 }
 
@@ -165,6 +180,7 @@ static void sim_clear(struct sim_fixture *f, u64 page, u64 n)
 					       page + n - 1,
 					       f->tdev->adev->gmc.init_pte_flags,
 					       0, 0, NULL, NULL, NULL));
+	amdgpu_svm_sim_vm_settle(f->vm);
 }
 
 /* amdgpu's tables are reachable only after amdgpu_vm_update_pdes(). */
@@ -300,12 +316,371 @@ static void sim_queue_rules(struct kunit *test)
 	__free_page(page);
 }
 
+/* --- The SDMA engine --- */
+
+static struct amdgpu_ring *sim_ring(struct sim_fixture *f)
+{
+	return &f->tdev->adev->sdma.instance[0].ring;
+}
+
+/*
+ * One job of packets written by @emit on a buffer entity of amdgpu's TTM
+ * (its default one unless @entity says otherwise), as TTM submits jobs.
+ */
+static struct dma_fence *
+sim_job_on(struct kunit *test, struct sim_fixture *f,
+	   struct amdgpu_ttm_buffer_entity *entity,
+	   void (*emit)(struct amdgpu_device *adev, struct amdgpu_ib *ib,
+			void *arg),
+	   void *arg)
+{
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_job *job;
+	struct dma_fence *fence;
+
+	KUNIT_ASSERT_EQ(test, 0,
+			amdgpu_job_alloc_with_ib(adev, &entity->base,
+						 AMDGPU_FENCE_OWNER_UNDEFINED,
+						 256 * 4, AMDGPU_IB_POOL_DELAYED,
+						 AMDGPU_KERNEL_JOB_ID_TTM_COPY_BUFFER,
+						 &job));
+	emit(adev, &job->ibs[0], arg);
+	amdgpu_ring_pad_ib(sim_ring(f), &job->ibs[0]);
+	mutex_lock(&entity->lock);
+	fence = amdgpu_job_submit(job);
+	mutex_unlock(&entity->lock);
+	return fence;
+}
+
+static struct dma_fence *sim_job(struct kunit *test, struct sim_fixture *f,
+				 void (*emit)(struct amdgpu_device *adev,
+					      struct amdgpu_ib *ib, void *arg),
+				 void *arg)
+{
+	return sim_job_on(test, f, &f->tdev->adev->mman.default_entity, emit,
+			  arg);
+}
+
+/* Wait for @fence, drop it and return its status (1, or the error). */
+static int sim_wait(struct dma_fence *fence)
+{
+	int ret;
+
+	dma_fence_wait(fence, false);
+	ret = dma_fence_get_status(fence);
+	dma_fence_put(fence);
+	return ret;
+}
+
+/* A pinned kernel buffer: system pages through GART, or VRAM. */
+struct sim_buf {
+	struct amdgpu_bo *bo;
+	u64 mc;
+	u8 *cpu;
+};
+
+static void sim_buf_make(struct kunit *test, struct sim_fixture *f,
+			 struct sim_buf *b, size_t size, u32 domain)
+{
+	KUNIT_ASSERT_EQ(test, 0,
+			amdgpu_bo_create_kernel(f->tdev->adev, size, PAGE_SIZE,
+						domain, &b->bo, &b->mc,
+						(void **)&b->cpu));
+}
+
+static void sim_buf_free(struct sim_buf *b)
+{
+	amdgpu_bo_free_kernel(&b->bo, &b->mc, (void **)&b->cpu);
+}
+
+struct sim_copy {
+	u64 src, dst, bytes;
+	u32 fill;
+};
+
+static void emit_copy(struct amdgpu_device *adev, struct amdgpu_ib *ib,
+		      void *arg)
+{
+	struct sim_copy *c = arg;
+
+	amdgpu_emit_copy_buffer(adev, ib, c->src, c->dst, c->bytes, 0);
+}
+
+static void emit_fill(struct amdgpu_device *adev, struct amdgpu_ib *ib,
+		      void *arg)
+{
+	struct sim_copy *c = arg;
+
+	amdgpu_emit_fill_buffer(adev, ib, c->fill, c->dst, c->bytes);
+}
+
+/* amdgpu's own ring and IB tests pass on the engine. */
+static void sim_sdma_ring_and_ib_tests(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct amdgpu_svm_sim_sdma *sdma = &f->sim->sdma;
+	int ibs = atomic_read(&sdma->ibs), traps = atomic_read(&sdma->traps);
+
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_ring_test_ring(sim_ring(f)));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_ring_test_ib(sim_ring(f), HZ));
+	KUNIT_EXPECT_GT(test, atomic_read(&sdma->ibs), ibs);
+	KUNIT_EXPECT_GT(test, atomic_read(&sdma->traps), traps);
+	KUNIT_EXPECT_GE(test, atomic_read(&sdma->writes), 2);
+}
+
+/*
+ * CONST_FILL and COPY_LINEAR between system pages (through GART) and VRAM,
+ * across page boundaries and at odd offsets.
+ */
+static void sim_sdma_copy_and_fill(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct amdgpu_svm_sim_sdma *sdma = &f->sim->sdma;
+	struct sim_buf sys, vram;
+	struct sim_copy c;
+	size_t i;
+
+	sim_buf_make(test, f, &sys, 2 * PAGE_SIZE, AMDGPU_GEM_DOMAIN_GTT);
+	sim_buf_make(test, f, &vram, 2 * PAGE_SIZE, AMDGPU_GEM_DOMAIN_VRAM);
+	for (i = 0; i < 2 * PAGE_SIZE; i++)
+		sys.cpu[i] = i * 7;
+
+	c = (struct sim_copy){ .dst = vram.mc, .bytes = 2 * PAGE_SIZE,
+			       .fill = 0x5a5a5a5a };
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(sim_job(test, f, emit_fill, &c)));
+	KUNIT_EXPECT_EQ(test, vram.cpu[0], 0x5a);
+	KUNIT_EXPECT_EQ(test, vram.cpu[2 * PAGE_SIZE - 1], 0x5a);
+
+	c = (struct sim_copy){ .src = sys.mc + 100, .dst = vram.mc + 10,
+			       .bytes = PAGE_SIZE + 300 };
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(sim_job(test, f, emit_copy, &c)));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(vram.cpu + 10, sys.cpu + 100,
+					PAGE_SIZE + 300));
+	KUNIT_EXPECT_EQ(test, vram.cpu[9], 0x5a);
+	KUNIT_EXPECT_EQ(test, vram.cpu[10 + PAGE_SIZE + 300], 0x5a);
+
+	/* And back into system memory. */
+	memset(sys.cpu, 0, 2 * PAGE_SIZE);
+	c = (struct sim_copy){ .src = vram.mc, .dst = sys.mc,
+			       .bytes = 2 * PAGE_SIZE };
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(sim_job(test, f, emit_copy, &c)));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(sys.cpu, vram.cpu, 2 * PAGE_SIZE));
+	KUNIT_EXPECT_GT(test, atomic_read(&sdma->gart_walks), 0);
+	KUNIT_EXPECT_GE(test, atomic_read(&sdma->fills), 1);
+	sim_buf_free(&sys);
+	sim_buf_free(&vram);
+}
+
+/*
+ * The GART TLB keeps a translation until a VMID-0 invalidation, as the
+ * hardware does: a GART entry rewritten without one is not seen.
+ */
+static void sim_sdma_gart_tlb_needs_flush(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct amdgpu_device *adev = f->tdev->adev;
+	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE | AMDGPU_PTE_SYSTEM |
+		    AMDGPU_PTE_SNOOPED | adev->gart.gart_pte_flags;
+	u64 window = adev->mman.move_entities[0].gart_window_offs[0];
+	struct page *a = alloc_page(GFP_KERNEL), *b = alloc_page(GFP_KERNEL);
+	dma_addr_t da, db;
+	struct sim_buf vram;
+	struct sim_copy c;
+
+	KUNIT_ASSERT_TRUE(test, a && b);
+	*(u32 *)page_address(a) = 0xaaaa;
+	*(u32 *)page_address(b) = 0xbbbb;
+	da = dma_map_page(adev->dev, a, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	db = dma_map_page(adev->dev, b, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	sim_buf_make(test, f, &vram, PAGE_SIZE, AMDGPU_GEM_DOMAIN_VRAM);
+	c = (struct sim_copy){ .src = adev->gmc.gart_start + window,
+			       .dst = vram.mc, .bytes = 4 };
+
+	amdgpu_gart_map(adev, window, 1, &da, flags, adev->gart.ptr);
+	amdgpu_gart_invalidate_tlb(adev);
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(sim_job(test, f, emit_copy, &c)));
+	KUNIT_EXPECT_EQ(test, *(u32 *)vram.cpu, 0xaaaa);
+
+	/* Rewritten, not invalidated: the engine still reaches page a. */
+	amdgpu_gart_map(adev, window, 1, &db, flags, adev->gart.ptr);
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(sim_job(test, f, emit_copy, &c)));
+	KUNIT_EXPECT_EQ(test, *(u32 *)vram.cpu, 0xaaaa);
+
+	amdgpu_gart_invalidate_tlb(adev);
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(sim_job(test, f, emit_copy, &c)));
+	KUNIT_EXPECT_EQ(test, *(u32 *)vram.cpu, 0xbbbb);
+
+	amdgpu_gart_unbind(adev, window, 1);
+	dma_unmap_page(adev->dev, da, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	dma_unmap_page(adev->dev, db, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	sim_buf_free(&vram);
+	__free_page(a);
+	__free_page(b);
+}
+
+struct sim_ptes {
+	u64 pe, src, addr, flags;
+};
+
+static void emit_ptes(struct amdgpu_device *adev, struct amdgpu_ib *ib,
+		      void *arg)
+{
+	const struct amdgpu_vm_pte_funcs *funcs = adev->vm_manager.vm_pte_funcs;
+	struct sim_ptes *p = arg;
+
+	/* Four written one by one, eight generated, four copied. */
+	funcs->write_pte(ib, p->pe, p->addr | p->flags, 4, AMDGPU_GPU_PAGE_SIZE);
+	funcs->set_pte_pde(ib, p->pe + 32, p->addr, 8, AMDGPU_GPU_PAGE_SIZE,
+			   p->flags);
+	funcs->copy_pte(ib, p->pe + 96, p->src, 4);
+}
+
+/* The page-table packets of amdgpu's SDMA v4 vm-pte functions. */
+static void sim_sdma_page_table_packets(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct amdgpu_svm_sim_sdma *sdma = &f->sim->sdma;
+	struct sim_ptes p = { .addr = 0x12340000, .flags = AMDGPU_PTE_VALID |
+			      AMDGPU_PTE_SYSTEM | AMDGPU_PTE_READABLE };
+	int ptepdes = atomic_read(&sdma->ptepdes);
+	struct sim_buf table, src;
+	u64 *pte;
+	int i;
+
+	sim_buf_make(test, f, &table, PAGE_SIZE, AMDGPU_GEM_DOMAIN_VRAM);
+	sim_buf_make(test, f, &src, PAGE_SIZE, AMDGPU_GEM_DOMAIN_GTT);
+	memset(table.cpu, 0, PAGE_SIZE);
+	for (i = 0; i < 4; i++)
+		((u64 *)src.cpu)[i] = 0x777000 + i;
+	p.pe = table.mc;
+	p.src = src.mc;
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(sim_job(test, f, emit_ptes, &p)));
+	pte = (u64 *)table.cpu;
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, pte[i], (p.addr + i * AMDGPU_GPU_PAGE_SIZE) |
+				p.flags);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, pte[4 + i],
+				(p.addr + i * AMDGPU_GPU_PAGE_SIZE) | p.flags);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, pte[12 + i], 0x777000 + i);
+	KUNIT_EXPECT_EQ(test, pte[16], 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->ptepdes), ptepdes + 1);
+	sim_buf_free(&table);
+	sim_buf_free(&src);
+}
+
+/*
+ * The injected failures: a held engine signals nothing until released,
+ * and runs what it holds in order; a failed copy writes poison and its
+ * job's fence carries -EIO. amdgpu then skips every later job of the same
+ * entity with that error (amdgpu_job_prepare_job()), until a reset makes
+ * the entity anew.
+ */
+static void sim_sdma_injected_failures(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct amdgpu_svm_sim_sdma *sdma = &f->sim->sdma;
+	struct dma_fence *first, *second;
+	struct sim_buf sys, vram;
+	struct sim_copy c;
+
+	sim_buf_make(test, f, &sys, PAGE_SIZE, AMDGPU_GEM_DOMAIN_GTT);
+	sim_buf_make(test, f, &vram, PAGE_SIZE, AMDGPU_GEM_DOMAIN_VRAM);
+	memset(sys.cpu, 0x11, PAGE_SIZE);
+	c = (struct sim_copy){ .src = sys.mc, .dst = vram.mc, .bytes = PAGE_SIZE,
+			       .fill = 0x22222222 };
+
+	amdgpu_svm_sim_sdma_hold(sdma, true);
+	first = sim_job(test, f, emit_fill, &c);
+	second = sim_job(test, f, emit_copy, &c);
+	msleep(50);
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(first));
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(second));
+	amdgpu_svm_sim_sdma_hold(sdma, false);
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(second));
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(first));
+	dma_fence_put(first);
+	/* In order: the copy ran after the fill. */
+	KUNIT_EXPECT_EQ(test, vram.cpu[0], 0x11);
+
+	memset(sys.cpu, 0x33, PAGE_SIZE);
+	sdma->fail_copy_at = atomic_read(&sdma->copies) + 1;
+	KUNIT_EXPECT_EQ(test, -EIO, sim_wait(sim_job(test, f, emit_copy, &c)));
+	KUNIT_EXPECT_EQ(test, vram.cpu[0], 0x6b);
+	/* The entity's next job is skipped: nothing reaches the engine. */
+	KUNIT_EXPECT_EQ(test, -EIO, sim_wait(sim_job(test, f, emit_copy, &c)));
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->copies), sdma->fail_copy_at);
+	KUNIT_EXPECT_EQ(test, vram.cpu[0], 0x6b);
+	sim_buf_free(&sys);
+	sim_buf_free(&vram);
+}
+
+static void emit_unknown(struct amdgpu_device *adev, struct amdgpu_ib *ib,
+			 void *arg)
+{
+	/* Opcode 0x7f does not exist. */
+	ib->ptr[ib->length_dw++] = 0x7f;
+}
+
+static void emit_gart_fault(struct amdgpu_device *adev, struct amdgpu_ib *ib,
+			    void *arg)
+{
+	struct sim_buf *vram = arg;
+
+	/* The last GART page: nothing is bound there. */
+	amdgpu_emit_copy_buffer(adev, ib, adev->gmc.gart_end + 1 - PAGE_SIZE,
+				vram->mc, 4, 0);
+}
+
+/*
+ * An unknown packet and a GART fault each fail the test they run in; the
+ * engine then cancels the job (as a reset would) and runs the next one.
+ * Each goes on an entity of its own: a cancelled job's entity skips its
+ * later jobs.
+ */
+static void sim_sdma_broken_rules_are_caught(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct amdgpu_svm_sim_sdma *sdma = &f->sim->sdma;
+	int resets = atomic_read(&sdma->resets);
+	struct sim_buf vram;
+	struct kunit fake;
+
+	sim_buf_make(test, f, &vram, PAGE_SIZE, AMDGPU_GEM_DOMAIN_VRAM);
+	kunit_init_test(&fake, "unknown_packet", NULL);
+	f->sim->test = &fake;
+	KUNIT_EXPECT_EQ(test, -ECANCELED,
+			sim_wait(sim_job(test, f, emit_unknown, NULL)));
+	f->sim->test = test;
+	KUNIT_EXPECT_EQ(test, fake.status, KUNIT_FAILURE);
+
+	kunit_init_test(&fake, "gart_fault", NULL);
+	f->sim->test = &fake;
+	KUNIT_EXPECT_EQ(test, -ECANCELED,
+			sim_wait(sim_job_on(test, f,
+					    &f->tdev->adev->mman.clear_entities[0],
+					    emit_gart_fault, &vram)));
+	f->sim->test = test;
+	KUNIT_EXPECT_EQ(test, fake.status, KUNIT_FAILURE);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->resets), resets + 2);
+
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_ring_test_ib(sim_ring(f), HZ));
+	sim_buf_free(&vram);
+}
+
 static struct kunit_case amdgpu_svm_sim_cases[] = {
 	KUNIT_CASE(sim_walk_hand_built),
 	KUNIT_CASE(sim_walk_amdgpu_tables_need_pdes),
 	KUNIT_CASE(sim_tlb_stale_hit_is_caught),
 	KUNIT_CASE(sim_read_only_pte_refuses_writes),
 	KUNIT_CASE(sim_queue_rules),
+	KUNIT_CASE(sim_sdma_ring_and_ib_tests),
+	KUNIT_CASE(sim_sdma_copy_and_fill),
+	KUNIT_CASE(sim_sdma_gart_tlb_needs_flush),
+	KUNIT_CASE(sim_sdma_page_table_packets),
+	KUNIT_CASE(sim_sdma_injected_failures),
+	KUNIT_CASE(sim_sdma_broken_rules_are_caught),
 	{}
 };
 

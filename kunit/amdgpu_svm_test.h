@@ -63,6 +63,8 @@ struct amdgpu_svm_test_dev {
 	atomic_t resumes;
 	/** @gpu_faults: GPU faults raised by amdgpu_svm_test_gpu_access() */
 	atomic_t gpu_faults;
+	/** @gpu_fault_retries: replays of a faulting access that faulted again */
+	atomic_t gpu_fault_retries;
 	/**
 	 * @before_commit: if set, called once (and cleared) at the map path's
 	 * race point (amdgpu_svm_range_race_point()): after it got the pages,
@@ -128,10 +130,8 @@ struct amdgpu_svm_test_vram {
 	atomic_t allocs;
 	/** @frees: allocations freed */
 	atomic_t frees;
-	/** @copies: copy commands (one GART map and one copy each) */
+	/** @copies: copies into or out of the pool the SDMA model ran */
 	atomic_t copies;
-	/** @gart_maps: GART window map jobs */
-	atomic_t gart_maps;
 	/** @pages_to_vram: pages copied into VRAM */
 	atomic_t pages_to_vram;
 	/** @pages_to_ram: pages copied out of VRAM */

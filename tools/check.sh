@@ -112,21 +112,25 @@ kunit_config() {
 # Lockdep reports start with "WARNING: possible ..." or "WARNING: inconsistent".
 KERNEL_REPORTS='BUG:|WARNING:|Oops|Kernel panic|kernel BUG|KASAN|UBSAN|general protection fault|Unable to handle|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|sleeping function called from invalid context|list_(add|del) corruption|ODEBUG|blocked for more than'
 
-kunit_run() {
-	local out=$BUILD/kunit log result rc
-	log=$out/test.log
-	result=$out/kunit-result.txt
-	say "KUnit in QEMU (TCG), suites amdgpu_svm*"
+# One KUnit run of every suite; $1 names the page-table update mode of the
+# simulated GPU: "cpu" (a large-BAR system) or "sdma" (the SDMA engine model).
+kunit_run_mode() {
+	local mode=$1 out=$BUILD/kunit log result rc args=()
+	log=$out/test-$mode.log
+	result=$out/kunit-result-$mode.txt
+	[ "$mode" = sdma ] && args=(--kernel_args=amdgpu.svm_sim_pt_sdma=1)
+	say "KUnit in QEMU (TCG), suites amdgpu_svm*, page tables by $mode"
 	set +e
 	(cd "$tree" && ./tools/testing/kunit/kunit.py run \
 		--build_dir="$out" --arch=x86_64 --jobs="$JOBS" \
 		--qemu_config="$TOP/kunit/qemu_x86_64_tcg.py" \
 		--kunitconfig="$TOP/kunit/.kunitconfig" \
-		--timeout="${KUNIT_TIMEOUT:-1800}" \
+		--timeout="${KUNIT_TIMEOUT:-1800}" "${args[@]}" \
 		'amdgpu_svm*') 2>&1 | tee "$result"
 	rc=${PIPESTATUS[0]}
 	set -e
-	[ "$rc" -eq 0 ] || fail "kunit.py exited with $rc"
+	[ -f "$out/test.log" ] && cp "$out/test.log" "$log"
+	[ "$rc" -eq 0 ] || fail "kunit.py ($mode) exited with $rc"
 
 	if [ -f "$log" ] && grep -E "$KERNEL_REPORTS" "$log" >&2; then
 		fail "the kernel reported a problem during the tests (see $log)"
@@ -135,7 +139,7 @@ kunit_run() {
 	# "Ran N tests: passed: P, failed: F, crashed: C, skipped: S, errors: E"
 	local line passed=0 bad=0 skipped=0 k n
 	line=$(sed -n 's/.*Testing complete\. //p' "$result" | tail -n 1)
-	[ -n "$line" ] || fail "no KUnit summary"
+	[ -n "$line" ] || fail "no KUnit summary ($mode)"
 	for k in passed failed crashed skipped errors; do
 		n=$(printf '%s\n' "$line" | sed -n "s/.*$k: \([0-9]*\).*/\1/p")
 		n=${n:-0}
@@ -145,10 +149,22 @@ kunit_run() {
 		*) bad=$((bad + n)) ;;
 		esac
 	done
-	[ "$passed" -gt 0 ] || fail "no KUnit case passed"
-	[ "$bad" -eq 0 ] || fail "$bad KUnit cases failed"
-	KUNIT_SUMMARY="$passed passed, $bad failed"
-	[ "$skipped" -eq 0 ] || KUNIT_SUMMARY+=", $skipped skipped"
+	[ "$passed" -gt 0 ] || fail "no KUnit case passed ($mode)"
+	[ "$bad" -eq 0 ] || fail "$bad KUnit cases failed ($mode)"
+	say "page tables by $mode: $passed passed, $bad failed, $skipped skipped"
+	KUNIT_PASSED=$((KUNIT_PASSED + passed))
+	KUNIT_BAD=$((KUNIT_BAD + bad))
+	KUNIT_SKIPPED=$((KUNIT_SKIPPED + skipped))
+}
+
+KUNIT_PASSED=0
+KUNIT_BAD=0
+KUNIT_SKIPPED=0
+kunit_run() {
+	kunit_run_mode cpu
+	kunit_run_mode sdma
+	KUNIT_SUMMARY="$KUNIT_PASSED passed, $KUNIT_BAD failed"
+	[ "$KUNIT_SKIPPED" -eq 0 ] || KUNIT_SUMMARY+=", $KUNIT_SKIPPED skipped"
 }
 
 KUNIT_SUMMARY=
