@@ -260,7 +260,11 @@ void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence)
 	/* GFX9 (AI) flushes both hubs for a PASID, as KFD asks for. */
 	bool all_hub = adev->family == AMDGPU_FAMILY_AI ||
 		       adev->family == AMDGPU_FAMILY_RV;
-	u32 xcc_mask = adev->gfx.xcc_mask ?: 1;
+	/*
+	 * Logical XCC numbers, as the KIQs are indexed: harvesting leaves
+	 * holes in the physical mask (as KFD's kgd2kfd_device_init()).
+	 */
+	u32 xcc_mask = GENMASK(max(NUM_XCC(adev->gfx.xcc_mask), 1) - 1, 0);
 	int xcc;
 
 	if (fence) {
@@ -529,8 +533,11 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	ret = dma_resv_lock_interruptible(resv, NULL);
 	if (ret)
 		return ret;
-	/* As amdgpu_vm_handle_fault(): an SDMA update adds a fence. */
-	ret = dma_resv_reserve_fences(resv, 1);
+	/*
+	 * An SDMA update adds its fence, and a compute VM's TLB fence may
+	 * come with it: two slots, as amdgpu_vm_lock_pd() reserves.
+	 */
+	ret = dma_resv_reserve_fences(resv, 2);
 	if (ret)
 		goto out_resv;
 	/*
@@ -954,15 +961,14 @@ void amdgpu_svm_range_garbage_collect(struct amdgpu_svm *svm)
 	}
 }
 
-/* Zap, unmap and remove one range; the SVM lock is held. */
-static void range_remove(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
-			 struct range_zap *zap)
+/*
+ * Unmap and remove one range whose PTEs are gone (zapped, the clear waited
+ * for and flushed); the SVM lock is held.
+ */
+static void range_remove(struct amdgpu_svm *svm, struct amdgpu_svm_range *range)
 {
 	struct drm_gpusvm_ctx ctx = {};
 
-	drm_gpusvm_notifier_lock(&svm->gpusvm);
-	range_zap(svm, range, zap);
-	drm_gpusvm_notifier_unlock(&svm->gpusvm);
 	drm_gpusvm_unmap_pages(&svm->gpusvm, &range->pages, range_npages(range),
 			       &ctx);
 	/* Still queued for GC after an UNMAP: it is gone now. */
@@ -993,25 +999,41 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 {
 	struct drm_gpusvm_notifier *notifier, *next;
 	struct range_zap zap = {};
+	int pass;
 
 	lockdep_assert_held(&svm->lock);
 
-	drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm, start,
-					  end) {
-		struct drm_gpusvm_range *base, *tmp;
+	/*
+	 * Pass 0 zaps, then the clears are waited for and flushed; only then
+	 * does pass 1 DMA-unmap and remove, as the notifier does: the GPU may
+	 * use the DMA addresses until the flush.
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm,
+						  start, end) {
+			struct drm_gpusvm_range *base, *tmp;
 
-		drm_gpusvm_for_each_range_safe(base, tmp, notifier, start, end) {
-			unsigned long rs = drm_gpusvm_range_start(base);
-			unsigned long re = drm_gpusvm_range_end(base);
+			drm_gpusvm_for_each_range_safe(base, tmp, notifier,
+						       start, end) {
+				unsigned long rs = drm_gpusvm_range_start(base);
+				unsigned long re = drm_gpusvm_range_end(base);
 
-			if (straddling_only && rs >= start && re <= end)
-				continue;
-			*removed_start = min(*removed_start, rs);
-			*removed_end = max(*removed_end, re);
-			range_remove(svm, to_amdgpu_svm_range(base), &zap);
+				if (straddling_only && rs >= start && re <= end)
+					continue;
+				if (pass) {
+					range_remove(svm, to_amdgpu_svm_range(base));
+					continue;
+				}
+				*removed_start = min(*removed_start, rs);
+				*removed_end = max(*removed_end, re);
+				drm_gpusvm_notifier_lock(&svm->gpusvm);
+				range_zap(svm, to_amdgpu_svm_range(base), &zap);
+				drm_gpusvm_notifier_unlock(&svm->gpusvm);
+			}
 		}
+		if (!pass)
+			range_zap_done(svm, &zap);
 	}
-	range_zap_done(svm, &zap);
 }
 
 /**
@@ -1033,14 +1055,22 @@ void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm)
 		struct drm_gpusvm_range *base, *tmp;
 
 		drm_gpusvm_for_each_range_safe(base, tmp, notifier, 0, ULONG_MAX) {
+			drm_gpusvm_notifier_lock(&svm->gpusvm);
+			range_zap(svm, to_amdgpu_svm_range(base), &zap);
+			drm_gpusvm_notifier_unlock(&svm->gpusvm);
+		}
+	}
+	/* The GPU may use the DMA addresses until the clears are flushed. */
+	range_zap_done(svm, &zap);
+	drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm, 0,
+					  ULONG_MAX) {
+		struct drm_gpusvm_range *base, *tmp;
+
+		drm_gpusvm_for_each_range_safe(base, tmp, notifier, 0, ULONG_MAX) {
 			struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
 
-			drm_gpusvm_notifier_lock(&svm->gpusvm);
-			range_zap(svm, range, &zap);
-			drm_gpusvm_notifier_unlock(&svm->gpusvm);
 			drm_gpusvm_unmap_pages(&svm->gpusvm, &range->pages,
 					       range_npages(range), &ctx);
 		}
 	}
-	range_zap_done(svm, &zap);
 }

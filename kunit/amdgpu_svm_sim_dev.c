@@ -272,11 +272,18 @@ static void sim_sdma_down(struct amdgpu_svm_sim *sim)
 	struct amdgpu_device *adev = sim->adev;
 	struct amdgpu_ring *ring = &adev->sdma.instance[0].ring;
 
-	amdgpu_ttm_disable_buffer_funcs(adev);
+	/* A test that ended with the engine held lets it run out. */
 	amdgpu_svm_sim_sdma_hold(&sim->sdma, false);
-	/* Every fence signalled; then the engine stops before its ring goes. */
-	if (ring->adev)
+	amdgpu_ttm_disable_buffer_funcs(adev);
+	/*
+	 * No job starts any more (a popped job finishes its run_job), every
+	 * fence emitted signals; then the engine stops before its ring goes.
+	 */
+	if (ring->adev) {
+		if (ring->sched.ops)
+			drm_sched_wqueue_stop(&ring->sched);
 		amdgpu_fence_driver_hw_fini(adev);
+	}
 	amdgpu_svm_sim_sdma_fini(&sim->sdma);
 	if (ring->adev) {
 		amdgpu_fence_driver_sw_fini(adev);

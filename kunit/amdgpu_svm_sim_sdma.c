@@ -54,10 +54,14 @@
 
 #include "../amdgpu.h"
 #include "../amdgpu_ring.h"
-#include "../soc15_common.h"
 #include "../vega10_sdma_pkt_open.h"
-#include "oss/osssys_4_0_offset.h"
 #include "amdgpu_svm_sim.h"
+
+/*
+ * The IH's VMID-to-PASID table of the MM hub (the IH VMID LUT MM register
+ * of osssys_4_0_offset.h, segment 0): 16 registers, one per VMID.
+ */
+#define SDMA_IH_VMID_LUT_MM	0x0010
 
 #define SDMA_HDR_OP(h)		((h) & 0xff)
 #define SDMA_HDR_SUBOP(h)	(((h) >> 8) & 0xff)
@@ -342,6 +346,7 @@ static bool sdma_reg_write(struct amdgpu_svm_sim_sdma *sdma, u32 reg, u32 val)
 	struct amdgpu_ring *ring = sdma->ring;
 	struct amdgpu_vmhub *hub = &adev->vmhub[ring->vm_hub];
 	u32 eng = hub->eng_distance * ring->vm_inv_eng;
+	u32 lut;
 
 	if (reg == hub->vm_inv_eng0_req + eng) {
 		/* Bits 0..15: the VMIDs to invalidate; VMID 0 is GART. */
@@ -361,8 +366,8 @@ static bool sdma_reg_write(struct amdgpu_svm_sim_sdma *sdma, u32 reg, u32 val)
 		/* The VMID-0 page-table base: the GART table, unchanged. */
 		return true;
 	}
-	if (reg >= SOC15_REG_OFFSET(OSSSYS, 0, mmIH_VMID_0_LUT_MM) &&
-	    reg < SOC15_REG_OFFSET(OSSSYS, 0, mmIH_VMID_0_LUT_MM) + 16) {
+	lut = adev->reg_offset[OSSSYS_HWIP][0][0] + SDMA_IH_VMID_LUT_MM;
+	if (reg >= lut && reg < lut + 16) {
 		/* The PASID of a VMID, for the interrupt handler: not modelled. */
 		return true;
 	}
@@ -637,7 +642,8 @@ static void sdma_set_wptr(struct amdgpu_ring *ring)
 		container_of(ring->funcs, struct amdgpu_svm_sim_sdma, ring_funcs);
 
 	sdma->hw_set_wptr(ring);
-	queue_work(sdma->wq, &sdma->work);
+	if (!WARN_ON_ONCE(!sdma->wq))
+		queue_work(sdma->wq, &sdma->work);
 }
 
 /**
@@ -653,7 +659,7 @@ static void sdma_set_wptr(struct amdgpu_ring *ring)
 void amdgpu_svm_sim_sdma_hold(struct amdgpu_svm_sim_sdma *sdma, bool hold)
 {
 	WRITE_ONCE(sdma->held, hold);
-	if (!hold) {
+	if (!hold && sdma->wq) {
 		wake_up_all(&sdma->wait);
 		queue_work(sdma->wq, &sdma->work);
 	}
