@@ -230,7 +230,7 @@ static int sim_sdma_up(struct amdgpu_svm_sim *sim)
 		return ret;
 
 	/* sdma_v4_0_sw_init(): instance 0's ring, on a doorbell. */
-	adev->doorbell.cpu_addr = (u32 __iomem __force *)sim->doorbells;
+	adev->doorbell.cpu_addr = (u32 *)sim->doorbells;
 	adev->doorbell.num_kernel_doorbells = sizeof(sim->doorbells) / 4;
 	adev->sdma.num_instances = 1;
 	ret = amdgpu_svm_sim_sdma_init(&sim->sdma, ring, &sdma_v4_0_ring_funcs,

@@ -448,8 +448,8 @@ static void sdma_fence_error(struct amdgpu_svm_sim_sdma *sdma, u32 seq,
 	unsigned long flags;
 
 	spin_lock_irqsave(&drv->lock, flags);
-	fence = rcu_dereference_protected(drv->fences[seq & drv->num_fences_mask],
-					  lockdep_is_held(&drv->lock));
+	/* The slots change under the driver's lock, which is held. */
+	fence = drv->fences[seq & drv->num_fences_mask];
 	if (fence && !dma_fence_is_signaled_locked(fence))
 		dma_fence_set_error(fence, error);
 	spin_unlock_irqrestore(&drv->lock, flags);
