@@ -82,8 +82,6 @@ struct amdgpu_svm_sim_sdma {
 	wait_queue_head_t wait;
 	/** @rptr: the read pointer, in dwords; the engine's own */
 	u64 rptr;
-	/** @broken: a rule was broken; the engine executes nothing more */
-	bool broken;
 	/** @job_error: the error the fence of the running job gets */
 	int job_error;
 	/** @inv_ack: the invalidation engine's ack register */

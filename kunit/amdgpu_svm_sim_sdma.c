@@ -82,7 +82,6 @@ static void sdma_stop(struct amdgpu_svm_sim_sdma *sdma, const char *why,
 		      u64 what)
 {
 	amdgpu_svm_sim_fail(sdma->sim, "SDMA: %s (%llx)", why, what);
-	WRITE_ONCE(sdma->broken, true);
 }
 
 /**
@@ -596,7 +595,6 @@ static void sdma_reset(struct amdgpu_svm_sim_sdma *sdma)
 	sdma->job_error = 0;
 	amdgpu_svm_sim_gart_flush(sdma);
 	amdgpu_fence_driver_force_completion(sdma->ring, NULL);
-	WRITE_ONCE(sdma->broken, false);
 	atomic_inc(&sdma->resets);
 }
 
