@@ -233,6 +233,12 @@ static int sim_sdma_up(struct amdgpu_svm_sim *sim)
 	adev->doorbell.cpu_addr = (u32 *)sim->doorbells;
 	adev->doorbell.num_kernel_doorbells = sizeof(sim->doorbells) / 4;
 	adev->sdma.num_instances = 1;
+	/*
+	 * amdgpu_sdma_init_inst_ctx() turns burst NOPs on for firmware of
+	 * feature version 20 and later, which every MI200 part runs: the
+	 * ring's padding is then one packet, not up to 255.
+	 */
+	adev->sdma.instance[0].burst_nop = true;
 	ret = amdgpu_svm_sim_sdma_init(&sim->sdma, ring, &sdma_v4_0_ring_funcs,
 				       &sim->doorbells[SIM_SDMA_DOORBELL / 2]);
 	if (ret)

@@ -39,6 +39,14 @@ static int sim_test_init(struct kunit *test)
 	f->tdev = amdgpu_svm_test_dev_create(test, true);
 	f->sim = f->tdev->sim;
 	f->vm = &f->tdev->fpriv->vm;
+	/*
+	 * In SDMA mode the VM's root directory is cleared by a job that may
+	 * still be queued, behind the clears of the device's own buffers:
+	 * start every case from an idle engine, so that its counters and
+	 * timeouts measure only the case's own packets.
+	 */
+	amdgpu_svm_sim_vm_settle(f->vm);
+	amdgpu_fence_wait_empty(&f->tdev->adev->sdma.instance[0].ring);
 	test->priv = f;
 	return 0;
 }
