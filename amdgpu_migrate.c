@@ -10,8 +10,6 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
-#include <kunit/static_stub.h>
-
 #include <drm/drm_drv.h>
 #include <drm/drm_pagemap.h>
 
@@ -393,7 +391,7 @@ static void amdgpu_migrate_devmem_release(struct drm_pagemap_devmem *devmem)
 	spin_unlock_irqrestore(&mig->lock, flags);
 	/* Nothing left for TTM to evict through us. */
 	xa_lock_irqsave(&mig->bos, flags);
-	__xa_erase(&mig->bos, (unsigned long)vram->key);
+	__xa_erase(&mig->bos, (unsigned long)vram->bo);
 	xa_unlock_irqrestore(&mig->bos, flags);
 	kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
 }
@@ -587,14 +585,14 @@ static int amdgpu_migrate_populate_mm(struct drm_pagemap *dpagemap,
 	 * its pages are device pages (then eviction takes them back first).
 	 * Keep it until the reservation is dropped, whatever happens to @vram.
 	 */
-	bo = vram->bo ? amdgpu_bo_ref(vram->bo) : NULL;
+	bo = amdgpu_bo_ref(vram->bo);
 	vram->adev = adev;
 	kref_init(&vram->refcount);
 	drm_pagemap_devmem_init(&vram->devmem, adev->dev, mm,
 				&amdgpu_migrate_devmem_ops, dpagemap,
 				end - start, clear);
 	/* Before any device page exists, TTM must know to evict through us. */
-	ret = xa_err(xa_store_irq(&mig->bos, (unsigned long)vram->key, vram,
+	ret = xa_err(xa_store_irq(&mig->bos, (unsigned long)vram->bo, vram,
 				  GFP_KERNEL));
 	if (ret) {
 		dma_fence_put(clear);
@@ -609,10 +607,8 @@ static int amdgpu_migrate_populate_mm(struct drm_pagemap *dpagemap,
 	ret = drm_pagemap_migrate_to_devmem(&vram->devmem, mm, start, end,
 					    &details);
 out_bo:
-	if (bo) {
-		amdgpu_bo_unreserve(bo);
-		amdgpu_bo_unref(&bo);
-	}
+	amdgpu_bo_unreserve(bo);
+	amdgpu_bo_unref(&bo);
 out_pm:
 	pm_runtime_put_autosuspend(drm->dev);
 out_unlock:
@@ -871,9 +867,6 @@ amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size,
 	struct amdgpu_bo *bo;
 	int ret;
 
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_migrate_vram_alloc, adev, size,
-				   clear_fence);
-
 	ret = amdgpu_bo_create(adev, &bp, &bo);
 	if (ret)
 		return ERR_PTR(ret == -ENOMEM ? -ENOSPC : ret);
@@ -906,7 +899,6 @@ amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size,
 	if (ret)
 		goto err_free;
 	vram->bo = bo;
-	vram->key = bo;
 	INIT_WORK(&vram->release_work, amdgpu_migrate_vram_release_work);
 	return vram;
 
@@ -930,8 +922,6 @@ err_unref:
  */
 void amdgpu_migrate_vram_free(struct amdgpu_migrate_vram *vram)
 {
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_migrate_vram_free, vram);
-
 	queue_work(system_dfl_wq, &vram->release_work);
 }
 

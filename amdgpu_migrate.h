@@ -62,13 +62,8 @@ struct amdgpu_migrate_vram {
 	struct kref refcount;
 	/** @link: in &amdgpu_migrate.allocations while device pages live */
 	struct list_head link;
-	/** @bo: the buffer object; NULL for the simulated VRAM of the tests */
+	/** @bo: the buffer object, what TTM evicts */
 	struct amdgpu_bo *bo;
-	/**
-	 * @key: what TTM evicts: @bo, or for the simulated VRAM of the tests
-	 * a stand-in
-	 */
-	const void *key;
 	/** @release_work: puts @bo and frees this outside atomic context */
 	struct work_struct release_work;
 	/** @nblocks: entries in @blocks */

@@ -56,6 +56,7 @@
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_range.h"
 #include "../amdgpu_svm_range_migrate.h"
+#include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
 
 /* The prefix tools/bench.sh looks for in the kernel log. */
@@ -164,12 +165,12 @@ static int bench_copy(struct page **pages, struct drm_pagemap_addr *addr,
 		if (!pages[i] || !addr[i].addr)
 			continue;
 		n = min_t(unsigned long, 1UL << addr[i].order, npages - i);
-		first = (amdgpu_migrate_vram_offset(b->mig, pages[i]) -
-			 b->vram->base) >> PAGE_SHIFT;
+		first = amdgpu_migrate_vram_offset(b->mig, pages[i]) >>
+			PAGE_SHIFT;
 		sys = pfn_to_page(PHYS_PFN(addr[i].addr));
 		for (j = 0; j < n; j++) {
 			void *s = kmap_local_page(sys + j);
-			void *v = kmap_local_page(b->vram->pages[first + j]);
+			void *v = kmap_local_page(b->tdev->sim->vram_pages[first + j]);
 
 			if (to_vram)
 				memcpy(v, s, PAGE_SIZE);
@@ -708,8 +709,9 @@ static void amdgpu_migrate_bench_throughput(struct kunit *test)
 				  GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, b->chunks);
 
-	b->tdev = amdgpu_svm_test_dev_create(test, true);
-	b->vram = amdgpu_svm_test_vram_create(b->tdev, s->size + SZ_4M);
+	b->tdev = amdgpu_svm_test_dev_create_with_vram(test, true,
+						       s->size + SZ_4M);
+	b->vram = b->tdev->vram;
 	b->mig = amdgpu_migrate_get(b->tdev->adev);
 	KUNIT_ASSERT_NOT_NULL(test, b->mig);
 	/* The SVM of the process exists once it made its first call. */

@@ -21,6 +21,7 @@
 #include "../amdgpu.h"
 #include "../amdgpu_migrate.h"
 #include "../amdgpu_svm.h"
+#include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
 
 #define VRAM_SIZE	SZ_32M
@@ -42,8 +43,8 @@ static int migrate_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->page = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f->page);
-	f->tdev = amdgpu_svm_test_dev_create(test, true);
-	f->vram = amdgpu_svm_test_vram_create(f->tdev, VRAM_SIZE);
+	f->tdev = amdgpu_svm_test_dev_create_with_vram(test, true, VRAM_SIZE);
+	f->vram = f->tdev->vram;
 	/*
 	 * The SVM exists once the process made its first call. This suite
 	 * tests the engine, which the cases drive directly: with ACCESS
@@ -172,7 +173,8 @@ static void migrate_4k_pages_to_vram_and_back(struct kunit *test)
 	expect_cpu_pattern(test, f, buf, size, 0x4c1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), n);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->frees), 1);
+	/* Its buffer object went back to amdgpu's VRAM manager. */
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_wait_frees(f->vram, 1), 1);
 
 	/* The VRAM PTEs went with the pages; the GPU now maps RAM. */
 	expect_gpu_page(test, f, buf, 5, 0x4c1, false);
@@ -204,9 +206,8 @@ static void migrate_fragmented_vram_one_copy_per_run(struct kunit *test)
 	struct migrate_fixture *f = test->priv;
 	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xf5a9, false);
 
-	/* 64 KiB runs with holes between them: 16 runs for 1 MiB. */
-	f->vram->max_block = SZ_64K;
-	f->vram->scatter = true;
+	/* 64 KiB runs with used VRAM between them: 16 runs for 1 MiB. */
+	amdgpu_svm_test_vram_fragment(f->vram, SZ_64K);
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), SZ_1M / SZ_64K);
 
@@ -221,11 +222,20 @@ static void migrate_waits_for_the_clear(struct kunit *test)
 	struct migrate_fixture *f = test->priv;
 	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xc1ea, false);
 
-	/* The new buffer's clear is still running on the GPU. */
-	f->vram->slow_clear = true;
+	struct amdgpu_svm_sim_sdma *sdma = &f->tdev->sim->sdma;
+	int fills = atomic_read(&sdma->fills);
+
+	/*
+	 * The new buffer's clear is slow on the GPU: no copy may land before
+	 * it, or the clear wipes the data. (With one SDMA ring the engine
+	 * runs them in order whatever the driver waits for; the case
+	 * catches a clear that comes after the copies.)
+	 */
+	WRITE_ONCE(sdma->fill_delay_ms, 50);
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+	KUNIT_EXPECT_GT(test, atomic_read(&sdma->fills), fills);
 	KUNIT_EXPECT_GT(test, atomic_read(&f->vram->copies), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies_before_clear), 0);
+	expect_gpu_page(test, f, buf, 9, 0xc1ea, true);
 	expect_cpu_pattern(test, f, buf, SZ_1M, 0xc1ea);
 }
 
@@ -257,8 +267,7 @@ static void migrate_copy_failure_keeps_data_in_ram(struct kunit *test)
 	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xc0f, false);
 
 	/* 16 runs, so that the copy can fail halfway. */
-	f->vram->max_block = SZ_64K;
-	f->vram->scatter = true;
+	amdgpu_svm_test_vram_fragment(f->vram, SZ_64K);
 	f->vram->fail_copy_at = *(const int *)test->param_value;
 	KUNIT_EXPECT_LT(test, migrate(f, buf, SZ_1M), 0);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
@@ -274,7 +283,7 @@ static void migrate_alloc_failure_keeps_data_in_ram(struct kunit *test)
 	struct migrate_fixture *f = test->priv;
 	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xa110c, false);
 
-	f->vram->fail_alloc_at = 1;
+	amdgpu_svm_test_vram_fail_alloc(f->vram, 1);
 	KUNIT_EXPECT_EQ(test, -ENOSPC, migrate(f, buf, SZ_1M));
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), 0);
 	expect_gpu_page(test, f, buf, 0, 0xa110c, false);
@@ -305,40 +314,70 @@ static void migrate_eviction_while_mapped(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 512);
 }
 
+/* A kernel buffer that takes all free VRAM and @more: TTM must evict. */
+static struct amdgpu_bo *vram_pressure(struct kunit *test,
+				       struct migrate_fixture *f, u64 more)
+{
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct ttm_resource_manager *man =
+		ttm_manager_type(&adev->mman.bdev, TTM_PL_VRAM);
+	struct amdgpu_bo_param bp = {
+		.byte_align = PAGE_SIZE,
+		.domain = AMDGPU_GEM_DOMAIN_VRAM,
+		.flags = AMDGPU_GEM_CREATE_NO_CPU_ACCESS,
+		.type = ttm_bo_type_kernel,
+		.resv = NULL,
+		.bo_ptr_size = sizeof(struct amdgpu_bo),
+	};
+	struct amdgpu_bo *bo;
+
+	bp.size = adev->gmc.mc_vram_size - ttm_resource_manager_usage(man) +
+		  more;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_bo_create(adev, &bp, &bo));
+	return bo;
+}
+
+/*
+ * VRAM pressure: a kernel allocation that does not fit makes TTM evict
+ * an SVM buffer through amdgpu_evict_flags() and amdgpu_bo_move(), whose
+ * hook brings its device pages home first.
+ */
 static void migrate_ttm_eviction_of_one_bo(struct kunit *test)
 {
 	struct migrate_fixture *f = test->priv;
 	unsigned long a = pattern_buffer(test, f, SZ_1M, 0xa, false);
 	unsigned long b = pattern_buffer(test, f, SZ_1M, 0xb, false);
 	struct amdgpu_device *adev = f->tdev->adev;
-	const void *bo_a, *bo_b;
+	struct amdgpu_migrate *mig = amdgpu_migrate_get(adev);
+	s64 evictions = atomic64_read(&mig->stats.evictions);
+	struct amdgpu_bo *bo_a, *bo_b, *pressure;
+	int out;
 
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, a, SZ_1M));
-	bo_a = f->vram->last_bo;
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, b, SZ_1M));
-	bo_b = f->vram->last_bo;
+	expect_gpu_page(test, f, a, 1, 0xa, true);
+	expect_gpu_page(test, f, b, 7, 0xb, true);
+	bo_a = amdgpu_svm_test_vram_bo(f->vram, a + PAGE_SIZE);
+	bo_b = amdgpu_svm_test_vram_bo(f->vram, b + 7 * PAGE_SIZE);
+	KUNIT_ASSERT_TRUE(test, bo_a && bo_b && bo_a != bo_b);
 	KUNIT_EXPECT_TRUE(test, amdgpu_migrate_owns_bo(adev, bo_a));
 	KUNIT_EXPECT_TRUE(test, amdgpu_migrate_owns_bo(adev, bo_b));
 	KUNIT_EXPECT_FALSE(test, amdgpu_migrate_owns_bo(adev, f));
-	expect_gpu_page(test, f, a, 1, 0xa, true);
 
-	/* What amdgpu_bo_move() does when TTM evicts the first buffer. */
-	KUNIT_ASSERT_EQ(test, 0, amdgpu_migrate_evict_bo(adev, bo_a));
-	KUNIT_EXPECT_FALSE(test, amdgpu_migrate_owns_bo(adev, bo_a));
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram),
-			SZ_1M >> PAGE_SHIFT);
+	/* Room for half a buffer more than is free: one must go. */
+	pressure = vram_pressure(test, f, SZ_512K);
+	out = atomic_read(&f->vram->pages_to_ram);
+	KUNIT_EXPECT_GT(test, atomic64_read(&mig->stats.evictions), evictions);
+	KUNIT_EXPECT_GE(test, out, SZ_1M >> PAGE_SHIFT);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram),
-			SZ_1M >> PAGE_SHIFT);
-	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, a, a + SZ_1M));
+			2 * (SZ_1M >> PAGE_SHIFT) - out);
 
-	/* The other buffer is untouched; the evicted range maps from RAM. */
-	expect_gpu_page(test, f, b, 7, 0xb, true);
-	expect_gpu_page(test, f, a, 1, 0xa, false);
+	/* Every byte survived; the evicted range maps from RAM again. */
 	expect_cpu_pattern(test, f, a, SZ_1M, 0xa);
 	expect_cpu_pattern(test, f, b, SZ_1M, 0xb);
-
-	/* Evicting a buffer whose pages are gone is a no-op. */
-	KUNIT_EXPECT_EQ(test, 0, amdgpu_migrate_evict_bo(adev, bo_a));
+	amdgpu_bo_unref(&pressure);
+	expect_gpu_page(test, f, a, 1, 0xa, false);
+	expect_gpu_page(test, f, b, 7, 0xb, false);
 }
 
 static void migrate_unbind_with_pages_in_vram(struct kunit *test)

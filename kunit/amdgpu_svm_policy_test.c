@@ -144,8 +144,9 @@ static struct policy_fixture *fixture(struct kunit *test, bool xnack_on)
 
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f);
-	f->tdev = amdgpu_svm_test_dev_create(test, xnack_on);
-	f->vram = amdgpu_svm_test_vram_create(f->tdev, VRAM_SIZE);
+	f->tdev = amdgpu_svm_test_dev_create_with_vram(test, xnack_on,
+						       VRAM_SIZE);
+	f->vram = f->tdev->vram;
 	f->stats = &amdgpu_migrate_get(f->tdev->adev)->stats;
 	/*
 	 * Make the SVM now and keep its restore worker from running on its
@@ -245,11 +246,11 @@ static void policy_prefetch_is_one_shot_and_looks_first(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->gpu_faults), 0);
 
 	/* The same prefetch again acts, finds the pages there, moves nothing. */
-	allocs = atomic_read(&f->vram->allocs);
+	allocs = amdgpu_svm_test_vram_allocs(f->vram);
 	copies = atomic_read(&f->vram->copies);
 	KUNIT_ASSERT_EQ(test, 0, set(f, buf, size,
 				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->allocs), allocs);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_allocs(f->vram), allocs);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), copies);
 
 	/* Prefetch to system memory brings every page back. */
@@ -426,7 +427,7 @@ static void policy_failure_maps_from_system_memory(struct kunit *test)
 	if (copy)
 		f->vram->fail_copy_at = 1;
 	else
-		f->vram->fail_alloc_at = 1;
+		amdgpu_svm_test_vram_fail_alloc(f->vram, 1);
 	/* The call succeeds: the range is mapped where the data is. */
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
 						       AMDGPU_SVM_OP_SET_ATTR,
@@ -535,7 +536,7 @@ static void policy_tracepoints_report_migrations(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, 0, set(f, a, SZ_2M, AMDGPU_SVM_ATTR_PREFETCH_LOC,
 				     GPU));
-	f->vram->fail_alloc_at = atomic_read(&f->vram->allocs) + 1;
+	amdgpu_svm_test_vram_fail_alloc(f->vram, 1);
 	KUNIT_EXPECT_EQ(test, 0, set(f, b, SZ_2M, AMDGPU_SVM_ATTR_PREFETCH_LOC,
 				     GPU));
 

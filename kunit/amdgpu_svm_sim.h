@@ -34,7 +34,11 @@ struct kunit;
 struct page;
 struct pci_dev;
 
-/* VRAM that amdgpu's VRAM manager (TTM) hands out, from offset 0. */
+/*
+ * VRAM of a device made without more: page tables and kernel buffers.
+ * A test that migrates asks for more (amdgpu_svm_sim_create()); all of it
+ * is managed by amdgpu's VRAM manager.
+ */
 #define AMDGPU_SVM_SIM_VRAM_SIZE	SZ_16M
 
 /* The VRAM base in the GPU's physical address space (PDE/PTE addresses). */
@@ -129,6 +133,8 @@ struct amdgpu_svm_sim_sdma {
 	atomic64_t copy_bytes;
 	/** @writes: WRITE_LINEAR packets */
 	atomic_t writes;
+	/** @qword_stores: 64-bit stores of WRITE_LINEAR and PTEPDE */
+	atomic_t qword_stores;
 	/** @ptepdes: PTEPDE packets */
 	atomic_t ptepdes;
 	/** @fills: CONST_FILL packets */
@@ -169,7 +175,9 @@ struct amdgpu_svm_sim {
 	struct list_head link;
 	/** @pdev: the PCI function (only its struct device is used) */
 	struct pci_dev *pdev;
-	/** @vram_pages: the backing page of each VRAM page TTM manages */
+	/** @vram_size: bytes of VRAM, from offset 0 */
+	u64 vram_size;
+	/** @vram_pages: the backing page of each VRAM page */
 	struct page **vram_pages;
 	/** @aperture: CPU mapping of @vram_pages: the large-BAR aperture */
 	void *aperture;
@@ -182,12 +190,30 @@ struct amdgpu_svm_sim {
 	/** @doorbells: the kernel doorbell page */
 	u64 doorbells[8];
 	/**
-	 * @vram_page: resolves a VRAM offset beyond the TTM part (the pool
-	 * of the migration tests); returns NULL if nothing live is there
+	 * @vram_mgr_func: amdgpu's VRAM manager functions, wrapped so that
+	 * the model knows which VRAM a resource holds
 	 */
-	struct page *(*vram_page)(struct amdgpu_svm_sim *sim, u64 offset);
-	/** @vram_page_data: for @vram_page */
-	void *vram_page_data;
+	struct ttm_resource_manager_func vram_mgr_func;
+	/** @vram_mgr: amdgpu's own VRAM manager functions */
+	const struct ttm_resource_manager_func *vram_mgr;
+	/** @vram_lock: protects @vram_live and @vram_user; any context */
+	spinlock_t vram_lock;
+	/** @vram_live: bitmap of the VRAM pages a TTM resource holds */
+	unsigned long *vram_live;
+	/** @vram_user: bitmap of those held for user (device-type) buffers */
+	unsigned long *vram_user;
+	/**
+	 * @vram_fail_at: the n-th VRAM allocation for a user buffer fails
+	 * in the manager with -ENOMEM, as its bookkeeping's kmalloc can
+	 * (0: none)
+	 */
+	int vram_fail_at;
+	/** @vram_user_allocs: VRAM allocations asked for user buffers */
+	atomic_t vram_user_allocs;
+	/** @vram_user_frees: VRAM resources of user buffers freed */
+	atomic_t vram_user_frees;
+	/** @vram_user_pages: VRAM pages user buffers hold */
+	atomic_long_t vram_user_pages;
 
 	/** @access_lock: a GPU access holds it for read, a TLB flush for write */
 	rwlock_t access_lock;
@@ -216,7 +242,7 @@ struct amdgpu_svm_sim {
 	/** @fail_lock: protects @fail_msg */
 	spinlock_t fail_lock;
 	/** @fail_msg: the first broken rule not reported yet, or "" */
-	char fail_msg[192];
+	char fail_msg[256];
 };
 
 /**
@@ -235,7 +261,8 @@ extern bool amdgpu_svm_sim_pt_sdma;
 
 struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 					     struct device *dev,
-					     struct amdgpu_device *adev);
+					     struct amdgpu_device *adev,
+					     u64 vram_size);
 int amdgpu_svm_sim_vm_init(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm);
 void amdgpu_svm_sim_vm_settle(struct amdgpu_vm *vm);
 

@@ -13,7 +13,11 @@
  *
  * What is modelled: VRAM is ordinary pages; the CPU's view of it (the BAR
  * aperture, adev->mman.aper_base_kaddr) is a vmap of those pages, so
- * amdgpu_bo_kmap() of a contiguous VRAM buffer object lands in them. The
+ * amdgpu_bo_kmap() of a contiguous VRAM buffer object lands in them. All
+ * of it is amdgpu's VRAM manager's; the model wraps the manager's alloc
+ * and free (amdgpu's own still do the work) to know which VRAM is held:
+ * the MMU and SDMA models reach only held VRAM, freed VRAM is poisoned,
+ * and a test can fail the n-th allocation of a user buffer there. The
  * two TLB-flush callbacks of the GMC table reach the MMU model
  * (amdgpu_svm_sim_mmu.c) instead of registers; a flush of VMID 0 is the
  * GART's and empties the SDMA model's GART TLB.
@@ -40,7 +44,7 @@
  *
  * How it fails loudly: every bring-up step asserts; teardown checks that
  * TTM's VRAM manager is empty once the VMs are gone (a leaked page table
- * fails the test).
+ * fails the test) and that no user buffer holds VRAM any more.
  */
 
 #include <linux/dma-mapping.h>
@@ -51,6 +55,7 @@
 
 #include "../amdgpu.h"
 #include "../amdgpu_reset.h"
+#include "../amdgpu_res_cursor.h"
 #include "../amdgpu_vm.h"
 #include "../gmc_v9_0.h"
 #include "../nbio_v7_4.h"
@@ -154,14 +159,14 @@ static void sim_identity(struct amdgpu_svm_sim *sim)
 	mutex_init(&adev->srbm_mutex);
 	RCU_INIT_POINTER(adev->gang_submit, dma_fence_get_stub());
 
-	adev->gmc.real_vram_size = AMDGPU_SVM_SIM_VRAM_SIZE;
-	adev->gmc.mc_vram_size = AMDGPU_SVM_SIM_VRAM_SIZE;
+	adev->gmc.real_vram_size = sim->vram_size;
+	adev->gmc.mc_vram_size = sim->vram_size;
 	/* No CPU view during amdgpu_ttm_init(): it would ioremap it. */
 	adev->gmc.visible_vram_size = 0;
 	adev->gmc.aper_base = 0;
-	adev->gmc.aper_size = AMDGPU_SVM_SIM_VRAM_SIZE;
+	adev->gmc.aper_size = sim->vram_size;
 	adev->gmc.vram_start = SIM_VRAM_START;
-	adev->gmc.vram_end = SIM_VRAM_START + AMDGPU_SVM_SIM_VRAM_SIZE - 1;
+	adev->gmc.vram_end = SIM_VRAM_START + sim->vram_size - 1;
 	adev->gmc.gart_size = SIM_GART_SIZE;
 	adev->gmc.gart_start = 0;
 	adev->gmc.gart_end = SIM_GART_SIZE - 1;
@@ -176,7 +181,7 @@ static void sim_identity(struct amdgpu_svm_sim *sim)
 
 static void sim_vram_free(struct amdgpu_svm_sim *sim)
 {
-	unsigned long i, n = AMDGPU_SVM_SIM_VRAM_SIZE >> PAGE_SHIFT;
+	unsigned long i, n = sim->vram_size >> PAGE_SHIFT;
 
 	if (sim->aperture)
 		vunmap(sim->aperture);
@@ -184,6 +189,111 @@ static void sim_vram_free(struct amdgpu_svm_sim *sim)
 		if (sim->vram_pages[i])
 			__free_page(sim->vram_pages[i]);
 	kvfree(sim->vram_pages);
+	bitmap_free(sim->vram_live);
+	bitmap_free(sim->vram_user);
+}
+
+/* Freed VRAM holds this until it is written again. */
+#define SIM_VRAM_POISON		0x6b
+
+/*
+ * Mark the VRAM of @res live (held) or not, and count what user buffers
+ * hold. Freed VRAM is poisoned, so that a read of it shows.
+ */
+static void sim_vram_mark(struct amdgpu_svm_sim *sim, struct ttm_resource *res,
+			  bool live, bool user)
+{
+	struct amdgpu_res_cursor cur;
+	unsigned long first, n, flags;
+
+	for (amdgpu_res_first(res, 0, res->size, &cur); cur.remaining;
+	     amdgpu_res_next(&cur, cur.size)) {
+		first = cur.start >> PAGE_SHIFT;
+		n = cur.size >> PAGE_SHIFT;
+		spin_lock_irqsave(&sim->vram_lock, flags);
+		if (live) {
+			bitmap_set(sim->vram_live, first, n);
+			if (user)
+				bitmap_set(sim->vram_user, first, n);
+		} else {
+			bitmap_clear(sim->vram_live, first, n);
+			bitmap_clear(sim->vram_user, first, n);
+		}
+		spin_unlock_irqrestore(&sim->vram_lock, flags);
+		if (user)
+			atomic_long_add(live ? n : -n, &sim->vram_user_pages);
+		if (!live)
+			memset(sim->aperture + cur.start, SIM_VRAM_POISON, cur.size);
+	}
+}
+
+static struct amdgpu_svm_sim *sim_of_vram_mgr(struct ttm_resource_manager *man)
+{
+	return container_of(man->func, struct amdgpu_svm_sim, vram_mgr_func);
+}
+
+/* amdgpu_vram_mgr_new(), seen from the hardware's side. */
+static int sim_vram_mgr_new(struct ttm_resource_manager *man,
+			    struct ttm_buffer_object *tbo,
+			    const struct ttm_place *place,
+			    struct ttm_resource **res)
+{
+	struct amdgpu_svm_sim *sim = sim_of_vram_mgr(man);
+	bool user = tbo->type == ttm_bo_type_device;
+	int ret;
+
+	if (user && atomic_inc_return(&sim->vram_user_allocs) ==
+		    READ_ONCE(sim->vram_fail_at))
+		return -ENOMEM;
+	ret = sim->vram_mgr->alloc(man, tbo, place, res);
+	if (!ret)
+		sim_vram_mark(sim, *res, true, user);
+	return ret;
+}
+
+/* amdgpu_vram_mgr_del(): the VRAM is not live from here on. */
+static void sim_vram_mgr_del(struct ttm_resource_manager *man,
+			     struct ttm_resource *res)
+{
+	struct amdgpu_svm_sim *sim = sim_of_vram_mgr(man);
+	struct amdgpu_res_cursor cur;
+	bool user;
+
+	amdgpu_res_first(res, 0, res->size, &cur);
+	user = test_bit(cur.start >> PAGE_SHIFT, sim->vram_user);
+	sim_vram_mark(sim, res, false, user);
+	if (user)
+		atomic_inc(&sim->vram_user_frees);
+	sim->vram_mgr->free(man, res);
+}
+
+/*
+ * Wrap amdgpu's VRAM manager. What it allocated already (during
+ * amdgpu_ttm_init()) is live; its own functions keep doing the work.
+ */
+static void sim_vram_mgr_wrap(struct amdgpu_svm_sim *sim)
+{
+	struct amdgpu_vram_mgr *mgr = &sim->adev->mman.vram_mgr;
+	struct amdgpu_vram_mgr_resource *vres;
+
+	mutex_lock(&mgr->lock);
+	list_for_each_entry(vres, &mgr->allocated_vres_list, vres_node)
+		sim_vram_mark(sim, &vres->base, true,
+			      vres->base.bo &&
+			      vres->base.bo->type == ttm_bo_type_device);
+	mutex_unlock(&mgr->lock);
+	sim->vram_mgr = mgr->manager.func;
+	sim->vram_mgr_func = *sim->vram_mgr;
+	sim->vram_mgr_func.alloc = sim_vram_mgr_new;
+	sim->vram_mgr_func.free = sim_vram_mgr_del;
+	mgr->manager.func = &sim->vram_mgr_func;
+}
+
+/* Give amdgpu's own functions back before amdgpu_ttm_fini(). */
+static void sim_vram_mgr_unwrap(struct amdgpu_svm_sim *sim)
+{
+	if (sim->vram_mgr)
+		sim->adev->mman.vram_mgr.manager.func = sim->vram_mgr;
 }
 
 /* The RLC is not modelled: no SPM VMID to update. */
@@ -314,6 +424,9 @@ static void sim_release(void *data)
 	flush_workqueue(adev->mman.bdev.wq);
 	/* amdgpu_ttm_fini() iounmaps a real aperture; ours is a vmap. */
 	adev->mman.aper_base_kaddr = NULL;
+	KUNIT_EXPECT_EQ_MSG(sim->test, atomic_long_read(&sim->vram_user_pages), 0,
+			    "user buffers still hold VRAM at teardown");
+	sim_vram_mgr_unwrap(sim);
 	amdgpu_ttm_fini(adev);
 	sim_vram_free(sim);
 	/* Not amdgpu_vm_manager_fini(): it empties the global PASID table. */
@@ -332,22 +445,29 @@ static void sim_release(void *data)
  * @dev: the struct device of the DRM device
  * @adev: the zeroed amdgpu device inside a DRM device made with a driver
  *	that has %DRIVER_GEM
+ * @vram_size: bytes of VRAM, a multiple of 2 MiB and at least
+ *	%AMDGPU_SVM_SIM_VRAM_SIZE
  *
  * Context: process context (a KUnit test).
  * Return: the hardware state; the test is aborted if bring-up fails.
  */
 struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 					     struct device *dev,
-					     struct amdgpu_device *adev)
+					     struct amdgpu_device *adev,
+					     u64 vram_size)
 {
-	unsigned long i, npages = AMDGPU_SVM_SIM_VRAM_SIZE >> PAGE_SHIFT;
+	unsigned long i, npages = vram_size >> PAGE_SHIFT;
 	struct amdgpu_svm_sim *sim;
 	int ret;
 
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED(vram_size, SZ_2M) &&
+			  vram_size >= AMDGPU_SVM_SIM_VRAM_SIZE);
 	sim = kunit_kzalloc(test, sizeof(*sim), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sim);
 	sim->test = test;
 	sim->adev = adev;
+	sim->vram_size = vram_size;
+	spin_lock_init(&sim->vram_lock);
 	rwlock_init(&sim->access_lock);
 	spin_lock_init(&sim->fail_lock);
 	spin_lock_init(&sim->tlb_lock);
@@ -392,7 +512,12 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	adev->gmc.translate_further = adev->vm_manager.num_level > 1;
 
 	sim->vram_pages = kvcalloc(npages, sizeof(*sim->vram_pages), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, sim->vram_pages);
+	sim->vram_live = bitmap_zalloc(npages, GFP_KERNEL);
+	sim->vram_user = bitmap_zalloc(npages, GFP_KERNEL);
+	if (!sim->vram_pages || !sim->vram_live || !sim->vram_user) {
+		sim_vram_free(sim);
+		KUNIT_FAIL_AND_ABORT(test, "no memory for simulated VRAM");
+	}
 	for (i = 0; i < npages; i++) {
 		sim->vram_pages[i] = alloc_page(GFP_KERNEL);
 		if (!sim->vram_pages[i])
@@ -412,7 +537,8 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	}
 	/* The BAR of a real device is I/O memory; this one is RAM. */
 	adev->mman.aper_base_kaddr = (__force void __iomem *)sim->aperture;
-	adev->gmc.visible_vram_size = AMDGPU_SVM_SIM_VRAM_SIZE;
+	adev->gmc.visible_vram_size = sim->vram_size;
+	sim_vram_mgr_wrap(sim);
 
 	amdgpu_vm_manager_init(adev);
 	/* Large BAR: the CPU may write page tables; or SDMA does. */

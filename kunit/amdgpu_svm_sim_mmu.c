@@ -44,14 +44,22 @@
  * @sim: the device
  * @offset: byte offset in VRAM
  *
+ * VRAM is live while a resource of amdgpu's VRAM manager holds it.
+ *
  * Context: any.
  * Return: the page, or NULL if the offset is outside VRAM or not live.
  */
 struct page *amdgpu_svm_sim_vram_page(struct amdgpu_svm_sim *sim, u64 offset)
 {
-	if (offset < AMDGPU_SVM_SIM_VRAM_SIZE)
-		return sim->vram_pages[offset >> PAGE_SHIFT];
-	return sim->vram_page ? sim->vram_page(sim, offset) : NULL;
+	unsigned long flags;
+	bool live;
+
+	if (offset >= sim->vram_size)
+		return NULL;
+	spin_lock_irqsave(&sim->vram_lock, flags);
+	live = test_bit(offset >> PAGE_SHIFT, sim->vram_live);
+	spin_unlock_irqrestore(&sim->vram_lock, flags);
+	return live ? sim->vram_pages[offset >> PAGE_SHIFT] : NULL;
 }
 
 /**
@@ -161,8 +169,13 @@ static bool sim_read_entry(struct amdgpu_svm_sim *sim, u64 pde, u64 index,
 		return true;
 	}
 	if (base < sim->adev->vm_manager.vram_base_offset ||
-	    offset + 8 > AMDGPU_SVM_SIM_VRAM_SIZE) {
+	    offset + 8 > sim->vram_size) {
 		amdgpu_svm_sim_fail(sim, "GPU MMU: page table outside VRAM (%llx)", pde);
+		return false;
+	}
+	if (!amdgpu_svm_sim_vram_page(sim, offset)) {
+		amdgpu_svm_sim_fail(sim, "GPU MMU: page table in freed VRAM (%llx)",
+				    pde);
 		return false;
 	}
 	*entry = READ_ONCE(*(u64 *)(sim->aperture + offset));
@@ -235,8 +248,9 @@ bool amdgpu_svm_sim_walk_locked(struct amdgpu_svm_sim *sim,
 		if (sim_entry_is_leaf(level, entry))
 			break;
 		if (level != AMDGPU_VM_PDB0 && (entry & AMDGPU_PDE_PTE)) {
-			amdgpu_svm_sim_fail(sim, "GPU MMU: huge page above PDB0 (%llx)",
-					    entry);
+			amdgpu_svm_sim_fail(sim,
+					    "GPU MMU: huge page above PDB0 (%llx, level %d, table %llx, GPU page %llx)",
+					    entry, level, pde, gpu_page);
 			return false;
 		}
 		pde = entry;
@@ -418,8 +432,9 @@ static struct page *sim_target(struct amdgpu_svm_sim *sim,
 		page = amdgpu_svm_sim_system_page(addr);
 		if (!page) {
 			amdgpu_svm_sim_fail(sim,
-					    "GPU reached a freed page: GPU page %llx -> %llx",
-					    gpu_page, addr);
+					    "GPU reached a freed page: GPU page %llx -> %llx (translation of %llu pages from %llx: %llx, flags %llx)",
+					    gpu_page, addr, e->pages, e->first,
+					    e->addr, e->flags);
 			return NULL;
 		}
 		return page;
@@ -428,8 +443,9 @@ static struct page *sim_target(struct amdgpu_svm_sim *sim,
 					sim->adev->vm_manager.vram_base_offset);
 	if (!page)
 		amdgpu_svm_sim_fail(sim,
-				    "GPU reached a freed page: GPU page %llx -> VRAM %llx",
-				    gpu_page, addr);
+				    "GPU reached a freed page: GPU page %llx -> VRAM %llx (translation of %llu pages from %llx: %llx, flags %llx)",
+				    gpu_page, addr, e->pages, e->first, e->addr,
+				    e->flags);
 	return page;
 }
 

@@ -195,6 +195,30 @@ check_vram:
 }
 
 /* Move @len bytes at an MC address, within one page, in or out. */
+/*
+ * Move @len bytes between memory and @buf. The engine writes memory a
+ * naturally aligned quadword at a time, as the hardware does: the GPU's
+ * page walker, which reads an entry while SDMA rewrites it, sees the old
+ * or the new entry, never half of each (amdgpu's page-table updates rely
+ * on it; memcpy() gives no such promise, and under emulation copies bytes).
+ */
+static void sdma_move(void *dst, const void *src, size_t len)
+{
+	size_t i;
+
+	if (IS_ALIGNED((unsigned long)dst | (unsigned long)src | len, 8)) {
+		for (i = 0; i < len / 8; i++)
+			WRITE_ONCE(((u64 *)dst)[i], READ_ONCE(((const u64 *)src)[i]));
+		return;
+	}
+	if (IS_ALIGNED((unsigned long)dst | (unsigned long)src | len, 4)) {
+		for (i = 0; i < len / 4; i++)
+			WRITE_ONCE(((u32 *)dst)[i], READ_ONCE(((const u32 *)src)[i]));
+		return;
+	}
+	memcpy(dst, src, len);
+}
+
 static bool sdma_mem(struct amdgpu_svm_sim_sdma *sdma, u64 mc, void *buf,
 		     size_t len, bool write)
 {
@@ -205,9 +229,9 @@ static bool sdma_mem(struct amdgpu_svm_sim_sdma *sdma, u64 mc, void *buf,
 		return false;
 	va = kmap_local_page(page);
 	if (write)
-		memcpy(va + offset_in_page(mc), buf, len);
+		sdma_move(va + offset_in_page(mc), buf, len);
 	else
-		memcpy(buf, va + offset_in_page(mc), len);
+		sdma_move(buf, va + offset_in_page(mc), len);
 	kunmap_local(va);
 	return true;
 }
@@ -224,6 +248,7 @@ static bool sdma_write32(struct amdgpu_svm_sim_sdma *sdma, u64 mc, u32 v)
 
 static bool sdma_write64(struct amdgpu_svm_sim_sdma *sdma, u64 mc, u64 v)
 {
+	atomic_inc(&sdma->qword_stores);
 	/* PTEs are 8-byte aligned: never across a page. */
 	return sdma_mem(sdma, mc, &v, sizeof(v), true);
 }
@@ -271,7 +296,8 @@ static bool sdma_copy(struct amdgpu_svm_sim_sdma *sdma, u64 src, u64 dst,
 			memset(dv + offset_in_page(dst), SDMA_POISON, n);
 		} else {
 			sv = kmap_local_page(s);
-			memcpy(dv + offset_in_page(dst), sv + offset_in_page(src), n);
+			sdma_move(dv + offset_in_page(dst), sv + offset_in_page(src),
+				  n);
 			kunmap_local(sv);
 		}
 		kunmap_local(dv);
@@ -326,7 +352,7 @@ static bool sdma_fill(struct amdgpu_svm_sim_sdma *sdma, u64 dst, u32 data,
 			return false;
 		dv = kmap_local_page(d);
 		for (i = 0; i < n / 4; i++)
-			dv[offset_in_page(dst) / 4 + i] = data;
+			WRITE_ONCE(dv[offset_in_page(dst) / 4 + i], data);
 		kunmap_local(dv);
 		dst += n;
 		bytes -= n;
@@ -486,11 +512,21 @@ static bool sdma_packet(struct amdgpu_svm_sim_sdma *sdma, struct sdma_stream *s,
 			break;
 		a = dw[0] | (u64)dw[1] << 32;
 		atomic_inc(&sdma->writes);
+		/* Whole aligned quadwords at once: PTEs come this way too. */
 		for (i = 0; i <= dw[2]; i++) {
-			u32 v;
+			u32 v[2];
 
-			if (!sdma_fetch(sdma, s, &v) || !sdma_write32(sdma, a + i * 4, v))
+			if (!sdma_fetch(sdma, s, &v[0]))
 				return false;
+			if (IS_ALIGNED(a + i * 4, 8) && i < dw[2]) {
+				if (!sdma_fetch(sdma, s, &v[1]) ||
+				    !sdma_write64(sdma, a + i * 4,
+						  v[0] | (u64)v[1] << 32))
+					return false;
+				i++;
+			} else if (!sdma_write32(sdma, a + i * 4, v[0])) {
+				return false;
+			}
 		}
 		return true;
 	case SDMA_OP_PTEPDE:

@@ -578,6 +578,48 @@ static void sim_sdma_page_table_packets(struct kunit *test)
 	sim_buf_free(&src);
 }
 
+static void emit_entry(struct amdgpu_device *adev, struct amdgpu_ib *ib,
+		       void *arg)
+{
+	const struct amdgpu_vm_pte_funcs *funcs = adev->vm_manager.vm_pte_funcs;
+	struct sim_ptes *p = arg;
+
+	/* amdgpu_vm_sdma_set_ptes(): one entry goes by WRITE_LINEAR... */
+	funcs->write_pte(ib, p->pe, p->addr | p->flags, 1, 0);
+	/* ...several by PTEPDE. */
+	funcs->set_pte_pde(ib, p->pe + 8, p->addr, 2, AMDGPU_GPU_PAGE_SIZE,
+			   p->flags);
+}
+
+/*
+ * The engine writes a page-table entry whole, one 64-bit store, as the
+ * hardware does: a walk that reads the entry while SDMA rewrites it sees
+ * the old entry or the new one. (A model that wrote the two halves of a
+ * PDE apart let the walker take half a new PDE for a 2 MiB page, now and
+ * then, depending on how the two CPUs interleaved.)
+ */
+static void sim_sdma_entries_are_written_whole(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct amdgpu_svm_sim_sdma *sdma = &f->sim->sdma;
+	struct sim_ptes p = { .addr = 0x7654321000ULL, .flags = AMDGPU_PTE_VALID |
+			      AMDGPU_PTE_READABLE };
+	int qwords = atomic_read(&sdma->qword_stores);
+	struct sim_buf table;
+	u64 *pte;
+
+	sim_buf_make(test, f, &table, PAGE_SIZE, AMDGPU_GEM_DOMAIN_VRAM);
+	memset(table.cpu, 0, PAGE_SIZE);
+	p.pe = table.mc;
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(sim_job(test, f, emit_entry, &p)));
+	pte = (u64 *)table.cpu;
+	KUNIT_EXPECT_EQ(test, pte[0], p.addr | p.flags);
+	KUNIT_EXPECT_EQ(test, pte[2], (p.addr + AMDGPU_GPU_PAGE_SIZE) | p.flags);
+	/* Three entries, three 64-bit stores. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->qword_stores) - qwords, 3);
+	sim_buf_free(&table);
+}
+
 /*
  * The injected failures: a held engine signals nothing until released,
  * and runs what it holds in order; a failed copy writes poison and its
@@ -687,6 +729,7 @@ static struct kunit_case amdgpu_svm_sim_cases[] = {
 	KUNIT_CASE(sim_sdma_copy_and_fill),
 	KUNIT_CASE(sim_sdma_gart_tlb_needs_flush),
 	KUNIT_CASE(sim_sdma_page_table_packets),
+	KUNIT_CASE(sim_sdma_entries_are_written_whole),
 	KUNIT_CASE(sim_sdma_injected_failures),
 	KUNIT_CASE(sim_sdma_broken_rules_are_caught),
 	{}

@@ -73,64 +73,28 @@ struct amdgpu_svm_test_dev {
 	void (*before_commit)(struct amdgpu_svm_test_dev *tdev);
 	/** @attrs_page: a user page for the attribute arrays of ioctl calls */
 	unsigned long attrs_page;
-	/** @vram: the simulated VRAM, once amdgpu_svm_test_vram_create() ran */
+	/** @vram: VRAM for migrations (amdgpu_svm_test_dev_create_with_vram()) */
 	struct amdgpu_svm_test_vram *vram;
 	/** @res: the named KUnit resource through which the leaves find us */
 	struct kunit_resource res;
 };
 
 /**
- * struct amdgpu_svm_test_vram - simulated VRAM and copy engine
+ * struct amdgpu_svm_test_vram - VRAM for migrations, and what the tests
+ * watch of it
  *
- * VRAM is an array of ordinary pages indexed by VRAM offset; allocations
- * are runs of it, handed out first-fit in 2 MiB units for sizes of whole
- * 2 MiB (as the VRAM manager does) and in pages otherwise. The copy engine
- * copies with memcpy between a system page (its DMA address is its
- * physical address) and a VRAM page. The registration of the VRAM as
- * device memory is the driver's own, amdgpu_migrate_init().
+ * The device's VRAM is amdgpu's own, managed by its VRAM manager: SVM
+ * allocations are real buffer objects, cleared and copied by the SDMA
+ * model, evicted by TTM. The registration of the VRAM as device memory is
+ * the driver's own, amdgpu_migrate_init(). This is what the tests set and
+ * count on top of that.
  */
 struct amdgpu_svm_test_vram {
-	/** @base: VRAM offset of the pool's first page */
-	u64 base;
-	/** @size: bytes of VRAM */
-	u64 size;
-	/** @pages: the backing page of each VRAM page */
-	struct page **pages;
-	/** @used: bitmap of allocated VRAM pages */
-	unsigned long *used;
-	/** @used_pages: allocated VRAM pages */
-	unsigned long used_pages;
-	/** @lock: protects @used and @used_pages; taken in any context */
-	spinlock_t lock;
-	/** @max_block: bytes; a run is at most this long (0: no limit) */
-	u64 max_block;
-	/** @scatter: leave a free unit after each run (fragmented VRAM) */
-	bool scatter;
-	/** @fail_alloc_at: the n-th allocation fails with -ENOSPC (0: none) */
-	int fail_alloc_at;
-	/** @fail_copy_at: the n-th copy fails with -EIO (0: none) */
+	/** @tdev: the device */
+	struct amdgpu_svm_test_dev *tdev;
+	/** @fail_copy_at: the n-th migration copy fails with -EIO (0: none) */
 	int fail_copy_at;
-	/**
-	 * @last_bo: what stands for the buffer object of the last allocation,
-	 * to evict it through amdgpu_migrate_evict_bo() as TTM would
-	 */
-	const void *last_bo;
-	/**
-	 * @slow_clear: allocations come with a clear fence that signals only
-	 * later, from a worker
-	 */
-	bool slow_clear;
-	/** @clear: the last such fence */
-	struct dma_fence *clear;
-	/** @clear_work: signals @clear */
-	struct delayed_work clear_work;
-	/** @copies_before_clear: copies that ran before @clear signalled */
-	atomic_t copies_before_clear;
-	/** @allocs: allocation calls */
-	atomic_t allocs;
-	/** @frees: allocations freed */
-	atomic_t frees;
-	/** @copies: copies into or out of the pool the SDMA model ran */
+	/** @copies: migration copies (into or out of SVM VRAM) the SDMA model ran */
 	atomic_t copies;
 	/** @pages_to_vram: pages copied into VRAM */
 	atomic_t pages_to_vram;
@@ -151,9 +115,18 @@ struct amdgpu_svm_test_pte {
 struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 						       bool xnack_on);
 
-struct amdgpu_svm_test_vram *
-amdgpu_svm_test_vram_create(struct amdgpu_svm_test_dev *tdev, u64 size);
+struct amdgpu_svm_test_dev *
+amdgpu_svm_test_dev_create_with_vram(struct kunit *test, bool xnack_on,
+				     u64 size);
 unsigned long amdgpu_svm_test_vram_used(struct amdgpu_svm_test_vram *vram);
+int amdgpu_svm_test_vram_allocs(struct amdgpu_svm_test_vram *vram);
+void amdgpu_svm_test_vram_fail_alloc(struct amdgpu_svm_test_vram *vram,
+				     int n);
+int amdgpu_svm_test_vram_wait_frees(struct amdgpu_svm_test_vram *vram, int n);
+void amdgpu_svm_test_vram_fragment(struct amdgpu_svm_test_vram *vram,
+				   u64 hole);
+struct amdgpu_bo *amdgpu_svm_test_vram_bo(struct amdgpu_svm_test_vram *vram,
+					  unsigned long addr);
 
 char *amdgpu_svm_test_attr_dump(struct kunit *test,
 				struct amdgpu_svm_attr_tree *tree);

@@ -25,6 +25,7 @@
 
 #include "../amdgpu.h"
 #include "../amdgpu_migrate.h"
+#include "../amdgpu_res_cursor.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_attr.h"
 #include "../amdgpu_svm_fault.h"
@@ -285,19 +286,8 @@ static void amdgpu_svm_test_dev_release(void *data)
 	amdgpu_pasid_free(vm->pasid);
 }
 
-/**
- * amdgpu_svm_test_dev_create() - a simulated device with one open file
- * @test: the test; the device lives until it ends
- * @xnack_on: whether the device runs with recoverable page faults
- *
- * The device is the simulated GPU of amdgpu_svm_sim_dev.c; the file's VM is
- * made by amdgpu_vm_init() with a PASID, as opening the render node does.
- *
- * Context: process context (a KUnit test).
- * Return: the device; the test is aborted if it cannot be created.
- */
-struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
-						       bool xnack_on)
+static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
+						   bool xnack_on, u64 vram_size)
 {
 	struct amdgpu_svm_test_dev *tdev;
 	struct amdgpu_device *adev;
@@ -324,7 +314,7 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 	tdev->drm = drm;
 	adev = drm_to_adev(drm);
 	tdev->adev = adev;
-	tdev->sim = amdgpu_svm_sim_create(test, tdev->dev, adev);
+	tdev->sim = amdgpu_svm_sim_create(test, tdev->dev, adev, vram_size);
 	adev->gmc.noretry = !xnack_on;
 
 	tdev->fpriv = kunit_kzalloc(test, sizeof(*tdev->fpriv), GFP_KERNEL);
@@ -366,145 +356,40 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 	return tdev;
 }
 
-/* --- Simulated VRAM --- */
-
-#define VRAM_POISON	0x6b
-
-/* Allocate [@first, @first + @n) pages; the lock is held. */
-static void vram_take(struct amdgpu_svm_test_vram *vram, unsigned long first,
-		      unsigned long n)
+/**
+ * amdgpu_svm_test_dev_create() - a simulated device with one open file
+ * @test: the test; the device lives until it ends
+ * @xnack_on: whether the device runs with recoverable page faults
+ *
+ * The device is the simulated GPU of amdgpu_svm_sim_dev.c, with VRAM for
+ * page tables only; the file's VM is made by amdgpu_vm_init() with a
+ * PASID, as opening the render node does.
+ *
+ * Context: process context (a KUnit test).
+ * Return: the device; the test is aborted if it cannot be created.
+ */
+struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
+						       bool xnack_on)
 {
-	unsigned long i;
-
-	bitmap_set(vram->used, first, n);
-	vram->used_pages += n;
-	/* The driver asks for cleared VRAM. */
-	for (i = first; i < first + n; i++)
-		clear_highpage(vram->pages[i]);
+	return test_dev_create(test, xnack_on, AMDGPU_SVM_SIM_VRAM_SIZE);
 }
 
-/* Free what an allocation holds and poison it; any context. */
-static void vram_give_back(struct amdgpu_svm_test_vram *vram,
-			   const struct amdgpu_migrate_vram *mv)
+/* --- VRAM for migrations --- */
+
+/* Is the VRAM at MC address @mc held by a user (SVM) buffer? */
+static bool user_vram(struct amdgpu_device *adev, struct amdgpu_svm_sim *sim,
+		      u64 mc)
 {
-	unsigned long flags, i;
-	unsigned int b;
+	u64 offset = mc - adev->gmc.vram_start;
+	unsigned long flags;
+	bool user;
 
-	spin_lock_irqsave(&vram->lock, flags);
-	for (b = 0; b < mv->nblocks; b++) {
-		unsigned long first = (mv->blocks[b].start - vram->base) >> PAGE_SHIFT;
-		unsigned long n = mv->blocks[b].size >> PAGE_SHIFT;
-
-		for (i = first; i < first + n; i++)
-			memset(page_address(vram->pages[i]), VRAM_POISON,
-			       PAGE_SIZE);
-		bitmap_clear(vram->used, first, n);
-		vram->used_pages -= n;
-	}
-	spin_unlock_irqrestore(&vram->lock, flags);
-}
-
-static const char *clear_fence_name(struct dma_fence *fence)
-{
-	return "amdgpu_svm_test_clear";
-}
-
-static const struct dma_fence_ops clear_fence_ops = {
-	.get_driver_name = clear_fence_name,
-	.get_timeline_name = clear_fence_name,
-};
-
-static DEFINE_SPINLOCK(clear_fence_lock);
-
-static void clear_work_fn(struct work_struct *work)
-{
-	struct amdgpu_svm_test_vram *vram =
-		container_of(to_delayed_work(work), struct amdgpu_svm_test_vram,
-			     clear_work);
-
-	dma_fence_signal(vram->clear);
-}
-
-/* A clear that the GPU finishes 50 ms from now. */
-static struct dma_fence *slow_clear(struct amdgpu_svm_test_vram *vram)
-{
-	struct dma_fence *fence = kzalloc_obj(*fence);
-
-	if (!fence)
-		return NULL;
-	dma_fence_init(fence, &clear_fence_ops, &clear_fence_lock,
-		       dma_fence_context_alloc(1), 1);
-	dma_fence_put(vram->clear);
-	vram->clear = dma_fence_get(fence);
-	schedule_delayed_work(&vram->clear_work, msecs_to_jiffies(50));
-	return fence;
-}
-
-static struct amdgpu_migrate_vram *
-test_vram_alloc(struct amdgpu_device *adev, u64 size,
-		struct dma_fence **clear_fence)
-{
-	struct amdgpu_svm_test_dev *tdev = test_dev_of_adev(adev);
-	struct amdgpu_svm_test_vram *vram = tdev->vram;
-	unsigned long unit = IS_ALIGNED(size, SZ_2M) ? SZ_2M >> PAGE_SHIFT : 1;
-	unsigned long max = vram->max_block ? vram->max_block >> PAGE_SHIFT :
-			    ULONG_MAX;
-	unsigned long npages = size >> PAGE_SHIFT, total = vram->size >> PAGE_SHIFT;
-	unsigned long pos = 0, left = npages;
-	struct amdgpu_migrate_vram *mv;
-
-	*clear_fence = NULL;
-	if (atomic_inc_return(&vram->allocs) == vram->fail_alloc_at)
-		return ERR_PTR(-ENOSPC);
-
-	mv = kzalloc_flex(*mv, blocks, npages);
-	if (!mv)
-		return ERR_PTR(-ENOMEM);
-	mv->nblocks = 0;
-
-	spin_lock_irq(&vram->lock);
-	while (left && pos < total) {
-		unsigned long n = 0;
-
-		pos = ALIGN(find_next_zero_bit(vram->used, total, pos), unit);
-		/* Grow the run unit by unit while the next unit is all free. */
-		while (n < left && n < max && pos + n + unit <= total &&
-		       find_next_bit(vram->used, pos + n + unit, pos + n) >=
-		       pos + n + unit)
-			n += unit;
-		if (!n) {
-			pos += unit;
-			continue;
-		}
-		vram_take(vram, pos, n);
-		mv->nblocks++;
-		mv->blocks[mv->nblocks - 1].start = vram->base + ((u64)pos << PAGE_SHIFT);
-		mv->blocks[mv->nblocks - 1].size = (u64)n << PAGE_SHIFT;
-		left -= n;
-		pos += n + (vram->scatter ? unit : 0);
-	}
-	spin_unlock_irq(&vram->lock);
-
-	if (left) {
-		vram_give_back(vram, mv);
-		kfree(mv);
-		return ERR_PTR(-ENOSPC);
-	}
-	/* No buffer object here: the allocation stands for itself. */
-	mv->key = mv;
-	vram->last_bo = mv;
-	if (vram->slow_clear)
-		*clear_fence = slow_clear(vram);
-	return mv;
-}
-
-static void test_vram_free(struct amdgpu_migrate_vram *mv)
-{
-	struct amdgpu_svm_test_vram *vram = test_dev_of_adev(mv->adev)->vram;
-
-	vram_give_back(vram, mv);
-	atomic_inc(&vram->frees);
-	kfree(mv);
+	if (mc < adev->gmc.vram_start || offset >= sim->vram_size)
+		return false;
+	spin_lock_irqsave(&sim->vram_lock, flags);
+	user = test_bit(offset >> PAGE_SHIFT, sim->vram_user);
+	spin_unlock_irqrestore(&sim->vram_lock, flags);
+	return user;
 }
 
 /* Is the GART range [@mc, @mc + @bytes) inside one buffer-move window? */
@@ -527,9 +412,8 @@ static bool in_move_window(struct amdgpu_device *adev, u64 mc, u64 bytes)
 
 /*
  * Each data copy the SDMA model executes, seen before it runs. A copy
- * into or out of the pool is a migration: it is counted, it must go
- * through one GART window, must not run before the clear of its
- * allocation, and the n-th one fails if the test says so.
+ * into or out of SVM VRAM is a migration: it is counted, it must go
+ * through one GART window, and the n-th one fails if the test says so.
  */
 static int test_copy_hook(struct amdgpu_svm_sim_sdma *sdma, u64 src, u64 dst,
 			  u64 bytes)
@@ -537,17 +421,14 @@ static int test_copy_hook(struct amdgpu_svm_sim_sdma *sdma, u64 src, u64 dst,
 	struct amdgpu_svm_test_dev *tdev = sdma->copy_hook_data;
 	struct amdgpu_svm_test_vram *vram = tdev->vram;
 	struct amdgpu_device *adev = tdev->adev;
-	u64 pool = adev->gmc.vram_start + vram->base;
-	bool to_vram = dst >= pool && dst < pool + vram->size;
-	bool to_ram = src >= pool && src < pool + vram->size;
+	bool to_vram = user_vram(adev, tdev->sim, dst);
+	bool to_ram = user_vram(adev, tdev->sim, src);
 	u64 gart = to_vram ? src : dst;
 
 	if (!to_vram && !to_ram)
 		return 0;
 	if (atomic_inc_return(&vram->copies) == vram->fail_copy_at)
 		return -EIO;
-	if (vram->clear && !dma_fence_is_signaled(vram->clear))
-		atomic_inc(&vram->copies_before_clear);
 	KUNIT_EXPECT_TRUE_MSG(tdev->test, in_move_window(adev, gart, bytes),
 			      "a migration copy leaves its GART window: %llx+%llx",
 			      gart, bytes);
@@ -557,105 +438,170 @@ static int test_copy_hook(struct amdgpu_svm_sim_sdma *sdma, u64 src, u64 dst,
 	return 0;
 }
 
-/* The MMU model's view of the pool: only allocated pages are alive. */
-static struct page *pool_page(struct amdgpu_svm_sim *sim, u64 offset)
-{
-	struct amdgpu_svm_test_vram *vram = sim->vram_page_data;
-	unsigned long i;
-
-	if (offset < vram->base || offset >= vram->base + vram->size)
-		return NULL;
-	i = (offset - vram->base) >> PAGE_SHIFT;
-	return test_bit(i, vram->used) ? vram->pages[i] : NULL;
-}
-
 /**
- * amdgpu_svm_test_vram_used() - allocated pages of simulated VRAM
+ * amdgpu_svm_test_vram_used() - VRAM that device pages live in
  * @vram: the VRAM
  *
+ * The driver's own view: the allocations its device pages hold. Their
+ * buffer objects go back to TTM shortly after (from a worker); the
+ * device's teardown checks that they did.
+ *
  * Context: any.
- * Return: the number of pages allocations hold.
+ * Return: the number of pages.
  */
 unsigned long amdgpu_svm_test_vram_used(struct amdgpu_svm_test_vram *vram)
 {
-	unsigned long flags, n;
+	struct amdgpu_migrate *mig = amdgpu_migrate_get(vram->tdev->adev);
+	struct amdgpu_migrate_vram *mv;
+	unsigned long index, flags, n = 0;
+	unsigned int b;
 
-	spin_lock_irqsave(&vram->lock, flags);
-	n = vram->used_pages;
-	spin_unlock_irqrestore(&vram->lock, flags);
+	if (!mig)
+		return 0;
+	xa_lock_irqsave(&mig->bos, flags);
+	xa_for_each(&mig->bos, index, mv)
+		for (b = 0; b < mv->nblocks; b++)
+			n += mv->blocks[b].size >> PAGE_SHIFT;
+	xa_unlock_irqrestore(&mig->bos, flags);
 	return n;
+}
+
+/**
+ * amdgpu_svm_test_vram_allocs() - VRAM allocations asked for user buffers
+ * @vram: the VRAM
+ *
+ * Context: any.
+ * Return: how many times amdgpu's VRAM manager was asked so far.
+ */
+int amdgpu_svm_test_vram_allocs(struct amdgpu_svm_test_vram *vram)
+{
+	return atomic_read(&vram->tdev->sim->vram_user_allocs);
+}
+
+/**
+ * amdgpu_svm_test_vram_fail_alloc() - fail a later VRAM allocation
+ * @vram: the VRAM
+ * @n: 1 for the next allocation of a user buffer, 2 for the one after...
+ *
+ * The VRAM manager refuses it with -ENOMEM, as when its own bookkeeping
+ * cannot be allocated: TTM evicts nothing for it.
+ *
+ * Context: process context.
+ */
+void amdgpu_svm_test_vram_fail_alloc(struct amdgpu_svm_test_vram *vram, int n)
+{
+	struct amdgpu_svm_sim *sim = vram->tdev->sim;
+
+	WRITE_ONCE(sim->vram_fail_at, atomic_read(&sim->vram_user_allocs) + n);
+}
+
+/**
+ * amdgpu_svm_test_vram_wait_frees() - wait for VRAM of user buffers to be freed
+ * @vram: the VRAM
+ * @n: resources freed since the device was made to wait for
+ *
+ * Buffer objects are put from a worker and TTM may delete them later
+ * still; this waits (at most two seconds) until @n were freed.
+ *
+ * Context: process context.
+ * Return: the number freed.
+ */
+int amdgpu_svm_test_vram_wait_frees(struct amdgpu_svm_test_vram *vram, int n)
+{
+	struct amdgpu_svm_sim *sim = vram->tdev->sim;
+	int i;
+
+	for (i = 0; i < 100 && atomic_read(&sim->vram_user_frees) < n; i++)
+		msleep(20);
+	return atomic_read(&sim->vram_user_frees);
+}
+
+/**
+ * amdgpu_svm_test_vram_fragment() - leave only small holes of free VRAM
+ * @vram: the VRAM
+ * @hole: bytes of each hole, a power of two
+ *
+ * Reserves every other @hole bytes of VRAM in amdgpu's VRAM manager, as
+ * it reserves bad pages (a range in use is reserved once it is freed): an
+ * allocation then gets runs of @hole bytes with reserved VRAM between
+ * them. Nothing is evicted for it; the reservations last as long as the
+ * device.
+ *
+ * Context: process context (a KUnit test).
+ */
+void amdgpu_svm_test_vram_fragment(struct amdgpu_svm_test_vram *vram, u64 hole)
+{
+	struct amdgpu_device *adev = vram->tdev->adev;
+	u64 start;
+
+	for (start = hole; start < vram->tdev->sim->vram_size; start += 2 * hole)
+		KUNIT_ASSERT_EQ(vram->tdev->test, 0,
+				amdgpu_vram_mgr_reserve_range(&adev->mman.vram_mgr,
+							      start, hole));
+}
+
+/**
+ * amdgpu_svm_test_vram_bo() - the buffer object behind a GPU mapping
+ * @vram: the VRAM
+ * @addr: a CPU address the GPU maps to VRAM
+ *
+ * Context: process context.
+ * Return: the SVM buffer object that holds the VRAM, or NULL.
+ */
+struct amdgpu_bo *amdgpu_svm_test_vram_bo(struct amdgpu_svm_test_vram *vram,
+					  unsigned long addr)
+{
+	struct amdgpu_device *adev = vram->tdev->adev;
+	struct amdgpu_vram_mgr *mgr = &adev->mman.vram_mgr;
+	struct amdgpu_vram_mgr_resource *vres;
+	struct amdgpu_svm_test_pte pte;
+	struct amdgpu_res_cursor cur;
+	struct amdgpu_bo *bo = NULL;
+	u64 offset;
+
+	if (!amdgpu_svm_test_gpu_pte(vram->tdev, addr, &pte) ||
+	    (pte.flags & AMDGPU_PTE_SYSTEM))
+		return NULL;
+	offset = pte.addr - adev->vm_manager.vram_base_offset;
+	mutex_lock(&mgr->lock);
+	list_for_each_entry(vres, &mgr->allocated_vres_list, vres_node) {
+		if (!vres->base.bo || vres->base.bo->type != ttm_bo_type_device)
+			continue;
+		for (amdgpu_res_first(&vres->base, 0, vres->base.size, &cur);
+		     cur.remaining; amdgpu_res_next(&cur, cur.size))
+			if (offset >= cur.start && offset < cur.start + cur.size)
+				bo = ttm_to_amdgpu_bo(vres->base.bo);
+	}
+	mutex_unlock(&mgr->lock);
+	return bo;
 }
 
 static void amdgpu_svm_test_vram_release(void *data)
 {
 	struct amdgpu_svm_test_dev *tdev = data;
 	struct amdgpu_svm_test_vram *vram = tdev->vram;
-	unsigned long i;
 
 	/* What unbind does: every device page back, the registration gone. */
 	amdgpu_migrate_fini(tdev->adev);
 	WRITE_ONCE(tdev->sim->sdma.copy_hook, NULL);
-	flush_delayed_work(&vram->clear_work);
-	dma_fence_put(vram->clear);
+	WRITE_ONCE(tdev->sim->sdma.fill_delay_ms, 0);
 	KUNIT_EXPECT_EQ(tdev->test, amdgpu_svm_test_vram_used(vram), 0);
-	tdev->sim->vram_page = NULL;
-	tdev->adev->gmc.real_vram_size = vram->base;
-	for (i = 0; i < vram->size >> PAGE_SHIFT; i++)
-		__free_page(vram->pages[i]);
-	kvfree(vram->pages);
-	bitmap_free(vram->used);
 	tdev->vram = NULL;
 }
 
-/**
- * amdgpu_svm_test_vram_create() - give the simulated device VRAM
- * @tdev: the device
- * @size: bytes of VRAM, a multiple of 2 MiB
- *
- * Adds a pool of @size bytes of VRAM for migrations after the VRAM that
- * amdgpu's VRAM manager owns (page tables), and registers the device's VRAM
- * with amdgpu_migrate_init(); when the test ends, amdgpu_migrate_fini()
- * undoes it as at unbind. Allocations from the pool are the test's own
- * (the VRAM-allocation leaf is replaced), so the MMU model treats a pool
- * page as alive only while an allocation holds it.
- *
- * Context: process context (a KUnit test).
- * Return: the VRAM; the test is aborted if it cannot be made.
- */
-struct amdgpu_svm_test_vram *
-amdgpu_svm_test_vram_create(struct amdgpu_svm_test_dev *tdev, u64 size)
+/* Register the device's VRAM for migrations, as at device init. */
+static void test_vram_create(struct amdgpu_svm_test_dev *tdev)
 {
 	struct kunit *test = tdev->test;
 	struct amdgpu_device *adev = tdev->adev;
 	struct amdgpu_svm_test_vram *vram;
-	unsigned long i, npages = size >> PAGE_SHIFT;
 
 	vram = kunit_kzalloc(test, sizeof(*vram), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, vram);
-	vram->size = size;
-	spin_lock_init(&vram->lock);
-	INIT_DELAYED_WORK(&vram->clear_work, clear_work_fn);
-	vram->used = bitmap_zalloc(npages, GFP_KERNEL);
-	vram->pages = kvcalloc(npages, sizeof(*vram->pages), GFP_KERNEL);
-	KUNIT_ASSERT_TRUE(test, vram->used && vram->pages);
-	for (i = 0; i < npages; i++) {
-		vram->pages[i] = alloc_page(GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, vram->pages[i]);
-		memset(page_address(vram->pages[i]), VRAM_POISON, PAGE_SIZE);
-	}
+	vram->tdev = tdev;
 	tdev->vram = vram;
 
-	/* The pool sits after the VRAM TTM manages; the device grows by it. */
-	vram->base = adev->gmc.real_vram_size;
-	adev->gmc.real_vram_size = vram->base + size;
-	tdev->sim->vram_page = pool_page;
-	tdev->sim->vram_page_data = vram;
-
-	kunit_activate_static_stub(test, amdgpu_migrate_vram_alloc,
-				   test_vram_alloc);
-	kunit_activate_static_stub(test, amdgpu_migrate_vram_free,
-				   test_vram_free);
-	/* Copies run on the SDMA model; the hook watches those of the pool. */
+	/* Copies run on the SDMA model; the hook watches the migrations. */
 	tdev->sim->sdma.copy_hook_data = tdev;
 	WRITE_ONCE(tdev->sim->sdma.copy_hook, test_copy_hook);
 
@@ -664,7 +610,31 @@ amdgpu_svm_test_vram_create(struct amdgpu_svm_test_dev *tdev, u64 size)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
 							   amdgpu_svm_test_vram_release,
 							   tdev));
-	return vram;
+}
+
+/**
+ * amdgpu_svm_test_dev_create_with_vram() - a device that migrates
+ * @test: the test; the device lives until it ends
+ * @xnack_on: whether the device runs with recoverable page faults
+ * @size: bytes of VRAM for migrations, a multiple of 2 MiB
+ *
+ * As amdgpu_svm_test_dev_create(), with @size bytes more VRAM, registered
+ * with amdgpu_migrate_init(); when the test ends, amdgpu_migrate_fini()
+ * undoes it as at unbind. amdgpu's VRAM manager keeps its reserve for
+ * page tables (8 MiB) out of the reach of user buffers.
+ *
+ * Context: process context (a KUnit test).
+ * Return: the device, with @vram set; the test is aborted on failure.
+ */
+struct amdgpu_svm_test_dev *
+amdgpu_svm_test_dev_create_with_vram(struct kunit *test, bool xnack_on,
+				     u64 size)
+{
+	struct amdgpu_svm_test_dev *tdev;
+
+	tdev = test_dev_create(test, xnack_on, AMDGPU_SVM_SIM_VRAM_SIZE + size);
+	test_vram_create(tdev);
+	return tdev;
 }
 
 struct test_process {
