@@ -621,7 +621,8 @@ static bool sdma_exec(struct amdgpu_svm_sim_sdma *sdma, struct sdma_stream *s,
 /*
  * After a broken rule: what amdgpu's recovery makes of a hung engine.
  * The jobs in flight are cancelled and the ring starts over where the
- * driver will write next.
+ * driver will write next. Everything a test may read is updated before
+ * the fences signal: a waiter wakes the moment they do.
  */
 static void sdma_reset(struct amdgpu_svm_sim_sdma *sdma)
 {
@@ -630,8 +631,8 @@ static void sdma_reset(struct amdgpu_svm_sim_sdma *sdma)
 	sdma->rptr = wptr;
 	sdma->job_error = 0;
 	amdgpu_svm_sim_gart_flush(sdma);
-	amdgpu_fence_driver_force_completion(sdma->ring, NULL);
 	atomic_inc(&sdma->resets);
+	amdgpu_fence_driver_force_completion(sdma->ring, NULL);
 }
 
 static void sdma_work(struct work_struct *work)

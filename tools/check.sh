@@ -150,7 +150,12 @@ kunit_run_mode() {
 		esac
 	done
 	[ "$passed" -gt 0 ] || fail "no KUnit case passed ($mode)"
-	[ "$bad" -eq 0 ] || fail "$bad KUnit cases failed ($mode)"
+	if [ "$bad" -ne 0 ]; then
+		fail "$bad KUnit cases failed ($mode)"
+		# What failed, again at the end: CI keeps only the tail.
+		grep -E -A4 'EXPECTATION FAILED|ASSERTION FAILED|Expected |\[(FAILED|CRASHED)\]|timed out' \
+			"$result" | head -n 60 >> "$FAIL_DETAILS" || true
+	fi
 	say "page tables by $mode: $passed passed, $bad failed, $skipped skipped"
 	KUNIT_PASSED=$((KUNIT_PASSED + passed))
 	KUNIT_BAD=$((KUNIT_BAD + bad))
@@ -159,6 +164,8 @@ kunit_run_mode() {
 
 KUNIT_PASSED=0
 KUNIT_BAD=0
+FAIL_DETAILS=$BUILD/kunit-failures.txt
+rm -f "$FAIL_DETAILS"
 KUNIT_SKIPPED=0
 kunit_run() {
 	kunit_run_mode cpu
@@ -190,6 +197,10 @@ kunit)
 esac
 
 if [ "$failed" -ne 0 ]; then
+	if [ -s "$FAIL_DETAILS" ]; then
+		echo "==> the failed KUnit cases:" >&2
+		cat "$FAIL_DETAILS" >&2
+	fi
 	echo "make check: FAILED" >&2
 	[ -n "$KUNIT_SUMMARY" ] && echo "$KUNIT_SUMMARY"
 	[ -n "$KUNIT_SUMMARY" ] || echo "0 passed, 1 failed"
