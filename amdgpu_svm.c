@@ -489,7 +489,13 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 
 	switch (args->operation) {
 	case AMDGPU_SVM_OP_SET_ATTR:
-		mutex_lock(&svm->lock);
+		/*
+		 * A caller waiting behind a long operation (a prefetch) can be
+		 * killed, as xe_vm_bind_ioctl() waits for its VM lock.
+		 */
+		ret = mutex_lock_killable(&svm->lock);
+		if (ret)
+			break;
 		ret = amdgpu_svm_attr_set(&svm->attrs, start, last, attrs,
 					  args->nattr, &changes);
 		if (!ret)
@@ -505,7 +511,9 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			ret = -EFAULT;
 		break;
 	case AMDGPU_SVM_OP_RESET_ATTR:
-		mutex_lock(&svm->lock);
+		ret = mutex_lock_killable(&svm->lock);
+		if (ret)
+			break;
 		ret = amdgpu_svm_attr_reset(&svm->attrs, start, last, &changes);
 		if (!ret)
 			ret = amdgpu_svm_apply_changes(svm, &changes);

@@ -7,7 +7,9 @@
  */
 
 #include <kunit/test.h>
+#include <linux/kthread.h>
 #include <linux/mman.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
 #include <drm/amdgpu_drm.h>
@@ -350,6 +352,82 @@ static void ioctl_bad_arguments_change_nothing(struct kunit *test)
 			   before);
 }
 
+/* Another caller that holds the SVM for a while (a long prefetch). */
+struct lock_holder {
+	struct amdgpu_svm *svm;
+	struct completion locked;
+	struct completion release;
+	struct completion done;
+};
+
+static int lock_holder_fn(void *arg)
+{
+	struct lock_holder *h = arg;
+
+	mutex_lock(&h->svm->lock);
+	complete(&h->locked);
+	/* Let go in any case: a caller that cannot be killed gets it then. */
+	wait_for_completion_timeout(&h->release, 2 * HZ);
+	mutex_unlock(&h->svm->lock);
+	complete(&h->done);
+	return 0;
+}
+
+/*
+ * Make one call while another holds the SVM, the calling thread (the
+ * test's own) with SIGKILL pending, as a kill of its process leaves it.
+ */
+static int call_while_held_and_killed(struct kunit *test,
+				      struct ioctl_fixture *f, u32 op)
+{
+	struct lock_holder h = { .svm = f->tdev->fpriv->vm.svm };
+	struct task_struct *task;
+	int ret;
+
+	init_completion(&h.locked);
+	init_completion(&h.release);
+	init_completion(&h.done);
+	task = kthread_run(lock_holder_fn, &h, "amdgpu-svm-holder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&h.locked);
+
+	allow_signal(SIGKILL);
+	do_send_sig_info(SIGKILL, SEND_SIG_PRIV, current, PIDTYPE_PID);
+	ret = svm_ioctl(f, SVM_BASE, SZ_64K, op, 1, f->ubuf);
+	/* Still held: the call did not wait for the holder. */
+	KUNIT_EXPECT_FALSE(test, completion_done(&h.done));
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+	complete(&h.release);
+	wait_for_completion(&h.done);
+	return ret;
+}
+
+/*
+ * A caller waiting for the SVM behind a long operation can be killed: SET
+ * and RESET return -EINTR at once and change nothing.
+ */
+static void ioctl_waiting_caller_can_be_killed(struct kunit *test)
+{
+	struct ioctl_fixture *f = test->priv;
+	const struct drm_amdgpu_svm_attribute ro = { AMDGPU_SVM_ATTR_GPU_RO, 1 };
+	char *before;
+
+	KUNIT_ASSERT_EQ(test, 0, set_attrs(test, f, SVM_BASE, SZ_64K, &ro, 1));
+	before = amdgpu_svm_test_attr_dump(test, svm_attrs(f));
+	put_attrs(test, f, &(struct drm_amdgpu_svm_attribute){
+			AMDGPU_SVM_ATTR_GPU_RO, 0 }, 1);
+
+	KUNIT_EXPECT_EQ(test, -EINTR,
+			call_while_held_and_killed(test, f,
+						   AMDGPU_SVM_OP_SET_ATTR));
+	KUNIT_EXPECT_EQ(test, -EINTR,
+			call_while_held_and_killed(test, f,
+						   AMDGPU_SVM_OP_RESET_ATTR));
+	KUNIT_EXPECT_STREQ(test, amdgpu_svm_test_attr_dump(test, svm_attrs(f)),
+			   before);
+}
+
 static struct kunit_case amdgpu_svm_ioctl_cases[] = {
 	KUNIT_CASE(uapi_struct_layout),
 	KUNIT_CASE(uapi_ioctl_number),
@@ -361,6 +439,7 @@ static struct kunit_case amdgpu_svm_ioctl_cases[] = {
 	KUNIT_CASE(ioctl_defaults_xnack_on),
 	KUNIT_CASE(ioctl_defaults_xnack_off),
 	KUNIT_CASE_PARAM(ioctl_bad_arguments_change_nothing, ioctl_bad_gen_params),
+	KUNIT_CASE(ioctl_waiting_caller_can_be_killed),
 	{}
 };
 
