@@ -84,6 +84,8 @@ void amdgpu_svm_attr_tree_init(struct amdgpu_svm_attr_tree *tree,
 {
 	mutex_init(&tree->lock);
 	tree->root = RB_ROOT_CACHED;
+	tree->nodes = 0;
+	tree->max_nodes = AMDGPU_SVM_ATTR_MAX_NODES;
 	tree->defaults = (struct amdgpu_svm_attrs) {
 		.preferred_loc = AMDGPU_SVM_LOCATION_UNDEFINED,
 		.prefetch_loc = AMDGPU_SVM_LOCATION_UNDEFINED,
@@ -277,7 +279,7 @@ static int attr_changes_alloc(struct amdgpu_svm_attr_changes *changes,
 		return 0;
 	changes->count = 0;
 	changes->entries = kvmalloc_array(max, sizeof(*changes->entries),
-					  GFP_KERNEL);
+					  GFP_KERNEL_ACCOUNT);
 	return changes->entries ? 0 : -ENOMEM;
 }
 
@@ -321,6 +323,7 @@ static void attr_range_add(struct amdgpu_svm_attr_tree *tree,
 	range->it.last = last;
 	range->attrs = *attrs;
 	interval_tree_insert(&range->it, &tree->root);
+	tree->nodes++;
 }
 
 /* Split @range so that @page starts a node of its own, given in @tail. */
@@ -376,7 +379,7 @@ static void attr_free_spare(struct amdgpu_svm_attr_range **spare,
 {
 	while (nspare)
 		kfree(spare[--nspare]);
-	kfree(spare);
+	kvfree(spare);
 }
 
 static struct amdgpu_svm_attr_range **attr_alloc_spare(unsigned int n)
@@ -384,11 +387,15 @@ static struct amdgpu_svm_attr_range **attr_alloc_spare(unsigned int n)
 	struct amdgpu_svm_attr_range **spare;
 	unsigned int i;
 
-	spare = kcalloc(max(n, 1U), sizeof(*spare), GFP_KERNEL);
+	/*
+	 * Charged to the caller, as the tree is memory a process makes the
+	 * kernel hold; the array scales to any number of gaps.
+	 */
+	spare = kvcalloc(max(n, 1U), sizeof(*spare), GFP_KERNEL_ACCOUNT);
 	if (!spare)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		spare[i] = kzalloc_obj(**spare);
+		spare[i] = kzalloc_obj(**spare, GFP_KERNEL_ACCOUNT);
 		if (!spare[i]) {
 			attr_free_spare(spare, i);
 			return NULL;
@@ -408,6 +415,7 @@ attr_range_merge(struct amdgpu_svm_attr_tree *tree,
 		return right;
 
 	interval_tree_remove(&right->it, &tree->root);
+	tree->nodes--;
 	attr_range_resize(tree, left, left->it.start, right->it.last);
 	kfree(right);
 	return left;
@@ -482,7 +490,9 @@ static bool attr_walk_next(struct attr_walk *w)
  * nothing changed.
  *
  * Context: process context; takes and releases @tree->lock; may sleep.
- * Return: 0, -EINVAL if the range or the array is invalid, -ENOMEM.
+ * Return: 0, -EINVAL if the range or the array is invalid, -ENOSPC if the
+ * tree could hold more than @tree->max_nodes nodes, -ENOMEM (nothing changed
+ * on error).
  */
 int amdgpu_svm_attr_set(struct amdgpu_svm_attr_tree *tree,
 			unsigned long start, unsigned long last,
@@ -515,6 +525,11 @@ int amdgpu_svm_attr_set(struct amdgpu_svm_attr_tree *tree,
 		ngaps += walk.gap;
 	}
 	nspare = ngaps + attr_count_splits(tree, start, last);
+	/* Merges may shrink the result; the nodes are needed before they do. */
+	if (tree->nodes + nspare > tree->max_nodes) {
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
 	spare = attr_alloc_spare(nspare);
 	if (!spare) {
 		ret = -ENOMEM;
@@ -607,6 +622,7 @@ int amdgpu_svm_attr_reset(struct amdgpu_svm_attr_tree *tree,
 				 &range->attrs, &tree->defaults,
 				 attr_triggers(&range->attrs, &tree->defaults));
 		interval_tree_remove(&range->it, &tree->root);
+		tree->nodes--;
 		kfree(range);
 	}
 

@@ -24,6 +24,13 @@ struct drm_amdgpu_svm_attribute;
 #define AMDGPU_SVM_FLAG_GPU_READ_MOSTLY		BIT(6)
 
 /* Flags that change the bits of a GPU PTE (permissions, MTYPE). */
+/*
+ * Distinct attribute ranges one SVM may hold: about 100 MiB of nodes,
+ * charged to the caller's memory cgroup. Far above what allocators make
+ * (a few per allocation), far below what exhausts the kernel.
+ */
+#define AMDGPU_SVM_ATTR_MAX_NODES	BIT(20)
+
 #define AMDGPU_SVM_PTE_FLAGS	(AMDGPU_SVM_FLAG_GPU_RO | \
 				 AMDGPU_SVM_FLAG_GPU_EXEC | \
 				 AMDGPU_SVM_FLAG_COHERENT | \
@@ -81,10 +88,17 @@ struct amdgpu_svm_attr_range {
  * emptied by amdgpu_svm_attr_tree_fini() when the SVM is destroyed.
  */
 struct amdgpu_svm_attr_tree {
-	/** @lock: protects @root */
+	/** @lock: protects @root and @nodes */
 	struct mutex lock;
 	/** @root: &amdgpu_svm_attr_range nodes, by page number */
 	struct rb_root_cached root;
+	/** @nodes: how many nodes @root holds */
+	unsigned long nodes;
+	/**
+	 * @max_nodes: a SET that could leave more nodes fails with -ENOSPC;
+	 * %AMDGPU_SVM_ATTR_MAX_NODES
+	 */
+	unsigned long max_nodes;
 	/** @defaults: attributes of pages never set, fixed at init */
 	struct amdgpu_svm_attrs defaults;
 };

@@ -221,6 +221,43 @@ static void attr_set_fills_gaps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, get1(test, tree, 30, 39, AMDGPU_SVM_ATTR_GPU_RO), 1);
 }
 
+/*
+ * A process cannot make the kernel hold attribute nodes without bound: a
+ * SET that could leave more than the tree's limit fails whole with
+ * -ENOSPC (the gaps it fills count before merges shrink them), and RESET
+ * always works, so the process can make room again.
+ */
+static void attr_node_limit(struct kunit *test)
+{
+	struct amdgpu_svm_attr_tree *tree = test->priv;
+	char *before;
+	int i;
+
+	tree->max_nodes = 8;
+	for (i = 0; i < 8; i++)
+		KUNIT_ASSERT_EQ(test, 0, set1(tree, 2 * i, 2 * i,
+					      AMDGPU_SVM_ATTR_GPU_RO, 1));
+	KUNIT_EXPECT_EQ(test, node_count(tree), 8);
+	KUNIT_EXPECT_EQ(test, tree->nodes, 8);
+
+	before = amdgpu_svm_test_attr_dump(test, tree);
+	KUNIT_EXPECT_EQ(test, -ENOSPC, set1(tree, 16, 16,
+					    AMDGPU_SVM_ATTR_GPU_RO, 1));
+	/* Seven gaps to fill first, although one node would remain. */
+	KUNIT_EXPECT_EQ(test, -ENOSPC, set1(tree, 0, 14,
+					    AMDGPU_SVM_ATTR_GPU_RO, 1));
+	KUNIT_EXPECT_STREQ(test, amdgpu_svm_test_attr_dump(test, tree), before);
+	/* Changing what exists needs no node. */
+	KUNIT_EXPECT_EQ(test, 0, set1(tree, 4, 4, AMDGPU_SVM_ATTR_GPU_EXEC, 1));
+
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_attr_reset(tree, 0, 15, NULL));
+	KUNIT_EXPECT_EQ(test, tree->nodes, 0);
+	KUNIT_EXPECT_EQ(test, 0, set1(tree, 0, 1000, AMDGPU_SVM_ATTR_GPU_RO, 1));
+	KUNIT_EXPECT_EQ(test, node_count(tree), 1);
+	KUNIT_EXPECT_EQ(test, tree->nodes, 1);
+	KUNIT_EXPECT_EQ(test, tree->max_nodes, 8);
+}
+
 static void attr_later_entry_wins(struct kunit *test)
 {
 	struct amdgpu_svm_attr_tree *tree = test->priv;
@@ -635,6 +672,7 @@ static struct kunit_case amdgpu_svm_attr_cases[] = {
 	KUNIT_CASE(attr_merge_after_undo),
 	KUNIT_CASE(attr_overlapping_sets),
 	KUNIT_CASE(attr_set_fills_gaps),
+	KUNIT_CASE(attr_node_limit),
 	KUNIT_CASE(attr_later_entry_wins),
 	KUNIT_CASE(attr_get_mixed_location_is_undefined),
 	KUNIT_CASE(attr_get_mixed_granularity_is_minimum),
