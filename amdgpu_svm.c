@@ -3,6 +3,7 @@
 #include <linux/build_bug.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
 #include <linux/stddef.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -71,6 +72,15 @@
  * worker's spinlocks.  The mm release callback is entered with no lock
  * held (exit_mmap() calls it first) and closes the SVM, taking the SVM
  * lock like any other caller.
+ *
+ * So exit_mmap() must never run under the SVM lock, nor in a work item the
+ * closing cancels. Whoever takes the SVM lock holds a reference to the
+ * address space's users from before the lock until after it, so that the
+ * references drm_gpusvm and drm_pagemap take and drop under it are never
+ * the last: the ioctl is a thread of the process itself, a GPU fault takes
+ * one with mmget_not_zero() (as KFD's svm_range_restore_pages() does),
+ * and the restore worker drops its own with mmput_async(), as KFD's
+ * deferred-list worker does.
  *
  * Lockdep checks this order: the map path asserts the SVM lock, drm_gpusvm
  * asserts the driver lock and the notifier lock where it needs them, and
@@ -179,10 +189,17 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 					    struct amdgpu_vm *vm)
 {
 	struct amdgpu_svm *svm;
+	u64 va_start, va_end;
 	int ret;
 
-	if (!current->mm)
-		return ERR_PTR(-EINVAL);
+	/*
+	 * Only the process that opened the file mirrors its address space
+	 * into the VM, as a KFD process is the one that opened /dev/kfd
+	 * (kfd_create_process()): a child that inherited the file, or a
+	 * process that received it, cannot bind the VM to itself.
+	 */
+	if (!current->mm || current->mm != vm->svm_owner)
+		return ERR_PTR(-EPERM);
 
 	svm = kzalloc_obj(*svm);
 	if (!svm)
@@ -201,8 +218,14 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 	svm->restore.delay = msecs_to_jiffies(1);
 	amdgpu_svm_attr_tree_init(&svm->attrs, svm->xnack_on);
 
+	/*
+	 * Bounded by the GPU VM as well as the CPU's (xe passes its VM's
+	 * size): a fault above it makes no range, nothing reaches
+	 * amdgpu_vm_update_range() beyond max_pfn.
+	 */
+	amdgpu_svm_va_bounds(adev, &va_start, &va_end);
 	ret = drm_gpusvm_init(&svm->gpusvm, "amdgpu SVM", current->mm, 0,
-			      TASK_SIZE, SVM_NOTIFIER_SIZE, &amdgpu_svm_range_ops,
+			      va_end, SVM_NOTIFIER_SIZE, &amdgpu_svm_range_ops,
 			      amdgpu_svm_chunk_sizes,
 			      ARRAY_SIZE(amdgpu_svm_chunk_sizes));
 	if (ret)
@@ -305,13 +328,34 @@ static struct amdgpu_svm *amdgpu_svm_get(struct amdgpu_device *adev,
 }
 
 /**
+ * amdgpu_svm_vm_init() - remember who may give a new VM its SVM
+ * @vm: the VM, being made by amdgpu_vm_init() for the file being opened
+ *
+ * The process opening the file owns the VM's SVM: its address space is
+ * the only one the SVM will mirror. The mm_struct is held (not its users)
+ * until the VM is torn down, so that it cannot be reused for another
+ * process meanwhile.
+ *
+ * Context: process context, from amdgpu_driver_open_kms() through
+ * amdgpu_vm_init(), in the opening process.
+ */
+void amdgpu_svm_vm_init(struct amdgpu_vm *vm)
+{
+	vm->svm_owner = current->mm;
+	if (vm->svm_owner)
+		mmgrab(vm->svm_owner);
+}
+
+/**
  * amdgpu_svm_vm_make_compute() - give a VM that became a compute VM its SVM
  * @adev: the device
  * @vm: the VM, just made a compute VM by amdgpu_vm_make_compute()
  *
  * KFD acquires the VM on behalf of the calling process: mirror that
- * process's address space from now on, as the first SVM ioctl would.  A
- * failure is not the compute VM's: the first ioctl tries again.
+ * process's address space from now on, as the first SVM ioctl would. A
+ * process other than the one that opened the file gets no SVM (as it
+ * would get -EPERM from the ioctl). A failure is not the compute VM's:
+ * the first ioctl tries again.
  *
  * Context: process context, the caller's address space is the one to
  * mirror; the mmap lock and the VM reservation not held.
@@ -339,22 +383,52 @@ void amdgpu_svm_vm_fini(struct amdgpu_vm *vm)
 	struct amdgpu_svm *svm = vm->svm;
 	unsigned long flags;
 
-	if (!svm)
-		return;
-	/* No new GPU fault finds it by PASID after this. */
-	amdgpu_pasid_lock(&flags);
-	WRITE_ONCE(vm->svm, NULL);
-	amdgpu_pasid_unlock(flags);
-
-	amdgpu_svm_destroy(svm);
+	if (svm) {
+		/* No new GPU fault finds it by PASID after this. */
+		amdgpu_pasid_lock(&flags);
+		WRITE_ONCE(vm->svm, NULL);
+		amdgpu_pasid_unlock(flags);
+		amdgpu_svm_destroy(svm);
+	}
+	if (vm->svm_owner) {
+		mmdrop(vm->svm_owner);
+		vm->svm_owner = NULL;
+	}
 }
 
-/* A page-aligned, non-empty range inside the user address space. */
-static int amdgpu_svm_check_range(u64 start, u64 size)
+/**
+ * amdgpu_svm_va_bounds() - the addresses an SVM of @adev may mirror
+ * @adev: the device
+ * @start: the first byte
+ * @end: the end, exclusive
+ *
+ * An SVM address is a CPU address and the same GPU address, so both must
+ * hold it: inside the user address space, and inside the GPU VM as
+ * amdgpu_gem_va_ioctl() checks a buffer mapping: above the reserved
+ * bottom, below the VA hole (the user half on every CPU), below the
+ * VM's size (max_pfn, which amdgpu.vm_size may make small) less the
+ * areas reserved at its top (CSA, SEQ64, trap handler).
+ */
+void amdgpu_svm_va_bounds(struct amdgpu_device *adev, u64 *start, u64 *end)
 {
+	u64 vm_size = (u64)adev->vm_manager.max_pfn * AMDGPU_GPU_PAGE_SIZE;
+
+	*start = AMDGPU_VA_RESERVED_BOTTOM;
+	*end = min3((u64)TASK_SIZE, (u64)AMDGPU_GMC_HOLE_START,
+		    vm_size - AMDGPU_VA_RESERVED_TOP);
+	*end = PAGE_ALIGN_DOWN(*end);
+}
+
+/* A page-aligned, non-empty range the SVM may mirror. */
+static int amdgpu_svm_check_range(struct amdgpu_device *adev, u64 start,
+				  u64 size)
+{
+	u64 lo, hi;
+
 	if (!size || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(size))
 		return -EINVAL;
-	if (start + size < start || start + size > TASK_SIZE)
+	amdgpu_svm_va_bounds(adev, &lo, &hi);
+	if (start < lo || start + size < start || start + size > hi)
 		return -EINVAL;
 	return 0;
 }
@@ -433,7 +507,10 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
  *
  * Context: process context; may sleep.
  * Return: 0 on success, -EINVAL for invalid arguments, -EFAULT if the
- * attribute array cannot be read or written back, -ENOMEM.
+ * attribute array cannot be read or written back, -EPERM if the caller is
+ * not the process that opened the file, -EINTR if a fatal signal came
+ * while SET or RESET waited for another call, -ENOSPC if a SET would leave
+ * more than %AMDGPU_SVM_ATTR_MAX_NODES attribute ranges, -ENOMEM.
  */
 int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *filp)
@@ -447,7 +524,7 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 	struct amdgpu_svm *svm;
 	int ret;
 
-	ret = amdgpu_svm_check_range(args->start_addr, args->size);
+	ret = amdgpu_svm_check_range(adev, args->start_addr, args->size);
 	if (ret)
 		return ret;
 	start = args->start_addr >> PAGE_SHIFT;
@@ -482,7 +559,7 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 	}
 
 	if (svm->mm != current->mm) {
-		/* The SVM mirrors the address space of the process that made it. */
+		/* The SVM mirrors the address space of the file's opener. */
 		ret = -EPERM;
 		goto out_free;
 	}

@@ -25,8 +25,9 @@ struct drm_file;
  * struct amdgpu_svm - shared virtual memory of one GPU VM
  *
  * Created by the first %DRM_IOCTL_AMDGPU_GEM_SVM call on the VM's file (or
- * when the VM becomes a compute VM), for the address space of the calling
- * process. Closed when that address space goes away or when the VM is
+ * when the VM becomes a compute VM), for the address space of the process
+ * that opened the file (&amdgpu_vm.svm_owner); only that process may.
+ * Closed when that address space goes away or when the VM is
  * torn down (amdgpu_svm_vm_fini()), whichever comes first; freed with the
  * last reference. &amdgpu_vm.svm points to it once it is complete.
  */
@@ -103,6 +104,8 @@ struct amdgpu_svm *amdgpu_svm_get_by_pasid(struct amdgpu_device *adev,
 void amdgpu_svm_put(struct amdgpu_svm *svm);
 int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *filp);
+void amdgpu_svm_va_bounds(struct amdgpu_device *adev, u64 *start, u64 *end);
+void amdgpu_svm_vm_init(struct amdgpu_vm *vm);
 void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
 				struct amdgpu_vm *vm);
 void amdgpu_svm_vm_fini(struct amdgpu_vm *vm);
@@ -113,6 +116,10 @@ static inline int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 				       struct drm_file *filp)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline void amdgpu_svm_vm_init(struct amdgpu_vm *vm)
+{
 }
 
 static inline void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,

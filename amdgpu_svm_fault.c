@@ -42,8 +42,7 @@ static int fault_vma(struct amdgpu_svm *svm, unsigned long addr,
 	struct vm_area_struct *vma;
 	int ret = -EFAULT;
 
-	if (!mmget_not_zero(mm))
-		return -EFAULT;
+	/* The caller holds a reference to the users of @mm. */
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, addr);
 	if (vma) {
@@ -53,7 +52,6 @@ static int fault_vma(struct amdgpu_svm *svm, unsigned long addr,
 		ret = 0;
 	}
 	mmap_read_unlock(mm);
-	mmput(mm);
 	return ret;
 }
 
@@ -63,15 +61,22 @@ static int svm_fault_locked(struct amdgpu_svm *svm, unsigned long addr,
 	unsigned long run_start, run_last, vma_start, vma_end, start, end;
 	struct amdgpu_svm_attrs attrs;
 	vm_flags_t vm_flags;
+	u64 va_start, va_end;
 	int ret;
 
 	lockdep_assert_held(&svm->lock);
 
 	amdgpu_svm_range_garbage_collect(svm);
 
+	/* Only what the GPU VM holds: a range never reaches beyond it. */
+	amdgpu_svm_va_bounds(svm->adev, &va_start, &va_end);
+	if (addr < va_start || addr >= va_end)
+		return -EFAULT;
 	ret = fault_vma(svm, addr, &vma_start, &vma_end, &vm_flags);
 	if (ret)
 		return ret;
+	vma_start = max_t(u64, vma_start, va_start);
+	vma_end = min_t(u64, vma_end, va_end);
 
 	/* Never-set addresses have the defaults over their whole VMA. */
 	amdgpu_svm_attr_lookup(&svm->attrs, addr >> PAGE_SHIFT, &attrs,
@@ -99,7 +104,8 @@ static int svm_fault_locked(struct amdgpu_svm *svm, unsigned long addr,
  * Context: process context (amdgpu's fault path after it delegated the
  * fault from the interrupt handler); takes the SVM lock; may sleep.
  * Return: 0 if the page is mapped (also for a stale fault), -ENOENT if
- * the PASID has no SVM, -EFAULT if no VMA covers @addr, -EACCES if the
+ * the PASID has no SVM, -EFAULT if no VMA covers @addr or @addr lies
+ * outside what the SVM may mirror (amdgpu_svm_va_bounds()), -EACCES if the
  * range is inaccessible to the GPU, -EPERM for a write to a read-only
  * range, or the error of the mapping.
  */
@@ -114,12 +120,27 @@ int amdgpu_svm_handle_fault(struct amdgpu_device *adev, u32 pasid, u64 addr,
 	if (!svm)
 		return -ENOENT;
 
+	/*
+	 * One reference to the address space's users, taken before the SVM
+	 * lock and dropped after it, as svm_range_restore_pages() does: the
+	 * helpers below take and drop their own, and if one of theirs were
+	 * the last (the process exited meanwhile), exit_mmap() would close
+	 * the SVM under its own lock, waiting for the collector that waits
+	 * for that lock.
+	 */
+	if (!mmget_not_zero(svm->mm)) {
+		ret = -ENOENT;
+		goto out;
+	}
 	mutex_lock(&svm->lock);
 	if (READ_ONCE(svm->closing))
 		ret = -ENOENT;
 	else
 		ret = svm_fault_locked(svm, addr, write);
 	mutex_unlock(&svm->lock);
+	/* Nothing held here: a last reference may tear the mm down. */
+	mmput(svm->mm);
+out:
 
 	mig = amdgpu_migrate_get(adev);
 	if (mig)

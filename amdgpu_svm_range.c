@@ -832,9 +832,20 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 	bool resume;
 	int ret;
 
+	/*
+	 * Hold the address space's users across the SVM lock (the mapping
+	 * takes and drops its own references). Without users the process is
+	 * exiting and its release closes the SVM: nothing to restore. The
+	 * reference goes asynchronously, as KFD's deferred-list worker drops
+	 * its own: the last one must not run exit_mmap() here, where closing
+	 * would cancel this very work.
+	 */
+	if (!mmget_not_zero(svm->mm))
+		return;
 	mutex_lock(&svm->lock);
 	if (READ_ONCE(svm->closing)) {
 		mutex_unlock(&svm->lock);
+		mmput_async(svm->mm);
 		return;
 	}
 
@@ -865,6 +876,7 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 	else
 		mod_delayed_work(system_dfl_wq, &svm->restore.work,
 				 svm->restore.delay);
+	mmput_async(svm->mm);
 }
 
 static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,

@@ -38,6 +38,7 @@ static int migrate_test_init(struct kunit *test)
 		AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_IN_PLACE
 	};
 	struct migrate_fixture *f;
+	u64 lo, hi;
 
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f);
@@ -51,9 +52,10 @@ static int migrate_test_init(struct kunit *test)
 	 * IN_PLACE everywhere the policy moves nothing on GPU faults (the
 	 * policy has its own suite).
 	 */
+	amdgpu_svm_va_bounds(f->tdev->adev, &lo, &hi);
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
 						       AMDGPU_SVM_OP_SET_ATTR,
-						       0, TASK_SIZE, &in_place,
+						       lo, hi - lo, &in_place,
 						       1));
 	test->priv = f;
 	return 0;

@@ -275,6 +275,8 @@ static const struct ioctl_bad_case ioctl_bad_cases[] = {
 	  AMDGPU_SVM_OP_SET_ATTR, 1, PTR_USER, GOOD_ATTR, -EINVAL },
 	{ "range beyond user space", 1ULL << 62, SZ_64K, AMDGPU_SVM_OP_SET_ATTR,
 	  1, PTR_USER, GOOD_ATTR, -EINVAL },
+	{ "range in the VM's reserved bottom", 0, SZ_64K, AMDGPU_SVM_OP_SET_ATTR,
+	  1, PTR_USER, GOOD_ATTR, -EINVAL },
 	{ "reset with bad range", SVM_BASE, 0, AMDGPU_SVM_OP_RESET_ATTR, 0,
 	  PTR_NULL, GOOD_ATTR, -EINVAL },
 	{ "unknown operation", SVM_BASE, SZ_64K, 3, 1, PTR_USER, GOOD_ATTR,

@@ -302,6 +302,8 @@ static int exiting_process_fn(void *arg)
 	int ret;
 	u32 v;
 
+	/* The process opened the file itself: the SVM will be its. */
+	amdgpu_svm_test_open_file(tdev);
 	p->buf = vm_mmap(NULL, 0, SZ_2M + PAGE_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	args.attrs_ptr = p->buf + SZ_2M;
@@ -368,6 +370,14 @@ static void xnack_desc(const bool *on, char *desc)
 
 KUNIT_ARRAY_PARAM(xnack, xnack_modes, xnack_desc);
 
+static int compute_process_fn(void *arg)
+{
+	struct amdgpu_svm_test_dev *tdev = arg;
+
+	amdgpu_svm_vm_make_compute(tdev->adev, &tdev->fpriv->vm);
+	return 0;
+}
+
 static void mm_compute_vm_gets_an_svm(struct kunit *test)
 {
 	struct amdgpu_svm_test_dev *tdev = amdgpu_svm_test_dev_create(test, true);
@@ -396,12 +406,215 @@ static void mm_compute_vm_gets_an_svm(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, 7);
 }
 
+/* Another process holding the file (a child, say) calls first. */
+static int other_process_fn(void *arg)
+{
+	struct amdgpu_svm_test_dev *tdev = arg;
+	struct drm_amdgpu_gem_svm args = {
+		.operation = AMDGPU_SVM_OP_RESET_ATTR,
+		.start_addr = SZ_1G, .size = SZ_2M,
+	};
+
+	return amdgpu_gem_svm_ioctl(tdev->drm, &args, tdev->file);
+}
+
+/*
+ * The SVM belongs to the process that opened the file, whoever calls
+ * first: another process cannot bind the VM to its own address space,
+ * nor lock the owner out.
+ */
+static void mm_svm_belongs_to_the_opener(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev = amdgpu_svm_test_dev_create(test, true);
+	struct amdgpu_svm *svm;
+
+	KUNIT_EXPECT_EQ(test, -EPERM,
+			amdgpu_svm_test_run_process(test, other_process_fn,
+						    tdev));
+	KUNIT_EXPECT_NULL(test, tdev->fpriv->vm.svm);
+
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       SZ_1G, SZ_2M, NULL, 0));
+	svm = tdev->fpriv->vm.svm;
+	KUNIT_ASSERT_NOT_NULL(test, svm);
+	KUNIT_EXPECT_PTR_EQ(test, svm->mm, current->mm);
+
+	/* Once made, still the owner's alone. */
+	KUNIT_EXPECT_EQ(test, -EPERM,
+			amdgpu_svm_test_run_process(test, other_process_fn,
+						    tdev));
+	KUNIT_EXPECT_PTR_EQ(test, tdev->fpriv->vm.svm, svm);
+
+	/* KFD acquiring the VM from another process makes no SVM either. */
+	amdgpu_svm_vm_fini(&tdev->fpriv->vm);
+	amdgpu_svm_test_open_file(tdev);
+	KUNIT_EXPECT_EQ(test, 0,
+			amdgpu_svm_test_run_process(test, compute_process_fn,
+						    tdev));
+	KUNIT_EXPECT_NULL(test, tdev->fpriv->vm.svm);
+}
+
+static u64 svm_range_end(struct amdgpu_svm_test_dev *tdev)
+{
+	struct drm_gpusvm *gpusvm = &tdev->fpriv->vm.svm->gpusvm;
+
+	return gpusvm->mm_start + gpusvm->mm_range;
+}
+
+static int set_allow(struct amdgpu_svm_test_dev *tdev, u64 start, u64 size)
+{
+	return amdgpu_svm_test_ioctl(tdev, AMDGPU_SVM_OP_SET_ATTR, start, size,
+				     &allow, 1);
+}
+
+/*
+ * An SVM address is a GPU address too: the SVM ends where the GPU VM's
+ * usable part does (its size less the areas reserved at the top), as
+ * GEM_VA checks a buffer mapping, even where the CPU's address space goes
+ * further. A SET there is refused; a GPU fault there maps nothing, and a
+ * fault below it maps nothing beyond it.
+ */
+static void mm_svm_bounded_by_the_gpu_vm(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev = amdgpu_svm_test_dev_create(test, true);
+	struct amdgpu_vm_manager *mgr = &tdev->adev->vm_manager;
+	u64 max_pfn = mgr->max_pfn, lo, hi;
+	unsigned long buf;
+	u32 v = 0;
+
+	/* The VM amdgpu.vm_size=64 (GiB) makes. */
+	mgr->max_pfn = SZ_64G / AMDGPU_GPU_PAGE_SIZE;
+	amdgpu_svm_va_bounds(tdev->adev, &lo, &hi);
+	KUNIT_EXPECT_EQ(test, lo, AMDGPU_VA_RESERVED_BOTTOM);
+	KUNIT_EXPECT_EQ(test, hi, SZ_64G - AMDGPU_VA_RESERVED_TOP);
+
+	/* The SVM is made: it mirrors no more than these bounds. */
+	KUNIT_EXPECT_EQ(test, 0, set_allow(tdev, lo, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, svm_range_end(tdev), hi);
+
+	/* CPU memory across the end of the VM, with the default attributes. */
+	buf = kunit_vm_mmap(test, NULL, hi - SZ_64K, SZ_128K,
+			    PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED_NOREPLACE, 0);
+	if (buf != hi - SZ_64K) {
+		mgr->max_pfn = max_pfn;
+		KUNIT_FAIL_AND_ABORT(test, "no memory at %llx", hi - SZ_64K);
+	}
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			amdgpu_svm_test_gpu_access(tdev, hi, &v, sizeof(v),
+						   false));
+	KUNIT_EXPECT_EQ(test, 0,
+			amdgpu_svm_test_gpu_access(tdev, hi - PAGE_SIZE, &v,
+						   sizeof(v), false));
+	/* The range stops at the end of the VM, not of the VMA. */
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(tdev, hi - SZ_64K, hi),
+			SZ_64K >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(tdev, hi, hi + SZ_64K),
+			0);
+
+	KUNIT_EXPECT_EQ(test, -EINVAL, set_allow(tdev, 0, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, -EINVAL, set_allow(tdev, hi - PAGE_SIZE,
+						 2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, -EINVAL, set_allow(tdev, hi, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, -EINVAL, set_allow(tdev, SZ_128G, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, 0, set_allow(tdev, hi - PAGE_SIZE, PAGE_SIZE));
+	mgr->max_pfn = max_pfn;
+}
+
+/* A process that maps memory for the GPU, then exits when told. */
+struct racing_exit {
+	struct amdgpu_svm_test_dev *tdev;
+	struct amdgpu_svm_test_process *process;
+	unsigned long buf;
+	struct completion ready;
+	struct completion may_exit;
+	bool inside;
+	bool exited_under_lock;
+};
+
+static int racing_exit_fn(void *arg)
+{
+	struct racing_exit *r = arg;
+	int ret;
+
+	amdgpu_svm_test_open_file(r->tdev);
+	r->buf = vm_mmap(NULL, 0, SZ_64K, PROT_READ | PROT_WRITE,
+			 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	ret = clear_user((void __user *)r->buf, SZ_64K) ? -EFAULT :
+	      amdgpu_svm_test_ioctl(r->tdev, AMDGPU_SVM_OP_RESET_ATTR, r->buf,
+				    SZ_64K, NULL, 0);
+	complete(&r->ready);
+	wait_for_completion(&r->may_exit);
+	return ret;
+}
+
+static struct racing_exit *racing;
+
+/* Inside the fault's SVM lock: the process exits, its last thread gone. */
+static void exit_inside_the_fault(struct amdgpu_svm_test_dev *tdev)
+{
+	struct racing_exit *r = racing;
+
+	r->inside = true;
+	complete(&r->may_exit);
+	r->exited_under_lock =
+		amdgpu_svm_test_process_wait(r->process, 5 * HZ);
+}
+
+/*
+ * A GPU fault holds the address space's users across the SVM lock: a
+ * process that exits while the fault is inside does not tear its address
+ * space down there (exit_mmap() closes the SVM, which needs that lock and
+ * waits for the collector that waits for it). The process is done at
+ * once; the fault's own reference, dropped after the lock, is the last
+ * one and closes the SVM.
+ */
+static void mm_exit_while_a_fault_holds_the_svm(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev = amdgpu_svm_test_dev_create(test, true);
+	struct racing_exit *r;
+	struct amdgpu_svm *svm;
+	int ret;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->tdev = tdev;
+	init_completion(&r->ready);
+	init_completion(&r->may_exit);
+	r->process = amdgpu_svm_test_process_start(test, racing_exit_fn, r);
+	wait_for_completion(&r->ready);
+	svm = tdev->fpriv->vm.svm;
+	KUNIT_ASSERT_NOT_NULL(test, svm);
+
+	racing = r;
+	tdev->before_commit = exit_inside_the_fault;
+	/* The mapping may fail (the pages went with the process), not hang. */
+	ret = amdgpu_svm_handle_fault(tdev->adev, tdev->fpriv->vm.pasid, r->buf,
+				      false);
+	complete(&r->may_exit);
+	KUNIT_EXPECT_TRUE_MSG(test, r->inside, "the fault returned %d early",
+			      ret);
+	KUNIT_EXPECT_TRUE_MSG(test, r->exited_under_lock,
+			      "the process's exit waited for the SVM lock");
+	amdgpu_svm_test_process_wait(r->process, MAX_SCHEDULE_TIMEOUT);
+	KUNIT_EXPECT_EQ(test, r->process->ret, 0);
+
+	/* The address space is gone: the SVM closed, nothing mapped. */
+	KUNIT_EXPECT_TRUE(test, svm->closed);
+	KUNIT_EXPECT_EQ(test, 0,
+			amdgpu_svm_sim_count_valid(tdev->sim, &tdev->fpriv->vm));
+}
+
 static struct kunit_case amdgpu_svm_mm_cases[] = {
 	KUNIT_CASE(mm_mprotect_zaps_and_next_fault_maps_read_only),
 	KUNIT_CASE(mm_mprotect_xnack_off_restores_read_only),
 	KUNIT_CASE(mm_fork_cow_gpu_follows_the_parent),
 	KUNIT_CASE_PARAM(mm_exit_closes_the_svm, xnack_gen_params),
 	KUNIT_CASE(mm_compute_vm_gets_an_svm),
+	KUNIT_CASE(mm_svm_belongs_to_the_opener),
+	KUNIT_CASE(mm_svm_bounded_by_the_gpu_vm),
+	KUNIT_CASE(mm_exit_while_a_fault_holds_the_svm),
 	{}
 };
 

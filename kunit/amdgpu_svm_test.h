@@ -9,6 +9,7 @@
 
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/workqueue.h>
@@ -131,6 +132,30 @@ struct amdgpu_bo *amdgpu_svm_test_vram_bo(struct amdgpu_svm_test_vram *vram,
 char *amdgpu_svm_test_attr_dump(struct kunit *test,
 				struct amdgpu_svm_attr_tree *tree);
 
+void amdgpu_svm_test_open_file(struct amdgpu_svm_test_dev *tdev);
+
+/**
+ * struct amdgpu_svm_test_process - a process of its own, see
+ * amdgpu_svm_test_process_start()
+ */
+struct amdgpu_svm_test_process {
+	/** @test: the test; the simulated device's leaves apply in it */
+	struct kunit *test;
+	/** @fn: the body */
+	int (*fn)(void *arg);
+	/** @arg: for @fn */
+	void *arg;
+	/** @ret: what @fn returned, or the error of making the process */
+	int ret;
+	/** @done: the process exited, its address space released */
+	struct completion done;
+};
+
+struct amdgpu_svm_test_process *
+amdgpu_svm_test_process_start(struct kunit *test, int (*fn)(void *arg),
+			      void *arg);
+bool amdgpu_svm_test_process_wait(struct amdgpu_svm_test_process *p,
+				  unsigned long timeout);
 int amdgpu_svm_test_run_process(struct kunit *test, int (*fn)(void *arg),
 				void *arg);
 unsigned long amdgpu_svm_test_user_buffer(struct kunit *test, size_t size,

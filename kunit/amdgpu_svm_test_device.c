@@ -322,6 +322,8 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 	tdev->file = kunit_kzalloc(test, sizeof(*tdev->file), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tdev->file);
 	tdev->file->driver_priv = tdev->fpriv;
+	/* The test's process opens the file: it owns the VM's SVM. */
+	KUNIT_ASSERT_EQ(test, 0, kunit_attach_mm());
 	ret = amdgpu_svm_sim_vm_init(tdev->sim, &tdev->fpriv->vm);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	/* As amdgpu_driver_open_kms(): faults find the VM by this PASID. */
@@ -637,17 +639,31 @@ amdgpu_svm_test_dev_create_with_vram(struct kunit *test, bool xnack_on,
 	return tdev;
 }
 
-struct test_process {
-	struct kunit *test;
-	int (*fn)(void *arg);
-	void *arg;
-	int ret;
-	struct completion done;
-};
+/**
+ * amdgpu_svm_test_open_file() - the calling process opens the device's file
+ * @tdev: the device; its VM has no SVM yet
+ *
+ * Stands for a process that opened the render node itself: the VM now
+ * belongs to the calling process, whose address space its SVM will
+ * mirror, as amdgpu_vm_init() records it for the opener
+ * (amdgpu_svm_vm_init()).
+ *
+ * Context: process context, in the process that is to own the file.
+ */
+void amdgpu_svm_test_open_file(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+
+	if (WARN_ON(vm->svm))
+		return;
+	if (vm->svm_owner)
+		mmdrop(vm->svm_owner);
+	amdgpu_svm_vm_init(vm);
+}
 
 static int test_process_fn(void *data)
 {
-	struct test_process *p = data;
+	struct amdgpu_svm_test_process *p = data;
 	struct mm_struct *mm;
 
 	/* The leaves of the simulated device are found through the test. */
@@ -656,13 +672,64 @@ static int test_process_fn(void *data)
 	if (!p->ret) {
 		mm = current->mm;
 		p->ret = p->fn(p->arg);
-		/* Exit: the last reference to the address space goes. */
+		/* Exit: the process's reference to its address space goes. */
 		kthread_unuse_mm(mm);
 		mmput(mm);
 	}
 	current->kunit_test = NULL;
-	complete(&p->done);
+	/* Done for every waiter, however many times they wait. */
+	complete_all(&p->done);
 	return 0;
+}
+
+/**
+ * amdgpu_svm_test_process_start() - start @fn in a process of its own
+ * @test: the test; the simulated device's leaves apply in the process
+ * @fn: the body, run with a new address space of its own
+ * @arg: for @fn
+ *
+ * A kernel thread gets a fresh address space, as a new process would, runs
+ * @fn in it and drops its reference to it, as an exiting process does.
+ * If that reference was the last, exit_mmap() and the MMU notifiers ran
+ * before the process is done.
+ *
+ * Context: process context (a KUnit test).
+ * Return: the process, to wait for with amdgpu_svm_test_process_wait().
+ */
+struct amdgpu_svm_test_process *
+amdgpu_svm_test_process_start(struct kunit *test, int (*fn)(void *arg),
+			      void *arg)
+{
+	struct amdgpu_svm_test_process *p;
+	struct task_struct *task;
+
+	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->test = test;
+	p->fn = fn;
+	p->arg = arg;
+	init_completion(&p->done);
+	task = kthread_run(test_process_fn, p, "amdgpu-svm-process");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	return p;
+}
+
+/**
+ * amdgpu_svm_test_process_wait() - wait for a process to be done
+ * @p: the process
+ * @timeout: jiffies, or MAX_SCHEDULE_TIMEOUT
+ *
+ * Context: process context.
+ * Return: true if the process is done (its result in @p->ret).
+ */
+bool amdgpu_svm_test_process_wait(struct amdgpu_svm_test_process *p,
+				  unsigned long timeout)
+{
+	if (timeout == MAX_SCHEDULE_TIMEOUT) {
+		wait_for_completion(&p->done);
+		return true;
+	}
+	return wait_for_completion_timeout(&p->done, timeout);
 }
 
 /**
@@ -672,9 +739,9 @@ static int test_process_fn(void *data)
  * @fn: the body, run with a new address space of its own
  * @arg: for @fn
  *
- * A kernel thread gets a fresh address space, as a new process would, runs
- * @fn in it and drops the last reference to it, as an exiting process
- * does: exit_mmap() and the MMU notifiers have run when this returns.
+ * amdgpu_svm_test_process_start(), then wait for the process: exit_mmap()
+ * and the MMU notifiers have run when this returns, unless somebody else
+ * still holds the address space.
  *
  * Context: process context (a KUnit test).
  * Return: what @fn returned, or the error of making the address space.
@@ -682,14 +749,11 @@ static int test_process_fn(void *data)
 int amdgpu_svm_test_run_process(struct kunit *test, int (*fn)(void *arg),
 				void *arg)
 {
-	struct test_process p = { .test = test, .fn = fn, .arg = arg };
-	struct task_struct *task;
+	struct amdgpu_svm_test_process *p;
 
-	init_completion(&p.done);
-	task = kthread_run(test_process_fn, &p, "amdgpu-svm-process");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	wait_for_completion(&p.done);
-	return p.ret;
+	p = amdgpu_svm_test_process_start(test, fn, arg);
+	amdgpu_svm_test_process_wait(p, MAX_SCHEDULE_TIMEOUT);
+	return p->ret;
 }
 
 /**
