@@ -71,7 +71,14 @@
  * - drm_pagemap itself: every migration (its device pages share one
  *   &struct amdgpu_migrate_vram, which holds a reference until the last of
  *   them is freed) and every drm_gpusvm range whose pages are in VRAM;
- * - nothing else: the SVM layer asks amdgpu_migrate_get() each time.
+ * - every user in the SVM layer, a fault or an ioctl, from
+ *   amdgpu_migrate_get() to amdgpu_migrate_put(). Unbind may come at any
+ *   moment in between: the object stays, and a migration started through
+ *   it then fails with -ENODEV.
+ *
+ * &amdgpu_device.svm_migrate is read under RCU and the object is freed
+ * after a grace period, so that amdgpu_migrate_get() can take its
+ * reference while unbind drops the device's.
  *
  * A live drm_pagemap holds the DRM device and the module. At unbind,
  * amdgpu_migrate_fini() first brings every device page back to system
@@ -176,18 +183,61 @@ struct page *amdgpu_migrate_vram_page(struct amdgpu_migrate *mig, u64 offset)
 	return pfn_to_page(PHYS_PFN(mig->pgmap.range.start + offset));
 }
 
+/* A reference, also while unbind is under way; NULL once it is done. */
+static struct amdgpu_migrate *migrate_tryget(struct amdgpu_device *adev)
+{
+	struct amdgpu_migrate *mig;
+
+	rcu_read_lock();
+	mig = rcu_dereference(adev->svm_migrate);
+	if (mig && !drm_pagemap_get_unless_zero(&mig->dpagemap))
+		mig = NULL;
+	rcu_read_unlock();
+	return mig;
+}
+
+/* Init and unbind change the pointer, serialised by the driver core. */
+static struct amdgpu_migrate *migrate_of(struct amdgpu_device *adev)
+{
+	return rcu_dereference_protected(adev->svm_migrate, true);
+}
+
 /**
- * amdgpu_migrate_get() - the device's VRAM registration
+ * amdgpu_migrate_get() - a reference to the device's VRAM registration
  * @adev: the device
  *
+ * The reference keeps the object, its counters and its drm_pagemap alive
+ * until amdgpu_migrate_put(), however soon unbind comes; it is taken only
+ * while the drm_pagemap still lives, as drm_pagemap_util's cache hands out
+ * its pagemap (drm_pagemap_get_from_cache_if_active()), under RCU instead
+ * of the cache's lock.
+ *
  * Context: any.
- * Return: the registration, or NULL where migration is not possible.
+ * Return: the registration, or NULL where migration is not possible or no
+ * longer is (after unbind began).
  */
 struct amdgpu_migrate *amdgpu_migrate_get(struct amdgpu_device *adev)
 {
-	struct amdgpu_migrate *mig = READ_ONCE(adev->svm_migrate);
+	struct amdgpu_migrate *mig = migrate_tryget(adev);
 
-	return mig && READ_ONCE(mig->registered) ? mig : NULL;
+	if (mig && !READ_ONCE(mig->registered)) {
+		amdgpu_migrate_put(mig);
+		mig = NULL;
+	}
+	return mig;
+}
+
+/**
+ * amdgpu_migrate_put() - drop a reference of amdgpu_migrate_get()
+ * @mig: the registration, or NULL
+ *
+ * Context: any; the last reference frees the object after an RCU grace
+ * period.
+ */
+void amdgpu_migrate_put(struct amdgpu_migrate *mig)
+{
+	if (mig)
+		drm_pagemap_put(&mig->dpagemap);
 }
 
 /**
@@ -202,15 +252,22 @@ struct amdgpu_migrate *amdgpu_migrate_get(struct amdgpu_device *adev)
  */
 void *amdgpu_migrate_owner(struct amdgpu_device *adev)
 {
-	struct amdgpu_migrate *mig = amdgpu_migrate_get(adev);
+	struct amdgpu_migrate *mig;
+	void *owner = NULL;
 
-	return mig ? mig->pgmap.owner : NULL;
+	/* A cookie, compared and never dereferenced: no reference needed. */
+	rcu_read_lock();
+	mig = rcu_dereference(adev->svm_migrate);
+	if (mig && READ_ONCE(mig->registered))
+		owner = mig->pgmap.owner;
+	rcu_read_unlock();
+	return owner;
 }
 
 /* --- Copying --- */
 
 /* Copy one run: contiguous VRAM, one system address per page. */
-static int copy_run(struct amdgpu_device *adev, dma_addr_t *sys,
+static int copy_run(struct amdgpu_migrate *mig, dma_addr_t *sys,
 		    u64 vram_offset, unsigned long *npages,
 		    enum amdgpu_migrate_dir dir)
 {
@@ -218,9 +275,10 @@ static int copy_run(struct amdgpu_device *adev, dma_addr_t *sys,
 
 	if (!*npages)
 		return 0;
-	ret = amdgpu_migrate_sdma_copy(adev, sys, vram_offset, *npages, dir);
+	ret = amdgpu_migrate_sdma_copy(mig->adev, sys, vram_offset, *npages,
+				       dir);
 	if (!ret) {
-		struct amdgpu_migrate_stats *stats = &adev->svm_migrate->stats;
+		struct amdgpu_migrate_stats *stats = &mig->stats;
 
 		atomic64_inc(&stats->copy_commands);
 		atomic64_add(*npages, dir == AMDGPU_MIGRATE_TO_VRAM ?
@@ -232,7 +290,7 @@ static int copy_run(struct amdgpu_device *adev, dma_addr_t *sys,
 
 /**
  * amdgpu_migrate_copy() - copy pages between system memory and VRAM
- * @adev: the device that owns the VRAM pages
+ * @mig: the registration the VRAM pages belong to
  * @pages: the device pages, one slot per 4 KiB page
  * @addr: the DMA addresses of the system pages, one slot per 4 KiB page
  * @npages: slots in @pages and @addr
@@ -252,12 +310,11 @@ static int copy_run(struct amdgpu_device *adev, dma_addr_t *sys,
  * Return: 0, or the first error of a copy (the caller then keeps the data
  * in system memory).
  */
-int amdgpu_migrate_copy(struct amdgpu_device *adev, struct page **pages,
+int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			struct drm_pagemap_addr *addr, unsigned long npages,
 			struct dma_fence *pre_migrate_fence,
 			enum amdgpu_migrate_dir dir)
 {
-	struct amdgpu_migrate *mig = adev->svm_migrate;
 	unsigned long i, j, n, run = 0;
 	u64 run_start = 0, offset;
 	dma_addr_t *sys;
@@ -277,7 +334,7 @@ int amdgpu_migrate_copy(struct amdgpu_device *adev, struct page **pages,
 	for (i = 0; i < npages; i += n) {
 		n = 1;
 		if (!pages[i] || !addr[i].addr) {
-			ret = copy_run(adev, sys, run_start, &run, dir);
+			ret = copy_run(mig, sys, run_start, &run, dir);
 			if (ret)
 				break;
 			continue;
@@ -287,7 +344,7 @@ int amdgpu_migrate_copy(struct amdgpu_device *adev, struct page **pages,
 		for (j = 0; j < n; j++, offset += PAGE_SIZE) {
 			if (run && (offset != run_start + run * PAGE_SIZE ||
 				    run == MIGRATE_WINDOW_PAGES)) {
-				ret = copy_run(adev, sys, run_start, &run, dir);
+				ret = copy_run(mig, sys, run_start, &run, dir);
 				if (ret)
 					goto out;
 			}
@@ -297,32 +354,35 @@ int amdgpu_migrate_copy(struct amdgpu_device *adev, struct page **pages,
 		}
 	}
 	if (!ret)
-		ret = copy_run(adev, sys, run_start, &run, dir);
+		ret = copy_run(mig, sys, run_start, &run, dir);
 out:
 	kvfree(sys);
 	return ret;
 }
 
-static struct amdgpu_device *pages_adev(struct page **pages,
-					unsigned long npages)
+static struct amdgpu_migrate *pages_migrate(struct page **pages,
+					    unsigned long npages)
 {
 	unsigned long i;
 
 	for (i = 0; i < npages; i++)
 		if (pages[i])
-			return pgmap_to_migrate(page_pgmap(pages[i]))->adev;
+			return pgmap_to_migrate(page_pgmap(pages[i]));
 	return NULL;
 }
 
-/* The copy ops: the device is the one whose VRAM pages are copied. */
+/*
+ * The copy ops: the device is the one whose VRAM pages are copied; its
+ * registration lives while they do.
+ */
 static int copy_op(struct page **pages, struct drm_pagemap_addr *addr,
 		   unsigned long npages, struct dma_fence *pre_migrate_fence,
 		   enum amdgpu_migrate_dir dir)
 {
-	struct amdgpu_device *adev = pages_adev(pages, npages);
+	struct amdgpu_migrate *mig = pages_migrate(pages, npages);
 
-	return adev ? amdgpu_migrate_copy(adev, pages, addr, npages,
-					  pre_migrate_fence, dir) : 0;
+	return mig ? amdgpu_migrate_copy(mig, pages, addr, npages,
+					 pre_migrate_fence, dir) : 0;
 }
 
 static int amdgpu_migrate_copy_to_devmem(struct page **pages,
@@ -354,7 +414,7 @@ static int amdgpu_migrate_populate_devmem_pfn(struct drm_pagemap_devmem *devmem,
 					      unsigned long *pfn)
 {
 	struct amdgpu_migrate_vram *vram = devmem_to_vram(devmem);
-	struct amdgpu_migrate *mig = vram->adev->svm_migrate;
+	struct amdgpu_migrate *mig = dpagemap_to_migrate(devmem->dpagemap);
 	unsigned long i = 0;
 	unsigned int b;
 
@@ -379,7 +439,7 @@ static void amdgpu_migrate_vram_last_put(struct kref *kref)
 static void amdgpu_migrate_devmem_release(struct drm_pagemap_devmem *devmem)
 {
 	struct amdgpu_migrate_vram *vram = devmem_to_vram(devmem);
-	struct amdgpu_migrate *mig = vram->adev->svm_migrate;
+	struct amdgpu_migrate *mig = dpagemap_to_migrate(devmem->dpagemap);
 	unsigned long flags;
 
 	/* Not consumed when the migration failed early. */
@@ -409,9 +469,14 @@ static void amdgpu_migrate_devmem_release(struct drm_pagemap_devmem *devmem)
  */
 bool amdgpu_migrate_owns_bo(struct amdgpu_device *adev, const void *bo)
 {
-	struct amdgpu_migrate *mig = READ_ONCE(adev->svm_migrate);
+	struct amdgpu_migrate *mig;
+	bool owns;
 
-	return mig && xa_load(&mig->bos, (unsigned long)bo);
+	rcu_read_lock();
+	mig = rcu_dereference(adev->svm_migrate);
+	owns = mig && xa_load(&mig->bos, (unsigned long)bo);
+	rcu_read_unlock();
+	return owns;
 }
 
 /*
@@ -444,9 +509,11 @@ static int evict_vram(struct amdgpu_migrate *mig,
  */
 int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
 {
-	struct amdgpu_migrate *mig = READ_ONCE(adev->svm_migrate);
+	/* Unbind may evict the same buffer meanwhile and drop its reference. */
+	struct amdgpu_migrate *mig = migrate_tryget(adev);
 	struct amdgpu_migrate_vram *vram;
 	unsigned long flags;
+	int ret = 0;
 
 	if (!mig)
 		return 0;
@@ -456,10 +523,10 @@ int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
 	if (vram)
 		kref_get(&vram->refcount);
 	xa_unlock_irqrestore(&mig->bos, flags);
-	if (!vram)
-		return 0;
-
-	return evict_vram(mig, vram);
+	if (vram)
+		ret = evict_vram(mig, vram);
+	amdgpu_migrate_put(mig);
+	return ret;
 }
 
 /**
@@ -476,7 +543,7 @@ int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
  */
 int amdgpu_migrate_evict_all(struct amdgpu_device *adev)
 {
-	struct amdgpu_migrate *mig = adev->svm_migrate;
+	struct amdgpu_migrate *mig = migrate_of(adev);
 	struct amdgpu_migrate_vram *vram;
 	LIST_HEAD(done);
 	int ret = 0, err;
@@ -617,11 +684,16 @@ out_unlock:
 	return ret;
 }
 
-/* The last reference is gone: any context, nothing left to tear down. */
+/*
+ * The last reference is gone: any context, nothing left to tear down but
+ * the memory, which amdgpu_migrate_get() may still be looking at.
+ */
 static void amdgpu_migrate_destroy(struct drm_pagemap *dpagemap,
 				   bool is_atomic_or_reclaim)
 {
-	kfree(dpagemap_to_migrate(dpagemap));
+	struct amdgpu_migrate *mig = dpagemap_to_migrate(dpagemap);
+
+	kfree_rcu(mig, rcu);
 }
 
 static const struct drm_pagemap_ops amdgpu_migrate_pagemap_ops = {
@@ -725,7 +797,7 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 	void *addr;
 	int ret;
 
-	if (adev->svm_migrate || !amdgpu_migrate_possible(adev))
+	if (migrate_of(adev) || !amdgpu_migrate_possible(adev))
 		return 0;
 
 	mig = kzalloc_obj(*mig);
@@ -766,7 +838,7 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 					   adev_to_drm(adev)->debugfs_root,
 					   &mig->stats, &amdgpu_migrate_stats_fops);
 	mig->registered = true;
-	WRITE_ONCE(adev->svm_migrate, mig);
+	rcu_assign_pointer(adev->svm_migrate, mig);
 	dev_info(adev->dev, "SVM: %llu MiB of VRAM can hold migrated pages (struct pages: %llu KiB)\n",
 		 mig->vram_size >> 20,
 		 (mig->vram_size >> PAGE_SHIFT) * sizeof(struct page) >> 10);
@@ -798,7 +870,7 @@ out_err:
  */
 void amdgpu_migrate_fini(struct amdgpu_device *adev)
 {
-	struct amdgpu_migrate *mig = adev->svm_migrate;
+	struct amdgpu_migrate *mig = migrate_of(adev);
 	int ret;
 
 	if (!mig)
@@ -817,7 +889,8 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 	if (mig->region)
 		release_mem_region(mig->region->start,
 				   resource_size(mig->region));
-	WRITE_ONCE(adev->svm_migrate, NULL);
+	/* Users that took a reference before this keep @mig (see above). */
+	RCU_INIT_POINTER(adev->svm_migrate, NULL);
 	drm_pagemap_put(&mig->dpagemap);
 }
 

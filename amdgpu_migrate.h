@@ -8,6 +8,7 @@
 #include <linux/list.h>
 #include <linux/rwsem.h>
 #include <linux/memremap.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -135,6 +136,8 @@ struct amdgpu_migrate {
 	struct amdgpu_migrate_stats stats;
 	/** @debugfs: the amdgpu_svm_stats file, if debugfs is there */
 	struct dentry *debugfs;
+	/** @rcu: frees this after amdgpu_migrate_get()'s readers are done */
+	struct rcu_head rcu;
 };
 
 #if IS_ENABLED(CONFIG_DRM_AMDGPU_SVM)
@@ -142,9 +145,10 @@ struct amdgpu_migrate {
 int amdgpu_migrate_init(struct amdgpu_device *adev);
 void amdgpu_migrate_fini(struct amdgpu_device *adev);
 struct amdgpu_migrate *amdgpu_migrate_get(struct amdgpu_device *adev);
+void amdgpu_migrate_put(struct amdgpu_migrate *mig);
 void *amdgpu_migrate_owner(struct amdgpu_device *adev);
 
-int amdgpu_migrate_copy(struct amdgpu_device *adev, struct page **pages,
+int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			struct drm_pagemap_addr *addr, unsigned long npages,
 			struct dma_fence *pre_migrate_fence,
 			enum amdgpu_migrate_dir dir);
@@ -179,6 +183,10 @@ static inline struct amdgpu_migrate *
 amdgpu_migrate_get(struct amdgpu_device *adev)
 {
 	return NULL;
+}
+
+static inline void amdgpu_migrate_put(struct amdgpu_migrate *mig)
+{
 }
 
 static inline bool amdgpu_migrate_owns_bo(struct amdgpu_device *adev,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 
 #include <linux/build_bug.h>
+#include <linux/dma-resv.h>
+#include <linux/interval_tree.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
@@ -155,11 +157,19 @@ static void amdgpu_svm_close(struct amdgpu_svm *svm)
 	quiesced = svm->restore.quiesced;
 	svm->restore.quiesced = false;
 	spin_unlock(&svm->restore.lock);
-	if (quiesced)
-		amdgpu_svm_gpu_resume(svm);
-
 	mutex_lock(&svm->lock);
 	if (!svm->closed) {
+		/*
+		 * XNACK off: no queue may run while its PTEs go, as KFD's
+		 * svm_range_evict() stops them before it unmaps. They run
+		 * again afterwards: what they reach of the SVM is gone, as
+		 * after munmap(). Under the lock: the VM's teardown and the
+		 * process's exit may close at the same time.
+		 */
+		if (!svm->xnack_on && !quiesced) {
+			amdgpu_svm_gpu_quiesce(svm);
+			quiesced = true;
+		}
 		amdgpu_svm_range_garbage_collect(svm);
 		amdgpu_svm_range_unmap_all(svm);
 		/* Removes every notifier and the ranges left in them. */
@@ -167,6 +177,8 @@ static void amdgpu_svm_close(struct amdgpu_svm *svm)
 		svm->closed = true;
 	}
 	mutex_unlock(&svm->lock);
+	if (quiesced)
+		amdgpu_svm_gpu_resume(svm);
 }
 
 /*
@@ -217,6 +229,7 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 	/* Short, so that a burst of invalidations is restored in one go. */
 	svm->restore.delay = msecs_to_jiffies(1);
 	amdgpu_svm_attr_tree_init(&svm->attrs, svm->xnack_on);
+	svm->mapped = RB_ROOT_CACHED;
 
 	/*
 	 * Bounded by the GPU VM as well as the CPU's (xe passes its VM's
@@ -419,6 +432,46 @@ void amdgpu_svm_va_bounds(struct amdgpu_device *adev, u64 *start, u64 *end)
 	*end = PAGE_ALIGN_DOWN(*end);
 }
 
+/**
+ * amdgpu_svm_va_in_use() - may a buffer be mapped at these GPU addresses?
+ * @vm: the VM, its reservation held
+ * @start: first byte
+ * @size: bytes
+ *
+ * Not where the SVM mirrors the process: where userspace set SVM
+ * attributes, or where the SVM has PTEs (a GPU fault or a SET mapped
+ * them); the buffer's PTEs would replace the SVM's, and the SVM's next
+ * invalidation would zap the buffer's. KFD refuses an allocation over its
+ * SVM ranges the same way (kfd_ioctl_alloc_memory_of_gpu()). The SVM
+ * checks the other way round under the same reservation
+ * (amdgpu_svm_range_check_va() and the map path), so neither can slip in
+ * after the other looked.
+ *
+ * Context: process context, from amdgpu_gem_va_ioctl() before it maps;
+ * the VM reservation held; takes the attribute tree's lock and the
+ * notifier lock.
+ * Return: 0, or -EADDRINUSE.
+ */
+int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start, u64 size)
+{
+	/* Pairs with amdgpu_svm_get(); the VM holds its SVM until fini. */
+	struct amdgpu_svm *svm = smp_load_acquire(&vm->svm);
+	unsigned long first, last;
+	bool used;
+
+	dma_resv_assert_held(vm->root.bo->tbo.base.resv);
+	if (!svm || !size || READ_ONCE(svm->closing))
+		return 0;
+	first = start >> PAGE_SHIFT;
+	last = (start + size - 1) >> PAGE_SHIFT;
+	if (amdgpu_svm_attr_any(&svm->attrs, first, last))
+		return -EADDRINUSE;
+	drm_gpusvm_notifier_lock(&svm->gpusvm);
+	used = interval_tree_iter_first(&svm->mapped, first, last);
+	drm_gpusvm_notifier_unlock(&svm->gpusvm);
+	return used ? -EADDRINUSE : 0;
+}
+
 /* A page-aligned, non-empty range the SVM may mirror. */
 static int amdgpu_svm_check_range(struct amdgpu_device *adev, u64 start,
 				  u64 size)
@@ -510,7 +563,8 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
  * attribute array cannot be read or written back, -EPERM if the caller is
  * not the process that opened the file, -EINTR if a fatal signal came
  * while SET or RESET waited for another call, -ENOSPC if a SET would leave
- * more than %AMDGPU_SVM_ATTR_MAX_NODES attribute ranges, -ENOMEM.
+ * more than %AMDGPU_SVM_ATTR_MAX_NODES attribute ranges, -EADDRINUSE if a
+ * SET covers a buffer mapping of the VM, -ENOMEM.
  */
 int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *filp)
@@ -573,8 +627,11 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 		ret = mutex_lock_killable(&svm->lock);
 		if (ret)
 			break;
-		ret = amdgpu_svm_attr_set(&svm->attrs, start, last, attrs,
-					  args->nattr, &changes);
+		ret = amdgpu_svm_range_check_va(svm, args->start_addr,
+						args->start_addr + args->size);
+		if (!ret)
+			ret = amdgpu_svm_attr_set(&svm->attrs, start, last, attrs,
+						  args->nattr, &changes);
 		if (!ret)
 			ret = amdgpu_svm_apply_changes(svm, &changes);
 		mutex_unlock(&svm->lock);

@@ -4,6 +4,7 @@
 #define __AMDGPU_SVM_H__
 
 #include <linux/errno.h>
+#include <linux/interval_tree.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
@@ -58,6 +59,12 @@ struct amdgpu_svm {
 	/** @attrs: the attributes userspace set, see amdgpu_svm_attr.c */
 	struct amdgpu_svm_attr_tree attrs;
 	/**
+	 * @mapped: the extents, in pages, of the ranges that have GPU PTEs
+	 * (&amdgpu_svm_range.mapped_node), for amdgpu_svm_va_in_use().
+	 * Protected by the notifier lock.
+	 */
+	struct rb_root_cached mapped;
+	/**
 	 * @closing: teardown has begun; the MMU notifier queues no more
 	 * garbage. Set under the notifier lock (write).
 	 */
@@ -109,6 +116,7 @@ void amdgpu_svm_vm_init(struct amdgpu_vm *vm);
 void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
 				struct amdgpu_vm *vm);
 void amdgpu_svm_vm_fini(struct amdgpu_vm *vm);
+int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start, u64 size);
 
 #else
 
@@ -129,6 +137,12 @@ static inline void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
 
 static inline void amdgpu_svm_vm_fini(struct amdgpu_vm *vm)
 {
+}
+
+static inline int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start,
+				       u64 size)
+{
+	return 0;
 }
 
 #endif /* CONFIG_DRM_AMDGPU_SVM */

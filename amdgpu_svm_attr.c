@@ -716,6 +716,27 @@ int amdgpu_svm_attr_get(struct amdgpu_svm_attr_tree *tree,
 }
 
 /**
+ * amdgpu_svm_attr_any() - were attributes set on any page of a span?
+ * @tree: the SVM's attribute tree
+ * @start: first page
+ * @last: last page (inclusive)
+ *
+ * Context: process context; takes and releases @tree->lock, a leaf lock
+ * (also under the VM reservation).
+ * Return: true if a SET left attributes on a page of [@start, @last].
+ */
+bool amdgpu_svm_attr_any(struct amdgpu_svm_attr_tree *tree,
+			 unsigned long start, unsigned long last)
+{
+	bool any;
+
+	mutex_lock(&tree->lock);
+	any = attr_range_first(tree, start, last);
+	mutex_unlock(&tree->lock);
+	return any;
+}
+
+/**
  * amdgpu_svm_attr_lookup() - the attributes of one page and their extent
  * @tree: the SVM's attribute tree
  * @page: the page

@@ -178,6 +178,8 @@ int amdgpu_svm_attr_get(struct amdgpu_svm_attr_tree *tree,
 int amdgpu_svm_attr_reset(struct amdgpu_svm_attr_tree *tree,
 			  unsigned long start, unsigned long last,
 			  struct amdgpu_svm_attr_changes *changes);
+bool amdgpu_svm_attr_any(struct amdgpu_svm_attr_tree *tree,
+			 unsigned long start, unsigned long last);
 void amdgpu_svm_attr_lookup(struct amdgpu_svm_attr_tree *tree,
 			    unsigned long page, struct amdgpu_svm_attrs *attrs,
 			    unsigned long *start, unsigned long *last);

@@ -91,6 +91,11 @@ static int svm_fault_locked(struct amdgpu_svm *svm, unsigned long addr,
 		      !(vm_flags & VM_WRITE)))
 		return -EPERM;
 
+	/* Not over, nor into, the VM's buffer mappings. */
+	ret = amdgpu_svm_range_fault_window(svm, addr, &start, &end);
+	if (ret)
+		return ret;
+
 	return amdgpu_svm_range_map_addr(svm, addr, start, end, &attrs, write);
 }
 
@@ -145,6 +150,7 @@ out:
 	mig = amdgpu_migrate_get(adev);
 	if (mig)
 		atomic64_inc(&mig->stats.gpu_faults);
+	amdgpu_migrate_put(mig);
 	trace_amdgpu_svm_gpu_fault(adev->dev, pasid, addr, write, ret);
 	amdgpu_svm_put(svm);
 	return ret;

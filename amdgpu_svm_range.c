@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 
+#include <linux/build_bug.h>
 #include <linux/dma-resv.h>
+#include <linux/interval_tree.h>
 #include <linux/lockdep.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/stddef.h>
 
 #include <kunit/static_stub.h>
 
@@ -99,6 +102,8 @@ static void amdgpu_svm_range_free(struct drm_gpusvm_range *base)
 	struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
 	struct amdgpu_svm *svm = gpusvm_to_svm(base->gpusvm);
 
+	/* Every removal zaps first: no PTE, and not in &amdgpu_svm.mapped. */
+	WARN_ON_ONCE(range->gpu_mapped);
 	/*
 	 * An UNMAP may have queued the range again after the garbage
 	 * collector (or a removal) took it off the list and before it left
@@ -279,19 +284,22 @@ void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence)
 }
 
 /**
- * amdgpu_svm_range_race_point() - where a test may race the CPU with a map
+ * amdgpu_svm_race_point() - where a test may race another path with this one
  * @svm: the SVM
+ * @where: which window (&enum amdgpu_svm_race)
  *
  * Not a hardware leaf: a test seam that does nothing. The map path calls
  * it after it got the pages of a range and before it checks that they are
  * still valid, the window in which an invalidation must make the commit
- * fail; a KUnit case replaces it to unmap or remap memory right there.
+ * fail; the policy calls it while it holds the VRAM registration, which
+ * unbind must not free under it. A KUnit case replaces it to unmap or
+ * remap memory, or unbind the device, right there.
  *
  * Context: process context; the SVM lock held, no other lock.
  */
-void amdgpu_svm_range_race_point(struct amdgpu_svm *svm)
+void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where)
 {
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_range_race_point, svm);
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_race_point, svm, where);
 }
 
 /**
@@ -482,6 +490,8 @@ static void range_zap(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 				     drm_gpusvm_range_end(&range->base) * 1ULL,
 				     ret);
 	range->gpu_mapped = false;
+	range->gpu_complete = false;
+	interval_tree_remove(&range->mapped_node, &svm->mapped);
 	zap->flush = true;
 }
 
@@ -494,6 +504,102 @@ static void range_zap_done(struct amdgpu_svm *svm, struct range_zap *zap)
 		dma_fence_put(zap->fence);
 	zap->fence = NULL;
 	zap->flush = false;
+}
+
+/*
+ * The buffer mappings of a VM (GEM_VA, userptr, KFD's) are the nodes of
+ * &amdgpu_vm.va, in GPU pages, under the VM reservation. A node begins as
+ * an interval_tree_node does, which is how KFD's svm_range_check_vm()
+ * walks the tree with the generic interval tree; the asserts keep it so.
+ */
+#define VA_NODE_OFFSET(f) (offsetof(struct amdgpu_bo_va_mapping, f) - \
+			   offsetof(struct amdgpu_bo_va_mapping, rb))
+static_assert(VA_NODE_OFFSET(start) == offsetof(struct interval_tree_node, start));
+static_assert(VA_NODE_OFFSET(last) == offsetof(struct interval_tree_node, last));
+static_assert(VA_NODE_OFFSET(__subtree_last) ==
+	      offsetof(struct interval_tree_node, __subtree_last));
+
+/* A buffer mapping of @vm in the bytes [@start, @end), or NULL. */
+static struct interval_tree_node *vm_mapping_first(struct amdgpu_vm *vm,
+						   u64 start, u64 end)
+{
+	dma_resv_assert_held(vm->root.bo->tbo.base.resv);
+	return interval_tree_iter_first(&vm->va, start >> AMDGPU_GPU_PAGE_SHIFT,
+					(end - 1) >> AMDGPU_GPU_PAGE_SHIFT);
+}
+
+/**
+ * amdgpu_svm_range_check_va() - refuse a span where the VM maps buffers
+ * @svm: the SVM
+ * @start: first byte, page aligned
+ * @end: end (exclusive), page aligned
+ *
+ * An SVM address is also a GPU address, which the VM's own buffer
+ * mappings (GEM_VA, userptr) must not share: the SVM would overwrite their
+ * PTEs, or zap them. KFD's svm_range_is_valid() refuses a SET the same way
+ * (svm_range_check_vm()).
+ *
+ * Context: process context; the SVM lock held; takes the VM reservation.
+ * Return: 0, -EADDRINUSE if a buffer is mapped in the span, or -EINTR if
+ * a signal came while waiting for the VM.
+ */
+int amdgpu_svm_range_check_va(struct amdgpu_svm *svm, unsigned long start,
+			      unsigned long end)
+{
+	struct dma_resv *resv = amdgpu_svm_vm_resv(svm);
+	int ret;
+
+	ret = dma_resv_lock_interruptible(resv, NULL);
+	if (ret)
+		return ret;
+	if (vm_mapping_first(svm->vm, start, end))
+		ret = -EADDRINUSE;
+	dma_resv_unlock(resv);
+	return ret;
+}
+
+/**
+ * amdgpu_svm_range_fault_window() - keep a fault's range off buffer mappings
+ * @svm: the SVM
+ * @addr: the faulting address
+ * @start: in: the first byte the range may cover; out: clipped
+ * @end: in: the end (exclusive) the range may reach; out: clipped
+ *
+ * A fault inside a buffer mapping of the VM is not the SVM's to serve.
+ * Next to one, the range the fault makes stops short of the mappings on
+ * either side; KFD's svm_range_create_unregistered_range() shrinks such a
+ * range to the faulting page, stopping at the mappings keeps larger
+ * ranges where they fit.
+ *
+ * Context: process context; the SVM lock held; takes the VM reservation.
+ * Return: 0, -EFAULT if a buffer is mapped at @addr, or -EINTR.
+ */
+int amdgpu_svm_range_fault_window(struct amdgpu_svm *svm, unsigned long addr,
+				  unsigned long *start, unsigned long *end)
+{
+	struct dma_resv *resv = amdgpu_svm_vm_resv(svm);
+	u64 lo = *start >> AMDGPU_GPU_PAGE_SHIFT;
+	u64 hi = (*end - 1) >> AMDGPU_GPU_PAGE_SHIFT;
+	struct interval_tree_node *node;
+	int ret;
+
+	addr = PAGE_ALIGN_DOWN(addr);
+	ret = dma_resv_lock_interruptible(resv, NULL);
+	if (ret)
+		return ret;
+	for (node = vm_mapping_first(svm->vm, *start, *end); node;
+	     node = interval_tree_iter_next(node, lo, hi)) {
+		u64 s = (u64)node->start << AMDGPU_GPU_PAGE_SHIFT;
+		u64 e = ((u64)node->last + 1) << AMDGPU_GPU_PAGE_SHIFT;
+
+		if (e <= addr)
+			*start = max_t(u64, *start, ALIGN(e, PAGE_SIZE));
+		else
+			*end = min_t(u64, *end, ALIGN_DOWN(s, PAGE_SIZE));
+	}
+	dma_resv_unlock(resv);
+	/* Also where a mapping shares the CPU page of @addr. */
+	return *start <= addr && addr < *end ? 0 : -EFAULT;
 }
 
 /*
@@ -528,7 +634,7 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	unsigned int noreclaim;
 	int ret;
 
-	amdgpu_svm_range_race_point(svm);
+	amdgpu_svm_race_point(svm, AMDGPU_SVM_RACE_COMMIT);
 
 	ret = dma_resv_lock_interruptible(resv, NULL);
 	if (ret)
@@ -540,6 +646,15 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	ret = dma_resv_reserve_fences(resv, 2);
 	if (ret)
 		goto out_resv;
+	/*
+	 * A buffer mapped here since the range was made: leave its PTEs
+	 * alone (amdgpu_svm_va_in_use() keeps buffers off mapped ranges).
+	 */
+	if (vm_mapping_first(svm->vm, drm_gpusvm_range_start(&range->base),
+			     drm_gpusvm_range_end(&range->base))) {
+		ret = -EADDRINUSE;
+		goto out_resv;
+	}
 	/*
 	 * Evicted page tables are brought back before they are written, as
 	 * KFD's svm_range_reserve_bos() does with amdgpu_vm_validate().
@@ -569,11 +684,25 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
+	/*
+	 * Tracked before the first PTE is written: if a later run fails
+	 * (the page tables being evicted meanwhile: -EBUSY), the runs before
+	 * it are valid, and the next invalidation must zap them.
+	 */
+	if (!range->gpu_mapped) {
+		range->mapped_node.start = drm_gpusvm_range_start(&range->base) >>
+					   PAGE_SHIFT;
+		range->mapped_node.last = range->mapped_node.start +
+					  range_npages(range) - 1;
+		interval_tree_insert(&range->mapped_node, &svm->mapped);
+	}
+	range->gpu_mapped = true;
+	range->gpu_complete = false;
 	ret = range_write_ptes(svm, range, flags, vram_flags, immediate, false);
 	if (!ret)
 		ret = amdgpu_svm_gpu_link_ptes(svm, immediate);
 	if (!ret) {
-		range->gpu_mapped = true;
+		range->gpu_complete = true;
 		range->pte_flags = flags;
 		if (!immediate)
 			fence = amdgpu_svm_gpu_map_fence(svm);
@@ -592,11 +721,33 @@ out_resv:
 	 */
 	if (fence) {
 		dma_fence_wait(fence, false);
-		if (dma_fence_get_status(fence) < 0)
+		if (dma_fence_get_status(fence) < 0) {
 			ret = dma_fence_get_status(fence);
+			/* What landed is unknown: a fault must map it again. */
+			drm_gpusvm_notifier_lock(&svm->gpusvm);
+			range->gpu_complete = false;
+			drm_gpusvm_notifier_unlock(&svm->gpusvm);
+		}
 		dma_fence_put(fence);
 	}
 	return ret;
+}
+
+/*
+ * Unmap and remove one range whose PTEs are gone (zapped, the clear waited
+ * for and flushed); the SVM lock is held.
+ */
+static void range_remove(struct amdgpu_svm *svm, struct amdgpu_svm_range *range)
+{
+	struct drm_gpusvm_ctx ctx = {};
+
+	drm_gpusvm_unmap_pages(&svm->gpusvm, &range->pages, range_npages(range),
+			       &ctx);
+	/* Still queued for GC after an UNMAP: it is gone now. */
+	spin_lock(&svm->gc.lock);
+	list_del_init(&range->gc_link);
+	spin_unlock(&svm->gc.lock);
+	drm_gpusvm_range_remove(&svm->gpusvm, &range->base);
 }
 
 /*
@@ -661,6 +812,17 @@ retry:
 		amdgpu_svm_range_garbage_collect(svm);
 		goto retry;
 	}
+	/*
+	 * -EADDRINUSE: a buffer was mapped into the range while it had no
+	 * PTEs (amdgpu_svm_va_in_use() allows that). The range goes; the
+	 * retry makes one that stops at the buffer, if the caller's span
+	 * allows (a fault's does, amdgpu_svm_range_fault_window()).
+	 */
+	if (ret == -EADDRINUSE && !range->gpu_mapped &&
+	    ++tries < SVM_MAP_RETRIES) {
+		range_remove(svm, range);
+		goto retry;
+	}
 	return ret;
 }
 
@@ -681,7 +843,7 @@ static bool range_already_mapped(struct amdgpu_svm *svm, unsigned long addr,
 	if (base) {
 		struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
 
-		mapped = range->gpu_mapped &&
+		mapped = range->gpu_complete &&
 			 (!write || (range->pte_flags & AMDGPU_PTE_WRITEABLE));
 	}
 	drm_gpusvm_notifier_unlock(&svm->gpusvm);
@@ -889,6 +1051,16 @@ static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,
 	struct range_zap zap = {};
 	unsigned long start, end;
 
+	/*
+	 * exit_mmap(): the address space is going away, and the mm release
+	 * callback, called right after every interval notifier saw this,
+	 * closes the SVM and zaps all of it before a page is freed. Nothing
+	 * is to be restored and no queue to be stopped for it; KFD's
+	 * svm_range_cpu_invalidate_pagetables() ignores the event too.
+	 */
+	if (mmu_range->event == MMU_NOTIFY_RELEASE)
+		return;
+
 	start = max(mmu_range->start, drm_gpusvm_notifier_start(notifier));
 	end = min(mmu_range->end, drm_gpusvm_notifier_end(notifier));
 	first = drm_gpusvm_range_find(notifier, start, end);
@@ -971,23 +1143,6 @@ void amdgpu_svm_range_garbage_collect(struct amdgpu_svm *svm)
 				       range_npages(range), &ctx);
 		drm_gpusvm_range_remove(&svm->gpusvm, &range->base);
 	}
-}
-
-/*
- * Unmap and remove one range whose PTEs are gone (zapped, the clear waited
- * for and flushed); the SVM lock is held.
- */
-static void range_remove(struct amdgpu_svm *svm, struct amdgpu_svm_range *range)
-{
-	struct drm_gpusvm_ctx ctx = {};
-
-	drm_gpusvm_unmap_pages(&svm->gpusvm, &range->pages, range_npages(range),
-			       &ctx);
-	/* Still queued for GC after an UNMAP: it is gone now. */
-	spin_lock(&svm->gc.lock);
-	list_del_init(&range->gc_link);
-	spin_unlock(&svm->gc.lock);
-	drm_gpusvm_range_remove(&svm->gpusvm, &range->base);
 }
 
 /**

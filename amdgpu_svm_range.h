@@ -3,6 +3,7 @@
 #ifndef __AMDGPU_SVM_RANGE_H__
 #define __AMDGPU_SVM_RANGE_H__
 
+#include <linux/interval_tree.h>
 #include <linux/list.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -34,13 +35,26 @@ struct amdgpu_svm_range {
 	 */
 	struct list_head gc_link;
 	/**
-	 * @gpu_mapped: the GPU PTEs of the range are valid; set when they
-	 * are written, cleared when they are zapped, both under the
-	 * notifier lock
+	 * @gpu_mapped: GPU PTEs of the range may be valid, and its page
+	 * tables exist. Set before the first PTE is written, as KFD's
+	 * svm_range_map_to_gpus() sets bitmap_mapped before it maps, so that
+	 * a write that fails halfway leaves the range to the zap; cleared by
+	 * the zap. Under the notifier lock.
 	 */
 	bool gpu_mapped;
+	/**
+	 * @gpu_complete: every PTE of the range was written, with
+	 * @pte_flags: a GPU fault in the range is stale. Under the notifier
+	 * lock.
+	 */
+	bool gpu_complete;
 	/** @pte_flags: the flags the PTEs were written with */
 	u64 pte_flags;
+	/**
+	 * @mapped_node: the range's pages in &amdgpu_svm.mapped while
+	 * @gpu_mapped is set
+	 */
+	struct interval_tree_node mapped_node;
 };
 
 static inline struct amdgpu_svm_range *
@@ -69,10 +83,25 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 				  unsigned long *removed_start,
 				  unsigned long *removed_end);
 void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm);
+int amdgpu_svm_range_check_va(struct amdgpu_svm *svm, unsigned long start,
+			      unsigned long end);
+int amdgpu_svm_range_fault_window(struct amdgpu_svm *svm, unsigned long addr,
+				  unsigned long *start, unsigned long *end);
 void amdgpu_svm_range_restore_work(struct work_struct *work);
 
-/* A test seam: where a KUnit case races the CPU with a map. */
-void amdgpu_svm_range_race_point(struct amdgpu_svm *svm);
+/**
+ * enum amdgpu_svm_race - the test seams where a KUnit case forces a race
+ * @AMDGPU_SVM_RACE_COMMIT: the map path got the pages of a range and has
+ *	not yet checked they are still valid
+ * @AMDGPU_SVM_RACE_MIGRATE: the policy holds the VRAM registration and
+ *	has not yet looked at the pages
+ */
+enum amdgpu_svm_race {
+	AMDGPU_SVM_RACE_COMMIT,
+	AMDGPU_SVM_RACE_MIGRATE,
+};
+
+void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where);
 
 /* Hardware leaves. */
 struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm);

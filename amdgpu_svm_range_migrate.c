@@ -18,6 +18,7 @@
 #include "amdgpu_migrate.h"
 #include "amdgpu_svm.h"
 #include "amdgpu_svm_attr.h"
+#include "amdgpu_svm_range.h"
 #include "amdgpu_svm_range_migrate.h"
 
 #include "amdgpu_svm_trace.h"
@@ -312,7 +313,7 @@ void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
 			      unsigned long end)
 {
 	struct mmu_interval_notifier *notifier = &range->notifier->notifier;
-	struct amdgpu_migrate *mig = amdgpu_migrate_get(svm->adev);
+	struct amdgpu_migrate *mig;
 	unsigned long granule = PAGE_SIZE << attrs->granularity;
 	enum amdgpu_svm_migrate_action action;
 	enum amdgpu_svm_placement placement;
@@ -324,11 +325,19 @@ void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
 
 	lockdep_assert_held(&svm->lock);
 
-	/* Without a registration no page of ours exists: nothing to move. */
-	if (!mig || !policy_may_move(attrs, trigger))
+	if (!policy_may_move(attrs, trigger))
 		return;
+	/*
+	 * Without a registration no page of ours exists: nothing to move.
+	 * Unbind may end it while this runs: hold it (a migration started
+	 * then fails, and the pages stay).
+	 */
+	mig = amdgpu_migrate_get(svm->adev);
+	if (!mig)
+		return;
+	amdgpu_svm_race_point(svm, AMDGPU_SVM_RACE_MIGRATE);
 	if (!mmget_not_zero(mm))
-		return;
+		goto out_mig;
 
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, addr);
@@ -364,4 +373,6 @@ void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
 			     trigger);
 out_put:
 	mmput(mm);
+out_mig:
+	amdgpu_migrate_put(mig);
 }

@@ -712,7 +712,7 @@ static void amdgpu_migrate_bench_throughput(struct kunit *test)
 	b->tdev = amdgpu_svm_test_dev_create_with_vram(test, true,
 						       s->size + SZ_4M);
 	b->vram = b->tdev->vram;
-	b->mig = amdgpu_migrate_get(b->tdev->adev);
+	b->mig = amdgpu_svm_test_migrate(b->tdev);
 	KUNIT_ASSERT_NOT_NULL(test, b->mig);
 	/* The SVM of the process exists once it made its first call. */
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(b->tdev,

@@ -21,6 +21,7 @@
 #include "../amdgpu.h"
 #include "../amdgpu_migrate.h"
 #include "../amdgpu_svm.h"
+#include "../amdgpu_svm_fault.h"
 #include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
 
@@ -149,9 +150,14 @@ static void expect_gpu_page(struct kunit *test, struct migrate_fixture *f,
 static int migrate(struct migrate_fixture *f, unsigned long start, size_t size)
 {
 	struct amdgpu_migrate *mig = amdgpu_migrate_get(f->tdev->adev);
+	int ret;
 
-	return drm_pagemap_populate_mm(&mig->dpagemap, start, start + size,
-				       current->mm, 0);
+	if (!mig)
+		return -ENODEV;
+	ret = drm_pagemap_populate_mm(&mig->dpagemap, start, start + size,
+				      current->mm, 0);
+	amdgpu_migrate_put(mig);
+	return ret;
 }
 
 static void migrate_4k_pages_to_vram_and_back(struct kunit *test)
@@ -350,7 +356,7 @@ static void migrate_ttm_eviction_of_one_bo(struct kunit *test)
 	unsigned long a = pattern_buffer(test, f, SZ_1M, 0xa, false);
 	unsigned long b = pattern_buffer(test, f, SZ_1M, 0xb, false);
 	struct amdgpu_device *adev = f->tdev->adev;
-	struct amdgpu_migrate *mig = amdgpu_migrate_get(adev);
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
 	s64 evictions = atomic64_read(&mig->stats.evictions);
 	struct amdgpu_bo *bo_a, *bo_b, *pressure;
 	int out;
@@ -382,6 +388,87 @@ static void migrate_ttm_eviction_of_one_bo(struct kunit *test)
 	expect_gpu_page(test, f, b, 7, 0xb, false);
 }
 
+/*
+ * The PTE write of a range fails halfway: the VM's page tables started
+ * being evicted after its VRAM half was written, before its system half.
+ * The half written is valid, and the invalidation that later takes those
+ * pages out of VRAM must still zap it: nothing may reach the freed VRAM.
+ */
+static void migrate_partly_written_range_is_zapped(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long base = pattern_buffer(test, f, SZ_4M, 0x9a47, false);
+	unsigned long buf = ALIGN(base, SZ_2M), first = (buf - base) >> PAGE_SHIFT;
+	struct amdgpu_vm *vm = &f->tdev->fpriv->vm;
+	struct amdgpu_svm_test_pte pte;
+
+	/* One range, two runs: VRAM first, then system memory. */
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+	atomic_set(&f->tdev->evict_vm_after_ptes, 1);
+	KUNIT_EXPECT_EQ(test, -EBUSY,
+			amdgpu_svm_handle_fault(f->tdev->adev, vm->pasid,
+						buf + SZ_1M, false));
+	/* The tables are back, as amdgpu_vm_validate() leaves them. */
+	amdgpu_vm_eviction_lock(vm);
+	vm->evicting = false;
+	amdgpu_vm_eviction_unlock(vm);
+	/* Any later map links the new page table: the VRAM half shows. */
+	expect_gpu_page(test, f, base, first + 512, 0x9a47, false);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf, &pte));
+	KUNIT_ASSERT_FALSE(test, pte.flags & AMDGPU_PTE_SYSTEM);
+	KUNIT_ASSERT_FALSE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf + SZ_1M,
+							 &pte));
+
+	/* The CPU takes the VRAM half back; its VRAM is freed. */
+	expect_cpu_pattern(test, f, base, SZ_4M, 0x9a47);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_2M));
+	/* The GPU faults and reads the pages where they are now. */
+	expect_gpu_page(test, f, base, first, 0x9a47, false);
+	expect_gpu_page(test, f, base, first + 300, 0x9a47, false);
+}
+
+/*
+ * A buffer is mapped (GEM_VA) into a range that has no PTEs (a migration
+ * zapped them; the range stays): the next GPU fault there removes the
+ * range and maps one that stops at the buffer, whose PTEs stay its own.
+ */
+static void migrate_zapped_range_gives_way_to_a_buffer(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long base = pattern_buffer(test, f, SZ_4M, 0x6b0, false);
+	unsigned long buf = ALIGN(base, SZ_2M), first = (buf - base) >> PAGE_SHIFT;
+	struct amdgpu_svm_test_pte bo, pte;
+	unsigned long i;
+	u32 v;
+
+	/* The defaults there: a GPU fault pulls the pages into VRAM. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       buf, SZ_2M, NULL, 0));
+	expect_gpu_page(test, f, base, first, 0x6b0, true);
+	/* The CPU takes them back: the range loses its PTEs and stays. */
+	expect_cpu_pattern(test, f, base, SZ_4M, 0x6b0);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_2M));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gem_va(f->tdev, AMDGPU_VA_OP_MAP,
+							buf + SZ_1M, SZ_64K));
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf + SZ_1M, &bo));
+
+	/* Below and above the buffer the GPU reads the process's bytes. */
+	for (i = first; i < first + 512; i += 511) {
+		KUNIT_ASSERT_EQ(test, 0,
+				amdgpu_svm_test_gpu_access(f->tdev,
+							   base + i * PAGE_SIZE,
+							   &v, sizeof(v), false));
+		KUNIT_EXPECT_EQ(test, v, pattern(0x6b0, i, 0));
+	}
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf + SZ_1M, &pte));
+	KUNIT_EXPECT_EQ(test, pte.addr, bo.addr);
+	KUNIT_EXPECT_EQ(test, pte.flags, bo.flags);
+}
+
 static void migrate_unbind_with_pages_in_vram(struct kunit *test)
 {
 	struct migrate_fixture *f = test->priv;
@@ -392,7 +479,7 @@ static void migrate_unbind_with_pages_in_vram(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
 	expect_gpu_page(test, f, buf, 9, 0xb1d, true);
 	/* A holder of the pagemap, such as a range with pages in VRAM. */
-	dp = drm_pagemap_get(&amdgpu_migrate_get(f->tdev->adev)->dpagemap);
+	dp = &amdgpu_migrate_get(f->tdev->adev)->dpagemap;
 
 	amdgpu_migrate_fini(f->tdev->adev);
 	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(f->tdev->adev));
@@ -472,7 +559,7 @@ static void migrate_device_map_address_arithmetic(struct kunit *test)
 	struct migrate_fixture *f = test->priv;
 	const u64 offsets[] = { 0, PAGE_SIZE, SZ_2M, VRAM_SIZE - PAGE_SIZE };
 	struct amdgpu_device *adev = f->tdev->adev;
-	struct amdgpu_migrate *mig = amdgpu_migrate_get(adev);
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
 	struct device *other = kunit_device_register(test, "amdgpu-svm-peer");
 	struct drm_pagemap *dp = &mig->dpagemap;
 	u64 base = adev->vm_manager.vram_base_offset;
@@ -526,6 +613,8 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_alloc_failure_keeps_data_in_ram),
 	KUNIT_CASE(migrate_eviction_while_mapped),
 	KUNIT_CASE(migrate_ttm_eviction_of_one_bo),
+	KUNIT_CASE(migrate_partly_written_range_is_zapped),
+	KUNIT_CASE(migrate_zapped_range_gives_way_to_a_buffer),
 	KUNIT_CASE(migrate_unbind_with_pages_in_vram),
 	KUNIT_CASE(migrate_svm_teardown_with_pages_in_vram),
 	KUNIT_CASE(migrate_process_exit_with_pages_in_vram),

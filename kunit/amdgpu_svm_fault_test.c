@@ -157,6 +157,102 @@ static void fault_mapped_range_made_inaccessible_is_zapped(struct kunit *test)
 								  sizeof(v), false));
 }
 
+/* The PTE of @addr, which must be valid. */
+static struct amdgpu_svm_test_pte pte_of(struct kunit *test,
+					 struct fault_fixture *f,
+					 unsigned long addr)
+{
+	struct amdgpu_svm_test_pte pte = {};
+
+	KUNIT_EXPECT_TRUE_MSG(test, amdgpu_svm_test_gpu_pte(f->tdev, addr, &pte),
+			      "no PTE at %lx", addr);
+	return pte;
+}
+
+/*
+ * A buffer is mapped (GEM_VA) at GPU addresses that are also CPU addresses
+ * of an ordinary VMA. Faults right below and above it are served by ranges
+ * that stop at the buffer; a fault inside it is not the SVM's; its PTEs
+ * stay the buffer's throughout, also when the CPU unmaps the VMA.
+ */
+static void fault_next_to_a_buffer_leaves_its_ptes(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_4M, 0xb0f);
+	unsigned long a = ALIGN(buf, SZ_2M), bo = a + SZ_1M;
+	struct amdgpu_svm_test_pte first, last;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gem_va(f->tdev, AMDGPU_VA_OP_MAP,
+							bo, SZ_64K));
+	first = pte_of(test, f, bo);
+	last = pte_of(test, f, bo + SZ_64K - PAGE_SIZE);
+	KUNIT_ASSERT_TRUE(test, first.flags & AMDGPU_PTE_SYSTEM);
+
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev,
+							    bo - PAGE_SIZE, &v,
+							    sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 0xb0f ^ (u32)((bo - PAGE_SIZE - buf) >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, bo + SZ_64K,
+							    &v, sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 0xb0f ^ (u32)((bo + SZ_64K - buf) >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			amdgpu_svm_handle_fault(f->tdev->adev,
+						f->tdev->fpriv->vm.pasid,
+						bo + SZ_8K, false));
+
+	KUNIT_EXPECT_EQ(test, pte_of(test, f, bo).addr, first.addr);
+	KUNIT_EXPECT_EQ(test, pte_of(test, f, bo).flags, first.flags);
+	KUNIT_EXPECT_EQ(test, pte_of(test, f, bo + SZ_64K - PAGE_SIZE).addr,
+			last.addr);
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_4M));
+	KUNIT_EXPECT_EQ(test, pte_of(test, f, bo).addr, first.addr);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(f->tdev, bo, bo + SZ_64K),
+			SZ_64K >> PAGE_SHIFT);
+}
+
+/*
+ * Where the SVM mirrors the process, a buffer cannot be mapped: where the
+ * GPU faulted memory in, and where userspace set attributes.
+ */
+static void fault_svm_addresses_refuse_buffers(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	const struct drm_amdgpu_svm_attribute ro = { AMDGPU_SVM_ATTR_GPU_RO, 1 };
+	unsigned long buf = user_buffer(test, SZ_4M, 0x5e7);
+	unsigned long set = buf + SZ_2M, free = buf + SZ_4M - SZ_64K;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+							    sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, -EADDRINUSE,
+			amdgpu_svm_test_gem_va(f->tdev, AMDGPU_VA_OP_MAP,
+					       buf + SZ_8K, SZ_4K));
+	KUNIT_EXPECT_EQ(test, -EADDRINUSE,
+			amdgpu_svm_test_gem_va(f->tdev, AMDGPU_VA_OP_REPLACE,
+					       buf, SZ_64K));
+	/* The SVM's page is still there, with its bytes. */
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf + SZ_8K,
+							    &v, sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 0x5e7 ^ 2);
+
+	/* XNACK on: a SET maps nothing, but the addresses are the SVM's. */
+	KUNIT_ASSERT_EQ(test, 0, svm_call(test, f, AMDGPU_SVM_OP_SET_ATTR, set,
+					  SZ_64K, &ro, 1));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, set,
+							    set + SZ_64K));
+	KUNIT_EXPECT_EQ(test, -EADDRINUSE,
+			amdgpu_svm_test_gem_va(f->tdev, AMDGPU_VA_OP_MAP,
+					       set + SZ_32K, SZ_64K));
+
+	/* Untouched and never set: a buffer may go there. */
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gem_va(f->tdev, AMDGPU_VA_OP_MAP,
+							free, SZ_64K));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(f->tdev, free,
+							 free + SZ_64K),
+			SZ_64K >> PAGE_SHIFT);
+}
+
 static void fault_stale_is_deduplicated(struct kunit *test)
 {
 	struct fault_fixture *f = test->priv;
@@ -262,6 +358,8 @@ static struct kunit_case amdgpu_svm_fault_cases[] = {
 	KUNIT_CASE(fault_without_vma_refused),
 	KUNIT_CASE(fault_on_inaccessible_refused),
 	KUNIT_CASE(fault_mapped_range_made_inaccessible_is_zapped),
+	KUNIT_CASE(fault_next_to_a_buffer_leaves_its_ptes),
+	KUNIT_CASE(fault_svm_addresses_refuse_buffers),
 	KUNIT_CASE(fault_stale_is_deduplicated),
 	KUNIT_CASE(fault_after_munmap_and_mmap_sees_new_memory),
 	KUNIT_CASE(fault_invalidation_before_commit_is_not_committed),

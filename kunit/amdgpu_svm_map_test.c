@@ -461,6 +461,39 @@ static void map_without_vram_for_page_tables_fails_cleanly(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, next + SZ_32K), 0x4e47 ^ 8);
 }
 
+/*
+ * A SET over GPU addresses where the VM maps a buffer (GEM_VA) is refused
+ * whole: no attribute changes, no PTE of the buffer is touched, nothing
+ * around it is mapped.
+ */
+static void map_set_over_a_buffer_is_refused(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm *svm = f->tdev->fpriv->vm.svm;
+	unsigned long buf = user_buffer(test, SZ_1M, 0x6e);
+	unsigned long bo = buf + SZ_256K;
+	struct amdgpu_svm_test_pte before, after;
+	char *attrs;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gem_va(f->tdev, AMDGPU_VA_OP_MAP,
+							bo, SZ_64K));
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, bo, &before));
+	attrs = amdgpu_svm_test_attr_dump(test, &svm->attrs);
+
+	KUNIT_EXPECT_EQ(test, -EADDRINUSE, grant_access(test, f, buf, SZ_1M));
+	KUNIT_EXPECT_STREQ(test, amdgpu_svm_test_attr_dump(test, &svm->attrs),
+			   attrs);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_1M),
+			SZ_64K >> PAGE_SHIFT);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, bo, &after));
+	KUNIT_EXPECT_EQ(test, after.addr, before.addr);
+	KUNIT_EXPECT_EQ(test, after.flags, before.flags);
+
+	/* Beside the buffer the SVM is free to map. */
+	KUNIT_EXPECT_EQ(test, 0, grant_access(test, f, buf, SZ_256K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_128K), 0x6e ^ 32);
+}
+
 static void map_partial_munmap_restores_the_rest(struct kunit *test)
 {
 	struct map_fixture *f = test->priv;
@@ -653,6 +686,7 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_page_tables_allocated_outside_notifier_lock),
 	KUNIT_CASE(map_after_page_tables_were_evicted),
 	KUNIT_CASE(map_without_vram_for_page_tables_fails_cleanly),
+	KUNIT_CASE(map_set_over_a_buffer_is_refused),
 	KUNIT_CASE(map_partial_munmap_restores_the_rest),
 	KUNIT_CASE(map_inaccessible_part_unmaps_only_it),
 	KUNIT_CASE(map_reset_unmaps),

@@ -347,6 +347,15 @@ static void mm_exit_closes_the_svm(struct kunit *test)
 			amdgpu_svm_sim_count_valid(tdev->sim, &tdev->fpriv->vm));
 	KUNIT_EXPECT_TRUE(test, svm->closed);
 	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&svm->gpusvm.root.rb_root));
+	/*
+	 * Exit is no invalidation to restore from (MMU_NOTIFY_RELEASE):
+	 * nothing was left to map again; the queues, stopped while the
+	 * PTEs went (XNACK off), run again.
+	 */
+	KUNIT_EXPECT_LE(test, svm->restore.end, svm->restore.start);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces),
+			atomic_read(&tdev->resumes));
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces), xnack_on ? 0 : 1);
 
 	/* The VM lives on; faults are not serviced, other processes refused. */
 	KUNIT_EXPECT_EQ(test, -ENOENT,

@@ -147,7 +147,7 @@ static struct policy_fixture *fixture(struct kunit *test, bool xnack_on)
 	f->tdev = amdgpu_svm_test_dev_create_with_vram(test, xnack_on,
 						       VRAM_SIZE);
 	f->vram = f->tdev->vram;
-	f->stats = &amdgpu_migrate_get(f->tdev->adev)->stats;
+	f->stats = &amdgpu_svm_test_migrate(f->tdev)->stats;
 	/*
 	 * Make the SVM now and keep its restore worker from running on its
 	 * own: outside this thread the simulated device's leaves are not in
@@ -394,7 +394,7 @@ static void policy_granularity_widens_within_the_vma(struct kunit *test)
 static void policy_mixed_range_is_evicted_then_migrated(struct kunit *test)
 {
 	struct policy_fixture *f = fixture(test, true);
-	struct amdgpu_migrate *mig = amdgpu_migrate_get(f->tdev->adev);
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
 	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0x313);
 
 	/* Half of the range in VRAM already, as an earlier migration left it. */
@@ -412,6 +412,34 @@ static void policy_mixed_range_is_evicted_then_migrated(struct kunit *test)
 	expect_gpu_page(test, f, buf, 0, 0x313, true);
 	expect_gpu_page(test, f, buf, 511, 0x313, true);
 	expect_cpu_bytes(test, buf, SZ_2M, 0x313);
+}
+
+/* Unbind, from inside the policy, which holds the VRAM registration. */
+static void unbind_inside_the_policy(struct amdgpu_svm_test_dev *tdev)
+{
+	amdgpu_migrate_fini(tdev->adev);
+}
+
+static void policy_survives_unbind_while_it_holds_vram(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, *(const bool *)test->param_value);
+	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0xb1d);
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+	/*
+	 * The registration is gone (its memory too, unless the policy holds
+	 * a reference) before the policy looks at the pages: the prefetch
+	 * finds no VRAM to move to and maps the range where it is.
+	 */
+	f->tdev->before_migrate = unbind_inside_the_policy;
+	KUNIT_EXPECT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_EXPECT_NULL(test, f->tdev->before_migrate);
+	KUNIT_EXPECT_NULL(test, amdgpu_svm_test_migrate(f->tdev));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	expect_gpu_page(test, f, buf, 3, 0xb1d, false);
+	expect_cpu_bytes(test, buf, SZ_2M, 0xb1d);
 }
 
 static void policy_failure_maps_from_system_memory(struct kunit *test)
@@ -571,6 +599,8 @@ static struct kunit_case policy_cases[] = {
 	KUNIT_CASE(policy_preferred_gpu_drives_the_restore_path),
 	KUNIT_CASE(policy_granularity_widens_within_the_vma),
 	KUNIT_CASE(policy_mixed_range_is_evicted_then_migrated),
+	KUNIT_CASE_PARAM(policy_survives_unbind_while_it_holds_vram,
+			 xnack_gen_params),
 	KUNIT_CASE_PARAM(policy_failure_maps_from_system_memory,
 			 failure_gen_params),
 	KUNIT_CASE(policy_timeslice_keeps_pages_in_vram),

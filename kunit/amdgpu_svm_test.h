@@ -58,6 +58,13 @@ struct amdgpu_svm_test_dev {
 	 * file's VM (its amdgpu_vm_update_ptes tracepoint)
 	 */
 	atomic_t pte_writes;
+	/**
+	 * @evict_vm_after_ptes: if positive, after that many more writes of
+	 * valid PTEs the VM's page tables start being evicted
+	 * (&amdgpu_vm.evicting): later page-table updates fail with -EBUSY
+	 * until a map validates the VM again
+	 */
+	atomic_t evict_vm_after_ptes;
 	/** @quiesces: calls of the queue-quiesce leaf */
 	atomic_t quiesces;
 	/** @resumes: calls of the queue-resume leaf */
@@ -68,10 +75,16 @@ struct amdgpu_svm_test_dev {
 	atomic_t gpu_fault_retries;
 	/**
 	 * @before_commit: if set, called once (and cleared) at the map path's
-	 * race point (amdgpu_svm_range_race_point()): after it got the pages,
+	 * race point (amdgpu_svm_race_point()): after it got the pages,
 	 * before it checks they are still valid. Tests race the CPU in here.
 	 */
 	void (*before_commit)(struct amdgpu_svm_test_dev *tdev);
+	/**
+	 * @before_migrate: if set, called once (and cleared) at the policy's
+	 * race point: it holds the VRAM registration, the SVM lock, no other
+	 * lock. Tests unbind the device in here.
+	 */
+	void (*before_migrate)(struct amdgpu_svm_test_dev *tdev);
 	/** @attrs_page: a user page for the attribute arrays of ioctl calls */
 	unsigned long attrs_page;
 	/** @vram: VRAM for migrations (amdgpu_svm_test_dev_create_with_vram()) */
@@ -119,6 +132,7 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 struct amdgpu_svm_test_dev *
 amdgpu_svm_test_dev_create_with_vram(struct kunit *test, bool xnack_on,
 				     u64 size);
+struct amdgpu_migrate *amdgpu_svm_test_migrate(struct amdgpu_svm_test_dev *tdev);
 unsigned long amdgpu_svm_test_vram_used(struct amdgpu_svm_test_vram *vram);
 int amdgpu_svm_test_vram_allocs(struct amdgpu_svm_test_vram *vram);
 void amdgpu_svm_test_vram_fail_alloc(struct amdgpu_svm_test_vram *vram,
@@ -160,6 +174,8 @@ int amdgpu_svm_test_run_process(struct kunit *test, int (*fn)(void *arg),
 				void *arg);
 unsigned long amdgpu_svm_test_user_buffer(struct kunit *test, size_t size,
 					  u32 seed);
+int amdgpu_svm_test_gem_va(struct amdgpu_svm_test_dev *tdev, u32 op, u64 va,
+			   u64 size);
 int amdgpu_svm_test_ioctl(struct amdgpu_svm_test_dev *tdev, u32 op,
 			  unsigned long start, size_t size,
 			  const struct drm_amdgpu_svm_attribute *attrs, u32 n);

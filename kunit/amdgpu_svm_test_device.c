@@ -6,8 +6,10 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/idr.h>
 #include <linux/kthread.h>
 #include <linux/mman.h>
 #include <linux/module.h>
@@ -21,10 +23,13 @@
 #include <drm/amdgpu_drm.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
+#include <drm/drm_gem.h>
 #include <drm/drm_kunit_helpers.h>
 
 #include "../amdgpu.h"
 #include "../amdgpu_migrate.h"
+#include "../amdgpu_eviction_fence.h"
+#include "../amdgpu_gem.h"
 #include "../amdgpu_res_cursor.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_attr.h"
@@ -59,15 +64,25 @@ static struct amdgpu_svm_test_dev *test_dev_of(struct amdgpu_svm *svm)
 
 /* --- The GPU, through the simulated hardware --- */
 
-static void test_race_point(struct amdgpu_svm *svm)
+static void test_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where)
 {
 	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
-	void (*hook)(struct amdgpu_svm_test_dev *tdev) = tdev->before_commit;
+	void (*hook)(struct amdgpu_svm_test_dev *tdev) = NULL;
 
-	if (hook) {
-		tdev->before_commit = NULL;
-		hook(tdev);
+	/* Each hook runs once, in whichever thread gets there first. */
+	switch (where) {
+	case AMDGPU_SVM_RACE_COMMIT:
+		hook = xchg(&tdev->before_commit, NULL);
+		break;
+	case AMDGPU_SVM_RACE_MIGRATE:
+		hook = xchg(&tdev->before_migrate, NULL);
+		break;
+	default:
+		KUNIT_FAIL(tdev->test, "unknown race point %d", where);
+		break;
 	}
+	if (hook)
+		hook(tdev);
 }
 
 /* KFD's queue leaves reach the queue model of the simulated GPU. */
@@ -94,8 +109,17 @@ static void count_pte_update(void *data, struct amdgpu_vm_update_params *p,
 {
 	struct amdgpu_svm_test_dev *tdev = data;
 
-	if (p->vm == &tdev->fpriv->vm)
-		atomic_inc(&tdev->pte_writes);
+	if (p->vm != &tdev->fpriv->vm)
+		return;
+	atomic_inc(&tdev->pte_writes);
+	/*
+	 * TTM picks one of the VM's page tables for eviction, as
+	 * amdgpu_vm_evictable() marks it; amdgpu_vm_update_range(), which
+	 * called us, holds the eviction lock. Its next call fails -EBUSY.
+	 */
+	if ((flags & AMDGPU_PTE_VALID) &&
+	    atomic_dec_if_positive(&tdev->evict_vm_after_ptes) == 0)
+		p->vm->evicting = true;
 }
 
 /**
@@ -268,21 +292,40 @@ static const struct drm_driver amdgpu_svm_test_driver = {
 	.fops = &amdgpu_svm_test_fops,
 };
 
+/* Wait until every page-table update of the VM has landed. */
+static void test_vm_idle(struct amdgpu_svm_test_dev *tdev)
+{
+	dma_resv_wait_timeout(tdev->fpriv->vm.root.bo->tbo.base.resv,
+			      DMA_RESV_USAGE_BOOKKEEP, false,
+			      MAX_SCHEDULE_TIMEOUT);
+}
+
 static void amdgpu_svm_test_dev_release(void *data)
 {
 	struct amdgpu_svm_test_dev *tdev = data;
 	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+	struct drm_gem_object *obj;
+	int handle;
 
 	unregister_trace_amdgpu_vm_update_ptes(count_pte_update, tdev);
 	tracepoint_synchronize_unregister();
 
-	/* The file closes: its queues are gone before its VM. */
+	/* The file closes: its buffers first, as drm_gem_release() does. */
+	idr_for_each_entry(&tdev->file->object_idr, obj, handle)
+		drm_gem_handle_delete(tdev->file, handle);
+	idr_destroy(&tdev->file->object_idr);
+	/* Their PTEs are cleared by SDMA jobs in that mode. */
+	test_vm_idle(tdev);
+	mutex_destroy(&tdev->file->prime.lock);
+	amdgpu_evf_mgr_shutdown(&tdev->fpriv->evf_mgr);
+	/* Its queues are gone before its VM. */
 	tdev->sim->vm = NULL;
 	/* What amdgpu_vm_fini() does first for the SVM. */
 	amdgpu_svm_vm_fini(vm);
 	/* Teardown zapped every PTE it had written. */
 	KUNIT_EXPECT_EQ(tdev->test, amdgpu_svm_sim_count_valid(tdev->sim, vm), 0);
 	amdgpu_vm_fini(tdev->adev, vm);
+	amdgpu_evf_mgr_fini(&tdev->fpriv->evf_mgr);
 	amdgpu_pasid_free(vm->pasid);
 }
 
@@ -322,6 +365,17 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 	tdev->file = kunit_kzalloc(test, sizeof(*tdev->file), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tdev->file);
 	tdev->file->driver_priv = tdev->fpriv;
+	/*
+	 * GEM handles, their PRIME bookkeeping and the eviction fence, as
+	 * drm_file_alloc() and amdgpu_driver_open_kms() set them up: the DRM
+	 * core's handle table is an IDR.
+	 */
+	idr_init_base(&tdev->file->object_idr, 1);
+	spin_lock_init(&tdev->file->table_lock);
+	mutex_init(&tdev->file->prime.lock);
+	tdev->file->prime.dmabufs = RB_ROOT;
+	tdev->file->prime.handles = RB_ROOT;
+	amdgpu_evf_mgr_init(&tdev->fpriv->evf_mgr);
 	/* The test's process opens the file: it owns the VM's SVM. */
 	KUNIT_ASSERT_EQ(test, 0, kunit_attach_mm());
 	ret = amdgpu_svm_sim_vm_init(tdev->sim, &tdev->fpriv->vm);
@@ -343,7 +397,7 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 				       TEST_DEV_RESOURCE, tdev);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 
-	kunit_activate_static_stub(test, amdgpu_svm_range_race_point,
+	kunit_activate_static_stub(test, amdgpu_svm_race_point,
 				   test_race_point);
 	kunit_activate_static_stub(test, amdgpu_svm_gpu_quiesce, test_quiesce);
 	kunit_activate_static_stub(test, amdgpu_svm_gpu_resume, test_resume);
@@ -465,7 +519,23 @@ unsigned long amdgpu_svm_test_vram_used(struct amdgpu_svm_test_vram *vram)
 		for (b = 0; b < mv->nblocks; b++)
 			n += mv->blocks[b].size >> PAGE_SHIFT;
 	xa_unlock_irqrestore(&mig->bos, flags);
+	amdgpu_migrate_put(mig);
 	return n;
+}
+
+/**
+ * amdgpu_svm_test_migrate() - the device's VRAM registration, borrowed
+ * @tdev: a device made by amdgpu_svm_test_dev_create_with_vram()
+ *
+ * Without a reference: the test owns the device, and the registration
+ * lives until the test unbinds it or ends.
+ *
+ * Context: any.
+ * Return: the registration, or NULL after unbind.
+ */
+struct amdgpu_migrate *amdgpu_svm_test_migrate(struct amdgpu_svm_test_dev *tdev)
+{
+	return rcu_dereference_protected(tdev->adev->svm_migrate, true);
 }
 
 /**
@@ -608,7 +678,7 @@ static void test_vram_create(struct amdgpu_svm_test_dev *tdev)
 	WRITE_ONCE(tdev->sim->sdma.copy_hook, test_copy_hook);
 
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_migrate_init(adev));
-	KUNIT_ASSERT_NOT_NULL(test, amdgpu_migrate_get(adev));
+	KUNIT_ASSERT_NOT_NULL(test, amdgpu_svm_test_migrate(tdev));
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
 							   amdgpu_svm_test_vram_release,
 							   tdev));
@@ -805,6 +875,48 @@ int amdgpu_svm_test_ioctl(struct amdgpu_svm_test_dev *tdev, u32 op,
 				copy_to_user((void __user *)tdev->attrs_page, attrs,
 					     n * sizeof(*attrs)));
 	return amdgpu_gem_svm_ioctl(tdev->drm, &args, tdev->file);
+}
+
+/**
+ * amdgpu_svm_test_gem_va() - map a new buffer into the file's VM as
+ *	userspace maps GEM buffers
+ * @tdev: the device
+ * @op: %AMDGPU_VA_OP_MAP or %AMDGPU_VA_OP_REPLACE
+ * @va: GPU address, page aligned
+ * @size: bytes, page aligned
+ *
+ * A GTT buffer object of @size is made with %DRM_IOCTL_AMDGPU_GEM_CREATE
+ * on the device's file and mapped at @va, readable and writeable, with
+ * %DRM_IOCTL_AMDGPU_GEM_VA, which writes its PTEs (waited for here). The
+ * buffer lives until the file closes, when the test ends.
+ *
+ * Context: process context (a KUnit test).
+ * Return: what GEM_VA returned.
+ */
+int amdgpu_svm_test_gem_va(struct amdgpu_svm_test_dev *tdev, u32 op, u64 va,
+			   u64 size)
+{
+	union drm_amdgpu_gem_create create = {
+		.in.bo_size = size,
+		.in.alignment = PAGE_SIZE,
+		.in.domains = AMDGPU_GEM_DOMAIN_GTT,
+	};
+	struct drm_amdgpu_gem_va args = {
+		.operation = op,
+		.flags = AMDGPU_VM_PAGE_READABLE | AMDGPU_VM_PAGE_WRITEABLE,
+		.va_address = va,
+		.map_size = size,
+	};
+
+	int ret;
+
+	KUNIT_ASSERT_EQ(tdev->test, 0,
+			amdgpu_gem_create_ioctl(tdev->drm, &create, tdev->file));
+	args.handle = create.out.handle;
+	ret = amdgpu_gem_va_ioctl(tdev->drm, &args, tdev->file);
+	/* With SDMA page-table updates the PTEs land later: wait for them. */
+	test_vm_idle(tdev);
+	return ret;
 }
 
 /**
