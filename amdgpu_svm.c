@@ -564,7 +564,8 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
  * not the process that opened the file, -EINTR if a fatal signal came
  * while SET or RESET waited for another call, -ENOSPC if a SET would leave
  * more than %AMDGPU_SVM_ATTR_MAX_NODES attribute ranges, -EADDRINUSE if a
- * SET covers a buffer mapping of the VM, -ENOMEM.
+ * SET covers a buffer mapping of the VM, -EFAULT if it covers a device
+ * mapping (%VM_IO, %VM_PFNMAP, %VM_MIXEDMAP), -ENOMEM.
  */
 int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *filp)
@@ -629,6 +630,10 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			break;
 		ret = amdgpu_svm_range_check_va(svm, args->start_addr,
 						args->start_addr + args->size);
+		if (!ret)
+			ret = amdgpu_svm_range_check_vmas(svm, args->start_addr,
+							  args->start_addr +
+							  args->size);
 		if (!ret)
 			ret = amdgpu_svm_attr_set(&svm->attrs, start, last, attrs,
 						  args->nattr, &changes);

@@ -25,15 +25,15 @@
  * The handler finds the SVM of the PASID, runs the garbage collector so
  * that ranges the CPU unmapped are gone, and resolves the attributes of
  * the address: those userspace set or, for an address never set, the
- * defaults over its VMA. It refuses a fault on an address without a VMA
- * (-EFAULT), on an inaccessible range (-EACCES) and a write to a range the
+ * defaults over its VMA. It refuses a fault on an address without a VMA,
+ * or whose VMA cannot be mirrored (PROT_NONE, device mappings: -EFAULT), on an inaccessible range (-EACCES) and a write to a range the
  * GPU maps read-only or the CPU cannot write (-EPERM); the fault is then
  * not serviced and the caller reports it. A fault on a range that is
  * already mapped with the needed permission is a stale one (the GPU
  * retried before it saw the new PTEs) and returns at once.
  */
 
-/* The VMA around @addr, if any. */
+/* The VMA around @addr, if it can be mirrored. */
 static int fault_vma(struct amdgpu_svm *svm, unsigned long addr,
 		     unsigned long *start, unsigned long *end,
 		     vm_flags_t *flags)
@@ -45,7 +45,8 @@ static int fault_vma(struct amdgpu_svm *svm, unsigned long addr,
 	/* The caller holds a reference to the users of @mm. */
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, addr);
-	if (vma) {
+	/* Nothing hmm_range_fault() could mirror: not the SVM's to serve. */
+	if (vma && amdgpu_svm_vma_mirrorable(vma)) {
 		*start = vma->vm_start;
 		*end = vma->vm_end;
 		*flags = vma->vm_flags;

@@ -879,6 +879,84 @@ int amdgpu_svm_range_map_addr(struct amdgpu_svm *svm, unsigned long addr,
 			     AMDGPU_SVM_TRIGGER_GPU_FAULT, &next);
 }
 
+/*
+ * Where the next VMA that can be mirrored starts, at or after @addr and
+ * before @end; @end if none. A VMA the CPU cannot read (PROT_NONE) gives
+ * hmm_range_fault() nothing to mirror, and a device mapping (MMIO,
+ * another driver's PFNs) never will: KFD's svm_range_validate_and_map()
+ * skips the one and svm_range_is_valid() refuses the other. Trying them
+ * would fail every time, and the XNACK-off restore worker would retry
+ * forever with the queues stopped.
+ */
+static unsigned long next_mirrorable(struct amdgpu_svm *svm, unsigned long addr,
+				     unsigned long end)
+{
+	struct mm_struct *mm = svm->mm;
+	struct vm_area_struct *vma;
+
+	/* The caller holds a reference to the users of @mm. */
+	mmap_read_lock(mm);
+	for (vma = find_vma(mm, addr); vma && vma->vm_start < end;
+	     vma = find_vma(mm, vma->vm_end))
+		if (amdgpu_svm_vma_mirrorable(vma))
+			break;
+	if (vma && vma->vm_start < end)
+		addr = max(addr, vma->vm_start);
+	else
+		addr = end;
+	mmap_read_unlock(mm);
+	return addr;
+}
+
+/**
+ * amdgpu_svm_vma_mirrorable() - can the GPU mirror a VMA?
+ * @vma: the VMA
+ *
+ * Context: the mmap lock held.
+ * Return: false for a VMA the CPU cannot read and for device mappings
+ * (%VM_IO, %VM_PFNMAP, %VM_MIXEDMAP).
+ */
+bool amdgpu_svm_vma_mirrorable(const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & VM_READ) &&
+	       !(vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP));
+}
+
+/**
+ * amdgpu_svm_range_check_vmas() - refuse a span with device mappings
+ * @svm: the SVM
+ * @start: first byte
+ * @end: end (exclusive)
+ *
+ * A SET over a device mapping could never be mapped for the GPU; KFD's
+ * svm_range_is_valid() refuses it before anything changes, and so does
+ * the ioctl. Parts without a VMA are fine (attributes may come before
+ * mmap()), and so are VMAs the CPU cannot read yet (allocators reserve
+ * address space with PROT_NONE and open it up later): those are skipped
+ * until they can be mirrored.
+ *
+ * Context: process context, a thread of the SVM's process; the SVM lock
+ * held; takes the mmap lock.
+ * Return: 0, or -EFAULT if a device mapping lies in [@start, @end).
+ */
+int amdgpu_svm_range_check_vmas(struct amdgpu_svm *svm, unsigned long start,
+				unsigned long end)
+{
+	VMA_ITERATOR(vmi, svm->mm, start);
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	mmap_read_lock(svm->mm);
+	for_each_vma_range(vmi, vma, end) {
+		if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP)) {
+			ret = -EFAULT;
+			break;
+		}
+	}
+	mmap_read_unlock(svm->mm);
+	return ret;
+}
+
 /**
  * amdgpu_svm_range_map() - map every accessible page of [@start, @end)
  * @svm: the SVM
@@ -886,8 +964,9 @@ int amdgpu_svm_range_map_addr(struct amdgpu_svm *svm, unsigned long addr,
  * @end: end (exclusive), page aligned
  * @trigger: what asks for the mapping, for the migration policy
  *
- * Parts without a VMA or without GPU access are skipped. Before a range
- * is mapped, its pages are moved where the policy wants them.
+ * Parts without GPU access, without a VMA, or whose VMA cannot be mirrored
+ * (amdgpu_svm_vma_mirrorable()) are skipped. Before a range is mapped, its
+ * pages are moved where the policy wants them.
  *
  * Context: process context; the SVM lock held, the mmap lock not held.
  * Return: 0 or a negative error code (the parts mapped stay mapped).
@@ -912,6 +991,11 @@ int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 
 		if (attrs.access == AMDGPU_SVM_ACCESS_INACCESSIBLE) {
 			addr = run_end;
+			continue;
+		}
+		next = next_mirrorable(svm, addr, run_end);
+		if (next != addr) {
+			addr = next;
 			continue;
 		}
 

@@ -16,6 +16,7 @@ struct amdgpu_device;
 struct amdgpu_svm;
 struct amdgpu_svm_attrs;
 struct dma_fence;
+struct vm_area_struct;
 struct dma_resv;
 
 /**
@@ -83,6 +84,9 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 				  unsigned long *removed_start,
 				  unsigned long *removed_end);
 void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm);
+bool amdgpu_svm_vma_mirrorable(const struct vm_area_struct *vma);
+int amdgpu_svm_range_check_vmas(struct amdgpu_svm *svm, unsigned long start,
+				unsigned long end);
 int amdgpu_svm_range_check_va(struct amdgpu_svm *svm, unsigned long start,
 			      unsigned long end);
 int amdgpu_svm_range_fault_window(struct amdgpu_svm *svm, unsigned long addr,

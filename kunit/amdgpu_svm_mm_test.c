@@ -194,6 +194,84 @@ static void mm_mprotect_xnack_off_restores_read_only(struct kunit *test)
 			0x3a08 ^ (SZ_1M >> PAGE_SHIFT));
 }
 
+/*
+ * XNACK off, mprotect(PROT_NONE) of half of mapped memory: its PTEs go,
+ * the restore worker maps back the other half, gives the PROT_NONE half
+ * up (hmm_range_fault() could only fail on it) and lets the queues run.
+ * A SET over PROT_NONE memory succeeds and maps none of it.
+ */
+static void mm_prot_none_xnack_off_restore_skips_it(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, false);
+	unsigned long buf = user_buffer(test, SZ_2M, 0x9707);
+	unsigned long other = user_buffer(test, SZ_64K, 0x0e);
+	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
+
+	if (!IS_BUILTIN(CONFIG_DRM_AMDGPU))
+		kunit_skip(test, "mprotect_fixup() is not exported");
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       buf, SZ_2M, &allow, 1));
+	KUNIT_ASSERT_EQ(test, 0, test_mprotect(buf, SZ_1M, VM_NONE));
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces), 1);
+
+	amdgpu_svm_test_run_restore(tdev);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->resumes), 1);
+	KUNIT_EXPECT_LE(test, svm->restore.end, svm->restore.start);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, buf,
+							    buf + SZ_1M));
+	KUNIT_EXPECT_EQ(test, SZ_1M >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, buf + SZ_1M,
+						   buf + SZ_2M));
+	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, buf + SZ_1M),
+			0x9707 ^ (SZ_1M >> PAGE_SHIFT));
+
+	KUNIT_ASSERT_EQ(test, 0, test_mprotect(other, SZ_64K, VM_NONE));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       other, SZ_64K, &allow, 1));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, other,
+							    other + SZ_64K));
+}
+
+/*
+ * A SET over a device mapping (here an untouched VMA marked VM_IO, as a
+ * driver's mmap() marks MMIO) is refused whole, as KFD refuses it.
+ */
+static void mm_set_refuses_device_mappings(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, false);
+	unsigned long buf = user_buffer(test, SZ_64K, 0x10);
+	/* Read-only, so that it does not merge with the buffer's VMA. */
+	unsigned long io = kunit_vm_mmap(test, NULL, 0, SZ_64K, PROT_READ,
+					 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
+	struct vm_area_struct *vma;
+	char *before;
+
+	KUNIT_ASSERT_TRUE(test, io && io < TASK_SIZE);
+	mmap_write_lock(current->mm);
+	vma = vma_lookup(current->mm, io);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vm_flags_set(vma, VM_IO);
+	mmap_write_unlock(current->mm);
+
+	before = amdgpu_svm_test_attr_dump(test, &svm->attrs);
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			amdgpu_svm_test_ioctl(tdev, AMDGPU_SVM_OP_SET_ATTR, io,
+					      SZ_64K, &allow, 1));
+	KUNIT_EXPECT_STREQ(test, amdgpu_svm_test_attr_dump(test, &svm->attrs),
+			   before);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, io,
+							    io + SZ_64K));
+	/* Ordinary memory next to it is fine. */
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       buf, SZ_64K, &allow, 1));
+	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, buf + SZ_4K), 0x10 ^ 1);
+}
+
 /* The child of test_fork(): it keeps its copy of the address space alive. */
 struct fork_child {
 	unsigned long addr;
@@ -618,6 +696,8 @@ static void mm_exit_while_a_fault_holds_the_svm(struct kunit *test)
 static struct kunit_case amdgpu_svm_mm_cases[] = {
 	KUNIT_CASE(mm_mprotect_zaps_and_next_fault_maps_read_only),
 	KUNIT_CASE(mm_mprotect_xnack_off_restores_read_only),
+	KUNIT_CASE(mm_prot_none_xnack_off_restore_skips_it),
+	KUNIT_CASE(mm_set_refuses_device_mappings),
 	KUNIT_CASE(mm_fork_cow_gpu_follows_the_parent),
 	KUNIT_CASE_PARAM(mm_exit_closes_the_svm, xnack_gen_params),
 	KUNIT_CASE(mm_compute_vm_gets_an_svm),
