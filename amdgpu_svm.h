@@ -22,6 +22,19 @@ struct amdgpu_vm;
 struct drm_device;
 struct drm_file;
 
+/* Disjoint spans the XNACK-off restore worker keeps apart. */
+#define AMDGPU_SVM_RESTORE_SPANS	8
+
+/**
+ * struct amdgpu_svm_span - a span of addresses
+ */
+struct amdgpu_svm_span {
+	/** @start: first byte */
+	unsigned long start;
+	/** @end: end (exclusive) */
+	unsigned long end;
+};
+
 /**
  * struct amdgpu_svm - shared virtual memory of one GPU VM
  *
@@ -81,10 +94,15 @@ struct amdgpu_svm {
 	struct {
 		/** @restore.lock: protects the fields below; notifier-safe */
 		spinlock_t lock;
-		/** @restore.start: start of the span to map again */
-		unsigned long start;
-		/** @restore.end: end of that span; empty when <= @restore.start */
-		unsigned long end;
+		/**
+		 * @restore.spans: what to map again, disjoint and in no
+		 * order: what invalidations took, not the gaps between them
+		 * (KFD restores only the ranges it evicted). When all are in
+		 * use, a new one joins the nearest.
+		 */
+		struct amdgpu_svm_span spans[AMDGPU_SVM_RESTORE_SPANS];
+		/** @restore.nspans: entries of @restore.spans in use */
+		unsigned int nspans;
 		/** @restore.quiesced: the GPU queues are stopped */
 		bool quiesced;
 		/** @restore.delay: jiffies before the worker runs */

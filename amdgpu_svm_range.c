@@ -8,6 +8,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
+#include <linux/string.h>
 
 #include <kunit/static_stub.h>
 
@@ -1028,16 +1029,46 @@ static void range_gc_add(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	queue_work(system_dfl_wq, &svm->gc.work);
 }
 
-/* Grow the span to restore by [start, end); restore.lock is held. */
+/* Distance between two disjoint spans. */
+static unsigned long span_gap(const struct amdgpu_svm_span *a,
+			      unsigned long start, unsigned long end)
+{
+	return start >= a->end ? start - a->end : a->start - end;
+}
+
+/*
+ * Add [start, end) to what is to be restored: it absorbs the spans it
+ * overlaps or touches; with every slot in use it joins the nearest span
+ * instead (the gap between them is then mapped too). restore.lock is held.
+ */
 static void restore_span_add_locked(struct amdgpu_svm *svm, unsigned long start,
 				    unsigned long end)
 {
-	if (svm->restore.start < svm->restore.end) {
-		start = min(start, svm->restore.start);
-		end = max(end, svm->restore.end);
+	struct amdgpu_svm_span *spans = svm->restore.spans;
+	unsigned int i, near;
+
+again:
+	for (i = 0; i < svm->restore.nspans; ) {
+		if (spans[i].start <= end && start <= spans[i].end) {
+			start = min(start, spans[i].start);
+			end = max(end, spans[i].end);
+			spans[i] = spans[--svm->restore.nspans];
+			continue;
+		}
+		i++;
 	}
-	svm->restore.start = start;
-	svm->restore.end = end;
+	if (svm->restore.nspans == ARRAY_SIZE(svm->restore.spans)) {
+		near = 0;
+		for (i = 1; i < svm->restore.nspans; i++)
+			if (span_gap(&spans[i], start, end) <
+			    span_gap(&spans[near], start, end))
+				near = i;
+		start = min(start, spans[near].start);
+		end = max(end, spans[near].end);
+		goto again;
+	}
+	spans[svm->restore.nspans].start = start;
+	spans[svm->restore.nspans++].end = end;
 }
 
 /*
@@ -1074,9 +1105,10 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 {
 	struct amdgpu_svm *svm = container_of(to_delayed_work(work),
 					      struct amdgpu_svm, restore.work);
-	unsigned long start, end;
+	struct amdgpu_svm_span spans[AMDGPU_SVM_RESTORE_SPANS];
+	unsigned int i, n;
 	bool resume;
-	int ret;
+	int ret = 0;
 
 	/*
 	 * Hold the address space's users across the SVM lock (the mapping
@@ -1096,22 +1128,29 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 	}
 
 	spin_lock(&svm->restore.lock);
-	start = svm->restore.start;
-	end = svm->restore.end;
-	svm->restore.end = 0;
+	n = svm->restore.nspans;
+	memcpy(spans, svm->restore.spans, n * sizeof(*spans));
+	svm->restore.nspans = 0;
 	spin_unlock(&svm->restore.lock);
 
 	amdgpu_svm_range_garbage_collect(svm);
-	ret = start < end ? amdgpu_svm_range_map(svm, start, end,
-						 AMDGPU_SVM_TRIGGER_RESTORE) : 0;
+	for (i = 0; i < n; i++) {
+		int err = amdgpu_svm_range_map(svm, spans[i].start, spans[i].end,
+					       AMDGPU_SVM_TRIGGER_RESTORE);
+
+		/* On failure try again later; the queues stay stopped. */
+		if (err) {
+			spin_lock(&svm->restore.lock);
+			restore_span_add_locked(svm, spans[i].start,
+						spans[i].end);
+			spin_unlock(&svm->restore.lock);
+			ret = err;
+		}
+	}
 
 	spin_lock(&svm->restore.lock);
-	/* On failure try again later; the queues stay stopped meanwhile. */
-	if (ret)
-		restore_span_add_locked(svm, start, end);
 	/* Resume only what was quiesced: KFD counts quiesce and resume. */
-	resume = !ret && svm->restore.end <= svm->restore.start &&
-		 svm->restore.quiesced;
+	resume = !ret && !svm->restore.nspans && svm->restore.quiesced;
 	if (resume)
 		svm->restore.quiesced = false;
 	spin_unlock(&svm->restore.lock);

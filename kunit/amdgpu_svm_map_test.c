@@ -494,6 +494,57 @@ static void map_set_over_a_buffer_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_128K), 0x6e ^ 32);
 }
 
+/*
+ * Two invalidations far apart: the restore worker maps back what each of
+ * them took, and leaves the mapped memory between them alone.
+ */
+static void map_restore_maps_only_what_was_invalidated(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	unsigned long buf = user_buffer(test, SZ_8M, 0x5a);
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_8M));
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf + SZ_64K, PAGE_SIZE));
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf + SZ_8M - SZ_128K, PAGE_SIZE));
+
+	/* Ranges are 2 MiB at most: the middle is in none of theirs. */
+	tdev->watch_start = buf + SZ_2M + SZ_1M;
+	tdev->watch_end = buf + SZ_4M + SZ_1M;
+	atomic_set(&tdev->watch_writes, 0);
+	amdgpu_svm_test_run_restore(tdev);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->watch_writes), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces),
+			atomic_read(&tdev->resumes));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(tdev, buf, buf + SZ_8M),
+			(SZ_8M >> PAGE_SHIFT) - 2);
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_128K), 0x5a ^ 32);
+}
+
+/* More invalidations than the worker keeps apart: all are restored. */
+static void map_restore_of_many_invalidations(struct kunit *test)
+{
+	const unsigned int holes = AMDGPU_SVM_RESTORE_SPANS + 3;
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	const size_t size = holes * SZ_2M;
+	unsigned long buf = user_buffer(test, size, 0x77);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, size));
+	for (i = 0; i < holes; i++)
+		KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf + i * SZ_2M + SZ_64K,
+						   PAGE_SIZE));
+	amdgpu_svm_test_run_restore(tdev);
+	KUNIT_EXPECT_EQ(test, tdev->fpriv->vm.svm->restore.nspans, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces),
+			atomic_read(&tdev->resumes));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(tdev, buf, buf + size),
+			(size >> PAGE_SHIFT) - holes);
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + size - PAGE_SIZE),
+			0x77 ^ (u32)((size >> PAGE_SHIFT) - 1));
+}
+
 static void map_partial_munmap_restores_the_rest(struct kunit *test)
 {
 	struct map_fixture *f = test->priv;
@@ -688,6 +739,8 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_without_vram_for_page_tables_fails_cleanly),
 	KUNIT_CASE(map_set_over_a_buffer_is_refused),
 	KUNIT_CASE(map_partial_munmap_restores_the_rest),
+	KUNIT_CASE(map_restore_maps_only_what_was_invalidated),
+	KUNIT_CASE(map_restore_of_many_invalidations),
 	KUNIT_CASE(map_inaccessible_part_unmaps_only_it),
 	KUNIT_CASE(map_reset_unmaps),
 	KUNIT_CASE(map_flag_change_rewrites_ptes),

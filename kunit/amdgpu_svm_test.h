@@ -65,6 +65,15 @@ struct amdgpu_svm_test_dev {
 	 * until a map validates the VM again
 	 */
 	atomic_t evict_vm_after_ptes;
+	/**
+	 * @watch_start: with @watch_end, a span of addresses whose PTE
+	 * writes are counted in @watch_writes
+	 */
+	unsigned long watch_start;
+	/** @watch_end: end (exclusive) of the watched span */
+	unsigned long watch_end;
+	/** @watch_writes: PTE writes that touched the watched span */
+	atomic_t watch_writes;
 	/** @quiesces: calls of the queue-quiesce leaf */
 	atomic_t quiesces;
 	/** @resumes: calls of the queue-resume leaf */

@@ -112,6 +112,9 @@ static void count_pte_update(void *data, struct amdgpu_vm_update_params *p,
 	if (p->vm != &tdev->fpriv->vm)
 		return;
 	atomic_inc(&tdev->pte_writes);
+	if (start << AMDGPU_GPU_PAGE_SHIFT < READ_ONCE(tdev->watch_end) &&
+	    end << AMDGPU_GPU_PAGE_SHIFT > READ_ONCE(tdev->watch_start))
+		atomic_inc(&tdev->watch_writes);
 	/*
 	 * TTM picks one of the VM's page tables for eviction, as
 	 * amdgpu_vm_evictable() marks it; amdgpu_vm_update_range(), which
