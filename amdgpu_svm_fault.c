@@ -26,8 +26,9 @@
  * that ranges the CPU unmapped are gone, and resolves the attributes of
  * the address: those userspace set or, for an address never set, the
  * defaults over its VMA. It refuses a fault on an address without a VMA,
- * or whose VMA cannot be mirrored (PROT_NONE, device mappings: -EFAULT), on an inaccessible range (-EACCES) and a write to a range the
- * GPU maps read-only or the CPU cannot write (-EPERM); the fault is then
+ * or whose VMA cannot be mirrored (PROT_NONE, device mappings: -EFAULT),
+ * on an inaccessible range (-EACCES) and a write to a range the GPU maps
+ * read-only or the CPU cannot write (-EPERM); the fault is then
  * not serviced and the caller reports it. A fault on a range that is
  * already mapped with the needed permission is a stale one (the GPU
  * retried before it saw the new PTEs) and returns at once.
