@@ -497,7 +497,13 @@ static int amdgpu_svm_check_range(struct amdgpu_device *adev, u64 start,
  *   PTEs;
  * - with XNACK off, the GPU cannot fault: what was removed and what a
  *   SET granted access to, changed or prefetched is mapped again now
- *   (inaccessible parts are skipped). With XNACK on, faults map on demand;
+ *   (inaccessible parts are skipped). KFD splits its ranges and remaps
+ *   them in place; drm_gpusvm ranges do not split, so a changed range is
+ *   removed and made again, and the queues are stopped from before its
+ *   PTEs go until the new ones landed, as KFD's svm_range_evict() stops
+ *   them before any unmap. What cannot be mapped now is left to the
+ *   restore worker, the queues still stopped. With XNACK on, faults map
+ *   on demand;
  * - a prefetch (a SET with PREFETCH_LOC, in either mode) maps its span
  *   now, and the migration policy moves the pages first.
  */
@@ -506,8 +512,9 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 {
 	const u32 rebuild = AMDGPU_SVM_ATTR_TRIGGER_ACCESS |
 			    AMDGPU_SVM_ATTR_TRIGGER_PTE_FLAGS;
+	bool quiesced = false;
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
 	lockdep_assert_held(&svm->lock);
 
@@ -518,7 +525,20 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 		unsigned long map_start = ULONG_MAX, map_end = 0;
 
 		bool prefetch = c->triggers & AMDGPU_SVM_ATTR_TRIGGER_PREFETCH;
+		bool all = c->triggers & rebuild;
 
+		/*
+		 * XNACK off: stop the queues before a mapped range goes: all
+		 * of those in the span, or those reaching across its ends.
+		 */
+		if (!svm->xnack_on && !quiesced &&
+		    (all ? amdgpu_svm_range_mapped_in(svm, c->start, c->last) :
+		     amdgpu_svm_range_mapped_in(svm, c->start ? c->start - 1 : 0,
+						c->start) ||
+		     amdgpu_svm_range_mapped_in(svm, c->last, c->last + 1))) {
+			amdgpu_svm_range_quiesce(svm);
+			quiesced = true;
+		}
 		amdgpu_svm_range_remove_span(svm, start, end,
 					     !(c->triggers & rebuild),
 					     &map_start, &map_end);
@@ -540,11 +560,19 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 						   prefetch ?
 						   AMDGPU_SVM_TRIGGER_PREFETCH :
 						   AMDGPU_SVM_TRIGGER_MAP);
-			if (ret)
-				return ret;
+			if (ret) {
+				/* What went must come back before they run. */
+				if (quiesced)
+					amdgpu_svm_range_restore_add(svm,
+								     map_start,
+								     map_end);
+				break;
+			}
 		}
 	}
-	return 0;
+	if (quiesced)
+		amdgpu_svm_range_resume(svm);
+	return ret;
 }
 
 /**

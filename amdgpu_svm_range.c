@@ -1071,12 +1071,83 @@ again:
 	spans[svm->restore.nspans++].end = end;
 }
 
-/*
- * XNACK off: remember that [start, end) must be mapped again and make
- * sure the queues are stopped until it is. The notifier lock is held.
+/**
+ * amdgpu_svm_range_quiesce() - XNACK off: stop the queues before PTEs go
+ * @svm: the SVM
+ *
+ * KFD stops a process's queues before any unmap with XNACK off
+ * (svm_range_evict()); a SET that removes mapped ranges does the same. The
+ * stop is shared with the restore worker: the queues stop once, and run
+ * again (amdgpu_svm_range_resume()) only once nothing is left to restore.
+ *
+ * Context: process context or the MMU notifier; may sleep.
  */
-static void range_restore_add(struct amdgpu_svm *svm, unsigned long start,
-			      unsigned long end)
+void amdgpu_svm_range_quiesce(struct amdgpu_svm *svm)
+{
+	bool quiesce;
+
+	spin_lock(&svm->restore.lock);
+	quiesce = !svm->restore.quiesced;
+	svm->restore.quiesced = true;
+	spin_unlock(&svm->restore.lock);
+	if (quiesce)
+		amdgpu_svm_gpu_quiesce(svm);
+}
+
+/**
+ * amdgpu_svm_range_resume() - run the queues again, unless something is
+ *	still to be restored
+ * @svm: the SVM
+ *
+ * Context: process context; after the PTE updates landed (the map path
+ * waits for them outside a GPU fault).
+ */
+void amdgpu_svm_range_resume(struct amdgpu_svm *svm)
+{
+	bool resume;
+
+	spin_lock(&svm->restore.lock);
+	resume = svm->restore.quiesced && !svm->restore.nspans;
+	if (resume)
+		svm->restore.quiesced = false;
+	spin_unlock(&svm->restore.lock);
+	if (resume)
+		amdgpu_svm_gpu_resume(svm);
+}
+
+/**
+ * amdgpu_svm_range_mapped_in() - has any range in a span GPU PTEs?
+ * @svm: the SVM
+ * @first: first page
+ * @last: last page (inclusive)
+ *
+ * Context: takes the notifier lock.
+ * Return: true if a range with PTEs overlaps [@first, @last].
+ */
+bool amdgpu_svm_range_mapped_in(struct amdgpu_svm *svm, unsigned long first,
+				unsigned long last)
+{
+	bool mapped;
+
+	drm_gpusvm_notifier_lock(&svm->gpusvm);
+	mapped = interval_tree_iter_first(&svm->mapped, first, last);
+	drm_gpusvm_notifier_unlock(&svm->gpusvm);
+	return mapped;
+}
+
+/**
+ * amdgpu_svm_range_restore_add() - XNACK off: map [@start, @end) again later
+ * @svm: the SVM
+ * @start: first byte
+ * @end: end (exclusive)
+ *
+ * Remembers the span for the restore worker and makes sure the queues are
+ * stopped until it mapped it.
+ *
+ * Context: any context that may sleep, the MMU notifier included.
+ */
+void amdgpu_svm_range_restore_add(struct amdgpu_svm *svm, unsigned long start,
+				  unsigned long end)
 {
 	bool quiesce;
 
@@ -1205,8 +1276,9 @@ static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,
 		 * by the restore worker, which then resumes them.
 		 */
 		if (!svm->xnack_on && !svm->closing)
-			range_restore_add(svm, drm_gpusvm_range_start(base),
-					  drm_gpusvm_range_end(base));
+			amdgpu_svm_range_restore_add(svm,
+						     drm_gpusvm_range_start(base),
+						     drm_gpusvm_range_end(base));
 		range_zap(svm, range, &zap);
 	}
 	range_zap_done(svm, &zap);

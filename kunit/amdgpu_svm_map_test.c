@@ -607,6 +607,12 @@ static void map_reset_unmaps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_128K));
 }
 
+/*
+ * With the GPU's queues running (a read put translations in its TLB), a
+ * flag change rewrites the PTEs with the queues stopped, once, from before
+ * the old PTEs go until the new ones are there: the queue model fails the
+ * test if a PTE in use turns invalid under a running queue.
+ */
 static void map_flag_change_rewrites_ptes(struct kunit *test)
 {
 	struct map_fixture *f = test->priv;
@@ -615,7 +621,11 @@ static void map_flag_change_rewrites_ptes(struct kunit *test)
 	struct amdgpu_svm_test_pte pte;
 
 	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_128K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_64K), 15 ^ 16);
 	KUNIT_ASSERT_EQ(test, 0, svm_set(test, f, buf + SZ_64K, SZ_64K, &ro, 1));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 1);
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_64K + SZ_4K), 15 ^ 17);
 	KUNIT_EXPECT_EQ(test, 32, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_128K));
 	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf + SZ_64K, &pte));
 	KUNIT_EXPECT_FALSE(test, pte.flags & AMDGPU_PTE_WRITEABLE);
