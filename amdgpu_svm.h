@@ -121,6 +121,18 @@ struct amdgpu_svm {
 	} gc;
 };
 
+/**
+ * enum amdgpu_svm_race - the test seams where a KUnit case forces a race
+ * @AMDGPU_SVM_RACE_COMMIT: the map path got the pages of a range and has
+ *	not yet checked they are still valid
+ * @AMDGPU_SVM_RACE_MIGRATE: the policy holds the VRAM registration and
+ *	has not yet looked at the pages
+ */
+enum amdgpu_svm_race {
+	AMDGPU_SVM_RACE_COMMIT,
+	AMDGPU_SVM_RACE_MIGRATE,
+};
+
 #if IS_ENABLED(CONFIG_DRM_AMDGPU_SVM)
 
 bool amdgpu_svm_xnack_on(struct amdgpu_device *adev);
@@ -134,6 +146,7 @@ void amdgpu_svm_vm_init(struct amdgpu_vm *vm);
 void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
 				struct amdgpu_vm *vm);
 void amdgpu_svm_vm_fini(struct amdgpu_vm *vm);
+void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where);
 int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start, u64 size);
 
 #else

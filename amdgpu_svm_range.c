@@ -285,25 +285,6 @@ void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence)
 }
 
 /**
- * amdgpu_svm_race_point() - where a test may race another path with this one
- * @svm: the SVM
- * @where: which window (&enum amdgpu_svm_race)
- *
- * Not a hardware leaf: a test seam that does nothing. The map path calls
- * it after it got the pages of a range and before it checks that they are
- * still valid, the window in which an invalidation must make the commit
- * fail; the policy calls it while it holds the VRAM registration, which
- * unbind must not free under it. A KUnit case replaces it to unmap or
- * remap memory, or unbind the device, right there.
- *
- * Context: process context; the SVM lock held, no other lock.
- */
-void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where)
-{
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_race_point, svm, where);
-}
-
-/**
  * amdgpu_svm_gpu_quiesce() - stop the GPU queues that use the SVM's VM
  * @svm: the SVM
  *

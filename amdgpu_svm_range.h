@@ -99,20 +99,6 @@ int amdgpu_svm_range_fault_window(struct amdgpu_svm *svm, unsigned long addr,
 				  unsigned long *start, unsigned long *end);
 void amdgpu_svm_range_restore_work(struct work_struct *work);
 
-/**
- * enum amdgpu_svm_race - the test seams where a KUnit case forces a race
- * @AMDGPU_SVM_RACE_COMMIT: the map path got the pages of a range and has
- *	not yet checked they are still valid
- * @AMDGPU_SVM_RACE_MIGRATE: the policy holds the VRAM registration and
- *	has not yet looked at the pages
- */
-enum amdgpu_svm_race {
-	AMDGPU_SVM_RACE_COMMIT,
-	AMDGPU_SVM_RACE_MIGRATE,
-};
-
-void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where);
-
 /* Hardware leaves. */
 struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm);
 int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,

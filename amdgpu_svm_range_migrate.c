@@ -10,6 +10,8 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include <kunit/static_stub.h>
+
 #include <drm/amdgpu_drm.h>
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
@@ -18,7 +20,6 @@
 #include "amdgpu_migrate.h"
 #include "amdgpu_svm.h"
 #include "amdgpu_svm_attr.h"
-#include "amdgpu_svm_range.h"
 #include "amdgpu_svm_range_migrate.h"
 
 #include "amdgpu_svm_trace.h"
@@ -287,6 +288,25 @@ static void migrate_span(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 	trace_amdgpu_svm_fallback(dev, action, trigger, start, npages, ret);
 	dev_dbg(dev, "SVM: migrating [0x%lx, 0x%lx) failed (%d), mapped in place\n",
 		start, end, ret);
+}
+
+/**
+ * amdgpu_svm_race_point() - where a test may race another path with this one
+ * @svm: the SVM
+ * @where: which window (&enum amdgpu_svm_race)
+ *
+ * Not a hardware leaf: a test seam that does nothing. The map path calls
+ * it after it got the pages of a range and before it checks that they are
+ * still valid, the window in which an invalidation must make the commit
+ * fail; the policy calls it while it holds the VRAM registration, which
+ * unbind must not free under it. A KUnit case replaces it to unmap or
+ * remap memory, or unbind the device, right there.
+ *
+ * Context: process context; the SVM lock held, no other lock.
+ */
+void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where)
+{
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_race_point, svm, where);
 }
 
 /**
