@@ -1130,16 +1130,10 @@ bool amdgpu_svm_range_mapped_in(struct amdgpu_svm *svm, unsigned long first,
 void amdgpu_svm_range_restore_add(struct amdgpu_svm *svm, unsigned long start,
 				  unsigned long end)
 {
-	bool quiesce;
-
 	spin_lock(&svm->restore.lock);
 	restore_span_add_locked(svm, start, end);
-	quiesce = !svm->restore.quiesced;
-	svm->restore.quiesced = true;
 	spin_unlock(&svm->restore.lock);
-
-	if (quiesce)
-		amdgpu_svm_gpu_quiesce(svm);
+	amdgpu_svm_range_quiesce(svm);
 	mod_delayed_work(system_dfl_wq, &svm->restore.work, svm->restore.delay);
 }
 
@@ -1159,7 +1153,6 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 					      struct amdgpu_svm, restore.work);
 	struct amdgpu_svm_span spans[AMDGPU_SVM_RESTORE_SPANS];
 	unsigned int i, n;
-	bool resume;
 	int ret = 0;
 
 	/*
@@ -1200,19 +1193,18 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 		}
 	}
 
-	spin_lock(&svm->restore.lock);
-	/* Resume only what was quiesced: KFD counts quiesce and resume. */
-	resume = !ret && !svm->restore.nspans && svm->restore.quiesced;
-	if (resume)
-		svm->restore.quiesced = false;
-	spin_unlock(&svm->restore.lock);
 	mutex_unlock(&svm->lock);
 
-	if (resume)
-		amdgpu_svm_gpu_resume(svm);
-	else
+	/*
+	 * Resume what was quiesced, once nothing is left to restore (KFD
+	 * counts quiesce and resume); a span added meanwhile scheduled this
+	 * work again.
+	 */
+	if (ret)
 		mod_delayed_work(system_dfl_wq, &svm->restore.work,
 				 svm->restore.delay);
+	else
+		amdgpu_svm_range_resume(svm);
 	mmput_async(svm->mm);
 }
 
