@@ -33,6 +33,8 @@ table=$BUILD/bench.txt
 failed=0
 
 say "KUnit in QEMU (TCG), suite amdgpu_migrate_bench (about 10 minutes)"
+# A fresh clone has no build directory yet; tee opens its file first.
+mkdir -p "$out"
 rm -f "$log"
 start=$(date +%s)
 set +e

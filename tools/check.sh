@@ -129,6 +129,9 @@ kunit_run_mode() {
 	log=$out/test-$mode.log
 	result=$out/kunit-result-$mode.txt
 	[ "$mode" = sdma ] && args=(--kernel_args=amdgpu.svm_sim_pt_sdma=1)
+	# A fresh clone has no build directory yet: kunit.py makes it later
+	# than tee opens the result file.
+	mkdir -p "$out"
 	say "KUnit in QEMU (TCG), suites amdgpu_svm*, page tables by $mode"
 	set +e
 	(cd "$tree" && ./tools/testing/kunit/kunit.py run \
