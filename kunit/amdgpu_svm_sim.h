@@ -23,6 +23,7 @@
 #include <linux/list.h>
 #include <linux/rwlock.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include <drm/gpu_scheduler.h>
 
@@ -217,6 +218,13 @@ struct amdgpu_svm_sim {
 
 	/** @access_lock: a GPU access holds it for read, a TLB flush for write */
 	rwlock_t access_lock;
+	/**
+	 * @dma_maps: live DMA mappings of the device per page frame of the
+	 * DMA address, as counts (xa_mk_value()): without an IOMMU two
+	 * mappings of one page share an address, and the address is given up
+	 * only with the last
+	 */
+	struct xarray dma_maps;
 	/** @tlb_lock: protects the TLB (@tlb, @tlb_next, @tlb_used) */
 	spinlock_t tlb_lock;
 	/** @tlb: the translations the MMU caches */
@@ -279,6 +287,8 @@ enum amdgpu_svm_sim_fault
 amdgpu_svm_sim_access(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm,
 		      u64 addr, void *buf, size_t len, bool write);
 void amdgpu_svm_sim_tlb_flush(struct amdgpu_svm_sim *sim);
+int amdgpu_svm_sim_dma_watch(struct amdgpu_svm_sim *sim);
+void amdgpu_svm_sim_dma_unwatch(struct amdgpu_svm_sim *sim);
 unsigned long amdgpu_svm_sim_count_valid(struct amdgpu_svm_sim *sim,
 					 struct amdgpu_vm *vm);
 struct page *amdgpu_svm_sim_system_page(u64 addr);

@@ -434,6 +434,7 @@ static void sim_release(void *data)
 	dma_fence_put(rcu_dereference_protected(adev->gang_submit, true));
 	amdgpu_reset_put_reset_domain(adev->reset_domain);
 	adev->reset_domain = NULL;
+	amdgpu_svm_sim_dma_unwatch(sim);
 	spin_lock(&sim_devices_lock);
 	list_del(&sim->link);
 	spin_unlock(&sim_devices_lock);
@@ -546,6 +547,9 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 					  AMDGPU_VM_USE_CPU_FOR_GFX |
 					  AMDGPU_VM_USE_CPU_FOR_COMPUTE;
 
+	ret = amdgpu_svm_sim_dma_watch(sim);
+	if (ret)
+		KUNIT_FAIL_AND_ABORT(test, "DMA unmap probe: %d", ret);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, sim_release,
 							   sim));
 	ret = sim_sdma_up(sim);

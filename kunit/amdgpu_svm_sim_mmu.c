@@ -29,6 +29,9 @@
 
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/tracepoint.h>
+
+#include <trace/events/dma.h>
 
 #include <kunit/test.h>
 
@@ -417,6 +420,134 @@ void amdgpu_svm_sim_tlb_flush(struct amdgpu_svm_sim *sim)
 	sim->tlb_next = 0;
 	spin_unlock(&sim->tlb_lock);
 	write_unlock(&sim->access_lock);
+	amdgpu_svm_sim_report(sim);
+}
+
+/*
+ * Count the mappings of each page frame of [@addr, @addr + @size) up or
+ * down; return whether the last mapping of a frame went. A count that
+ * cannot be recorded (no memory without reclaim: the DMA API is called
+ * under the driver's locks) is not checked.
+ */
+static bool sim_dma_count(struct amdgpu_svm_sim *sim, dma_addr_t addr,
+			  size_t size, bool map)
+{
+	unsigned long pfn, last = PHYS_PFN(addr + size - 1), flags;
+	bool gone = false;
+
+	xa_lock_irqsave(&sim->dma_maps, flags);
+	for (pfn = PHYS_PFN(addr); pfn <= last; pfn++) {
+		void *entry = xa_load(&sim->dma_maps, pfn);
+		unsigned long n = entry ? xa_to_value(entry) : 0;
+
+		if (map) {
+			__xa_store(&sim->dma_maps, pfn, xa_mk_value(n + 1),
+				   GFP_NOWAIT | __GFP_NOWARN);
+		} else if (n > 1) {
+			__xa_store(&sim->dma_maps, pfn, xa_mk_value(n - 1),
+				   GFP_NOWAIT | __GFP_NOWARN);
+		} else if (n == 1) {
+			__xa_erase(&sim->dma_maps, pfn);
+			gone = true;
+		}
+	}
+	xa_unlock_irqrestore(&sim->dma_maps, flags);
+	return gone;
+}
+
+static void sim_dma_map(void *data, struct device *dev, phys_addr_t phys,
+			dma_addr_t addr, size_t size,
+			enum dma_data_direction dir, unsigned long attrs)
+{
+	struct amdgpu_svm_sim *sim = data;
+
+	if (dev == sim->adev->dev && size)
+		sim_dma_count(sim, addr, size, true);
+}
+
+/*
+ * The IOMMU's rule, kept without one: a DMA address the driver gave up
+ * (its last mapping unmapped) is one the GPU must no longer reach: an
+ * IOMMU would fault, or reach what the address is given to next. A TLB
+ * entry that still translates to it at that moment means the unmap came
+ * before the flush.
+ */
+static void sim_dma_unmap(void *data, struct device *dev, dma_addr_t addr,
+			  size_t size, enum dma_data_direction dir,
+			  unsigned long attrs)
+{
+	struct amdgpu_svm_sim *sim = data;
+	struct amdgpu_svm_sim_tlb_entry hit = {};
+	unsigned long flags;
+	unsigned int i;
+
+	if (dev != sim->adev->dev || !size)
+		return;
+	if (!sim_dma_count(sim, addr, size, false))
+		return;
+	spin_lock_irqsave(&sim->tlb_lock, flags);
+	for (i = 0; i < sim->tlb_used; i++) {
+		const struct amdgpu_svm_sim_tlb_entry *e = &sim->tlb[i];
+		u64 end = e->addr + e->pages * AMDGPU_GPU_PAGE_SIZE;
+		unsigned long pfn = PHYS_PFN(max_t(u64, addr, e->addr));
+
+		/* Another mapping of the page may still be in use. */
+		if ((e->flags & AMDGPU_PTE_SYSTEM) && e->addr < addr + size &&
+		    addr < end && !xa_load(&sim->dma_maps, pfn)) {
+			hit = *e;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&sim->tlb_lock, flags);
+	if (!hit.pages)
+		return;
+	/* The stack names the path that unmapped too early. */
+	dump_stack();
+	amdgpu_svm_sim_fail(sim,
+			    "DMA address %llx unmapped while the GPU TLB translates to it (%llu pages from GPU page %llx: %llx, flags %llx)",
+			    (u64)addr, hit.pages, hit.first, hit.addr,
+			    hit.flags);
+}
+
+/**
+ * amdgpu_svm_sim_dma_watch() - check every DMA unmap of the device
+ * @sim: the device
+ *
+ * Probes on the DMA API's dma_map_phys and dma_unmap_phys tracepoints,
+ * for the lifetime of the simulated device, count the device's mappings
+ * per page and check the TLB when the last mapping of a page goes.
+ *
+ * Context: process context.
+ * Return: 0 or the error of the registration.
+ */
+int amdgpu_svm_sim_dma_watch(struct amdgpu_svm_sim *sim)
+{
+	int ret;
+
+	xa_init_flags(&sim->dma_maps, XA_FLAGS_LOCK_IRQ);
+	ret = register_trace_dma_map_phys(sim_dma_map, sim);
+	if (ret)
+		return ret;
+	ret = register_trace_dma_unmap_phys(sim_dma_unmap, sim);
+	if (ret) {
+		unregister_trace_dma_map_phys(sim_dma_map, sim);
+		tracepoint_synchronize_unregister();
+	}
+	return ret;
+}
+
+/**
+ * amdgpu_svm_sim_dma_unwatch() - end amdgpu_svm_sim_dma_watch()
+ * @sim: the device
+ *
+ * Context: process context.
+ */
+void amdgpu_svm_sim_dma_unwatch(struct amdgpu_svm_sim *sim)
+{
+	unregister_trace_dma_unmap_phys(sim_dma_unmap, sim);
+	unregister_trace_dma_map_phys(sim_dma_map, sim);
+	tracepoint_synchronize_unregister();
+	xa_destroy(&sim->dma_maps);
 	amdgpu_svm_sim_report(sim);
 }
 

@@ -257,6 +257,50 @@ static void sim_tlb_stale_hit_is_caught(struct kunit *test)
 					      sizeof(r), false));
 }
 
+/*
+ * A DMA address unmapped while the TLB still translates to it is reported
+ * (the unmap came before the flush); unmapped after the flush it is not.
+ */
+static void sim_dma_unmap_before_the_flush_is_caught(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct device *dev = f->tdev->adev->dev;
+	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM | AMDGPU_PTE_READABLE;
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct kunit fake;
+	dma_addr_t da;
+	u32 r;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	da = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, da));
+	KUNIT_ASSERT_EQ(test, 0, sim_map(f, SIM_PAGE, 1, da, flags, true));
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_OK,
+			amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &r,
+					      sizeof(r), false));
+	sim_clear(f, SIM_PAGE, 1);
+
+	kunit_init_test(&fake, "dma_unmap_before_flush", NULL);
+	f->sim->test = &fake;
+	dma_unmap_page(dev, da, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	amdgpu_svm_sim_report(f->sim);
+	f->sim->test = test;
+	KUNIT_EXPECT_EQ(test, fake.status, KUNIT_FAILURE);
+
+	/* In the right order: clear, flush, unmap. */
+	da = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, da));
+	KUNIT_ASSERT_EQ(test, 0, sim_map(f, SIM_PAGE, 1, da, flags, true));
+	amdgpu_svm_sim_tlb_flush(f->sim);
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_OK,
+			amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &r,
+					      sizeof(r), false));
+	sim_clear(f, SIM_PAGE, 1);
+	amdgpu_svm_sim_tlb_flush(f->sim);
+	dma_unmap_page(dev, da, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	__free_page(page);
+}
+
 /* A write through a PTE without WRITEABLE is refused and writes nothing. */
 static void sim_read_only_pte_refuses_writes(struct kunit *test)
 {
@@ -723,6 +767,7 @@ static struct kunit_case amdgpu_svm_sim_cases[] = {
 	KUNIT_CASE(sim_walk_hand_built),
 	KUNIT_CASE(sim_walk_amdgpu_tables_need_pdes),
 	KUNIT_CASE(sim_tlb_stale_hit_is_caught),
+	KUNIT_CASE(sim_dma_unmap_before_the_flush_is_caught),
 	KUNIT_CASE(sim_read_only_pte_refuses_writes),
 	KUNIT_CASE(sim_queue_rules),
 	KUNIT_CASE(sim_sdma_ring_and_ib_tests),
