@@ -575,6 +575,19 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 	return ret;
 }
 
+/* The access a checked SET array gives (the last entry wins), or NULL. */
+static const u32 *set_access(const struct drm_amdgpu_svm_attribute *attrs,
+			     u32 nattr)
+{
+	const u32 *access = NULL;
+	u32 i;
+
+	for (i = 0; i < nattr; i++)
+		if (attrs[i].type == AMDGPU_SVM_ATTR_ACCESS)
+			access = &attrs[i].value;
+	return access;
+}
+
 /**
  * amdgpu_gem_svm_ioctl() - %DRM_IOCTL_AMDGPU_GEM_SVM
  * @dev: the DRM device
@@ -593,7 +606,9 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
  * while SET or RESET waited for another call, -ENOSPC if a SET would leave
  * more than %AMDGPU_SVM_ATTR_MAX_NODES attribute ranges, -EADDRINUSE if a
  * SET covers a buffer mapping of the VM, -EFAULT if it covers a device
- * mapping (%VM_IO, %VM_PFNMAP, %VM_MIXEDMAP), -ENOMEM.
+ * mapping (%VM_IO, %VM_PFNMAP, %VM_MIXEDMAP), -ENOMEM (with XNACK off
+ * also if what a SET would keep resident exceeds the system memory limit,
+ * see amdgpu_svm_range_prepare_set()).
  */
 int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *filp)
@@ -659,14 +674,17 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 		ret = amdgpu_svm_range_check_va(svm, args->start_addr,
 						args->start_addr + args->size);
 		if (!ret)
-			ret = amdgpu_svm_range_check_vmas(svm, args->start_addr,
-							  args->start_addr +
-							  args->size);
+			ret = amdgpu_svm_range_prepare_set(svm, args->start_addr,
+							   args->start_addr +
+							   args->size,
+							   set_access(attrs,
+								      args->nattr));
 		if (!ret)
 			ret = amdgpu_svm_attr_set(&svm->attrs, start, last, attrs,
 						  args->nattr, &changes);
 		if (!ret)
 			ret = amdgpu_svm_apply_changes(svm, &changes);
+		amdgpu_svm_range_reserve_end(svm);
 		mutex_unlock(&svm->lock);
 		amdgpu_svm_attr_changes_free(&changes);
 		break;

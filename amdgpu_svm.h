@@ -119,6 +119,13 @@ struct amdgpu_svm {
 		/** @gc.work: runs the garbage collector */
 		struct work_struct work;
 	} gc;
+	/**
+	 * @mem_budget: XNACK off, bytes a SET reserved against the system
+	 * memory limit before it changed anything, which the ranges it makes
+	 * draw on; what is left is released when the SET is done. Under
+	 * @lock.
+	 */
+	u64 mem_budget;
 };
 
 /**

@@ -4,6 +4,7 @@
 #include <linux/dma-resv.h>
 #include <linux/interval_tree.h>
 #include <linux/lockdep.h>
+#include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -76,6 +77,75 @@
 /* How often a map is retried when an invalidation races with it. */
 #define SVM_MAP_RETRIES	8
 
+/*
+ * XNACK off, every page the GPU may touch stays mapped, and the restore
+ * worker faults it back in whenever the CPU side takes it away: the
+ * process keeps that system memory resident, whatever its size. KFD
+ * reserves each XNACK-off range against its system memory limit when the
+ * range is made (svm_range_new()) and releases it when the range goes
+ * (svm_range_free()). So does the SVM, per drm_gpusvm range, from before
+ * its pages are got until it is freed, with KFD's own limit where KFD is
+ * built (one budget for both), and otherwise with one of the same size.
+ * amdgpu.no_system_mem_limit lifts either.
+ */
+#if IS_ENABLED(CONFIG_HSA_AMD)
+static int svm_mem_reserve(u64 size)
+{
+	return amdgpu_amdkfd_reserve_mem_limit(NULL, size,
+					       KFD_IOC_ALLOC_MEM_FLAGS_USERPTR,
+					       0);
+}
+
+static void svm_mem_unreserve(u64 size)
+{
+	amdgpu_amdkfd_unreserve_mem_limit(NULL, size,
+					  KFD_IOC_ALLOC_MEM_FLAGS_USERPTR, 0);
+}
+#else
+struct amdgpu_svm_mem_limit amdgpu_svm_mem_limit = {
+	.lock = __SPIN_LOCK_UNLOCKED(amdgpu_svm_mem_limit.lock),
+};
+
+/* KFD's size: 63/64 of low memory, less 1.5 GiB (or half, if small). */
+static u64 svm_mem_default_max(void)
+{
+	const u64 reserve = 3ULL << 29;
+	struct sysinfo si;
+	u64 mem, max;
+
+	si_meminfo(&si);
+	mem = (u64)(si.totalram - si.totalhigh) * si.mem_unit;
+	max = mem - (mem >> 6);
+	return max < 2 * reserve ? max >> 1 : max - reserve;
+}
+
+static int svm_mem_reserve(u64 size)
+{
+	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
+	int ret = 0;
+
+	spin_lock(&l->lock);
+	if (!l->max)
+		l->max = svm_mem_default_max();
+	if (l->used + size > l->max && !no_system_mem_limit)
+		ret = -ENOMEM;
+	else
+		l->used += size;
+	spin_unlock(&l->lock);
+	return ret;
+}
+
+static void svm_mem_unreserve(u64 size)
+{
+	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
+
+	spin_lock(&l->lock);
+	WARN_ON_ONCE(l->used < size);
+	l->used -= size;
+	spin_unlock(&l->lock);
+}
+#endif
+
 static struct amdgpu_svm *gpusvm_to_svm(struct drm_gpusvm *gpusvm)
 {
 	return container_of(gpusvm, struct amdgpu_svm, gpusvm);
@@ -113,6 +183,8 @@ static void amdgpu_svm_range_free(struct drm_gpusvm_range *base)
 	spin_lock(&svm->gc.lock);
 	list_del(&range->gc_link);
 	spin_unlock(&svm->gc.lock);
+	if (range->reserved)
+		svm_mem_unreserve(drm_gpusvm_range_size(base));
 	drm_gpusvm_free_pages(base->gpusvm, &range->pages, range_npages(range));
 	kfree(range);
 }
@@ -768,6 +840,26 @@ retry:
 	range = to_amdgpu_svm_range(base);
 	*next = drm_gpusvm_range_end(base);
 
+	/*
+	 * XNACK off: the range's memory stays resident, within the limit;
+	 * a SET reserved for it beforehand (amdgpu_svm_range_prepare_set()).
+	 */
+	if (!svm->xnack_on && !range->reserved) {
+		u64 size = drm_gpusvm_range_size(base);
+
+		ret = 0;
+		if (svm->mem_budget >= size)
+			svm->mem_budget -= size;
+		else
+			ret = svm_mem_reserve(size);
+		if (ret) {
+			/* Made just now (all others are reserved): unmapped. */
+			range_remove(svm, range);
+			return ret;
+		}
+		range->reserved = true;
+	}
+
 	/* Pages move before they are mapped, once: a retry maps them. */
 	if (!placed) {
 		amdgpu_svm_range_migrate(svm, base, attrs, trigger, addr, start,
@@ -904,11 +996,53 @@ bool amdgpu_svm_vma_mirrorable(const struct vm_area_struct *vma)
 	       !(vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP));
 }
 
+/* Bytes of the reserved ranges that lie inside [@start, @end). */
+static u64 reserved_bytes(struct amdgpu_svm *svm, unsigned long start,
+			  unsigned long end)
+{
+	struct drm_gpusvm_notifier *notifier;
+	struct drm_gpusvm_range *base;
+	u64 bytes = 0;
+
+	drm_gpusvm_for_each_notifier(notifier, &svm->gpusvm, start, end)
+		drm_gpusvm_for_each_range(base, notifier, start, end)
+			if (to_amdgpu_svm_range(base)->reserved &&
+			    drm_gpusvm_range_start(base) >= start &&
+			    drm_gpusvm_range_end(base) <= end)
+				bytes += drm_gpusvm_range_size(base);
+	return bytes;
+}
+
+/* Bytes of [@start, @end) where the attributes give the GPU access. */
+static u64 accessible_bytes(struct amdgpu_svm *svm, unsigned long start,
+			    unsigned long end, const u32 *access)
+{
+	unsigned long addr = start;
+	u64 bytes = 0;
+
+	while (addr < end) {
+		unsigned long run_start, run_last, run_end;
+		struct amdgpu_svm_attrs attrs;
+
+		amdgpu_svm_attr_lookup(&svm->attrs, addr >> PAGE_SHIFT, &attrs,
+				       &run_start, &run_last);
+		run_end = run_last < ((end - 1) >> PAGE_SHIFT) ?
+			  (run_last + 1) << PAGE_SHIFT : end;
+		if ((access ? *access : attrs.access) !=
+		    AMDGPU_SVM_ACCESS_INACCESSIBLE)
+			bytes += run_end - addr;
+		addr = run_end;
+	}
+	return bytes;
+}
+
 /**
- * amdgpu_svm_range_check_vmas() - refuse a span with device mappings
+ * amdgpu_svm_range_prepare_set() - check the VMAs under a SET and reserve
+ * what it will keep resident, before it changes anything
  * @svm: the SVM
- * @start: first byte
+ * @start: first byte of the SET
  * @end: end (exclusive)
+ * @access: the access the SET gives, or NULL if it sets none
  *
  * A SET over a device mapping could never be mapped for the GPU; KFD's
  * svm_range_is_valid() refuses it before anything changes, and so does
@@ -917,16 +1051,30 @@ bool amdgpu_svm_vma_mirrorable(const struct vm_area_struct *vma)
  * address space with PROT_NONE and open it up later): those are skipped
  * until they can be mirrored.
  *
+ * With XNACK off, KFD also reserves the memory of the ranges a SET makes
+ * before it applies an attribute (svm_range_add() through
+ * svm_range_new()), so that a SET beyond the limit changes nothing. The
+ * SVM reserves the bytes of the span the GPU will be able to reach (where
+ * the access allows it, in VMAs it can mirror) less those of the ranges
+ * inside that hold a reservation already; the ranges the SET maps draw on
+ * it (&amdgpu_svm.mem_budget), and amdgpu_svm_range_reserve_end()
+ * releases the rest. A range reaching across an end of the span is made
+ * again on both sides from what it released itself.
+ *
  * Context: process context, a thread of the SVM's process; the SVM lock
  * held; takes the mmap lock.
- * Return: 0, or -EFAULT if a device mapping lies in [@start, @end).
+ * Return: 0, -EFAULT if a device mapping lies in [@start, @end), or
+ * -ENOMEM if the limit does not allow what the SET would map.
  */
-int amdgpu_svm_range_check_vmas(struct amdgpu_svm *svm, unsigned long start,
-				unsigned long end)
+int amdgpu_svm_range_prepare_set(struct amdgpu_svm *svm, unsigned long start,
+				 unsigned long end, const u32 *access)
 {
 	VMA_ITERATOR(vmi, svm->mm, start);
 	struct vm_area_struct *vma;
+	u64 need = 0, have;
 	int ret = 0;
+
+	lockdep_assert_held(&svm->lock);
 
 	mmap_read_lock(svm->mm);
 	for_each_vma_range(vmi, vma, end) {
@@ -934,9 +1082,36 @@ int amdgpu_svm_range_check_vmas(struct amdgpu_svm *svm, unsigned long start,
 			ret = -EFAULT;
 			break;
 		}
+		if (!svm->xnack_on && amdgpu_svm_vma_mirrorable(vma))
+			need += accessible_bytes(svm, max(start, vma->vm_start),
+						 min(end, vma->vm_end), access);
 	}
 	mmap_read_unlock(svm->mm);
+	if (ret || svm->xnack_on)
+		return ret;
+
+	have = reserved_bytes(svm, start, end);
+	if (need <= have)
+		return 0;
+	ret = svm_mem_reserve(need - have);
+	if (!ret)
+		svm->mem_budget = need - have;
 	return ret;
+}
+
+/**
+ * amdgpu_svm_range_reserve_end() - release what a SET reserved and did
+ * not use
+ * @svm: the SVM
+ *
+ * Context: the SVM lock held.
+ */
+void amdgpu_svm_range_reserve_end(struct amdgpu_svm *svm)
+{
+	lockdep_assert_held(&svm->lock);
+	if (svm->mem_budget)
+		svm_mem_unreserve(svm->mem_budget);
+	svm->mem_budget = 0;
 }
 
 /**

@@ -5,6 +5,7 @@
 
 #include <linux/interval_tree.h>
 #include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -56,7 +57,29 @@ struct amdgpu_svm_range {
 	 * @gpu_mapped is set
 	 */
 	struct interval_tree_node mapped_node;
+	/**
+	 * @reserved: XNACK off, the range's size is reserved against the
+	 * system memory limit until the range is freed. Under the SVM lock.
+	 */
+	bool reserved;
 };
+
+#if !IS_ENABLED(CONFIG_HSA_AMD)
+/**
+ * struct amdgpu_svm_mem_limit - without KFD, the limit on system memory
+ * that XNACK-off SVM mappings keep resident, all processes together
+ */
+struct amdgpu_svm_mem_limit {
+	/** @lock: protects @used and @max */
+	spinlock_t lock;
+	/** @used: bytes reserved by the ranges of XNACK-off SVMs */
+	u64 used;
+	/** @max: bytes that may be reserved; KFD's size, set at first use */
+	u64 max;
+};
+
+extern struct amdgpu_svm_mem_limit amdgpu_svm_mem_limit;
+#endif
 
 static inline struct amdgpu_svm_range *
 to_amdgpu_svm_range(struct drm_gpusvm_range *range)
@@ -91,8 +114,9 @@ bool amdgpu_svm_range_mapped_in(struct amdgpu_svm *svm, unsigned long first,
 				unsigned long last);
 void amdgpu_svm_range_restore_add(struct amdgpu_svm *svm, unsigned long start,
 				  unsigned long end);
-int amdgpu_svm_range_check_vmas(struct amdgpu_svm *svm, unsigned long start,
-				unsigned long end);
+int amdgpu_svm_range_prepare_set(struct amdgpu_svm *svm, unsigned long start,
+				 unsigned long end, const u32 *access);
+void amdgpu_svm_range_reserve_end(struct amdgpu_svm *svm);
 int amdgpu_svm_range_check_va(struct amdgpu_svm *svm, unsigned long start,
 			      unsigned long end);
 int amdgpu_svm_range_fault_window(struct amdgpu_svm *svm, unsigned long addr,

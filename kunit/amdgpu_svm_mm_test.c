@@ -8,10 +8,12 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/task.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 #if IS_BUILTIN(CONFIG_DRM_AMDGPU)
 /* The mmu_gather of test_mprotect(); its TLB flush is not for modules. */
 #include <asm/tlb.h>
@@ -638,8 +640,8 @@ static int racing_exit_fn(void *arg)
 
 static struct racing_exit *racing;
 
-/* Inside the fault's SVM lock: the process exits, its last thread gone. */
-static void exit_inside_the_fault(struct amdgpu_svm_test_dev *tdev)
+/* Inside the SVM lock: the process exits, its last thread gone. */
+static void exit_inside_the_lock(struct amdgpu_svm_test_dev *tdev)
 {
 	struct racing_exit *r = racing;
 
@@ -675,7 +677,7 @@ static void mm_exit_while_a_fault_holds_the_svm(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, svm);
 
 	racing = r;
-	tdev->before_commit = exit_inside_the_fault;
+	tdev->before_commit = exit_inside_the_lock;
 	/* The mapping may fail (the pages went with the process), not hang. */
 	ret = amdgpu_svm_handle_fault(tdev->adev, tdev->fpriv->vm.pasid, r->buf,
 				      false);
@@ -693,6 +695,233 @@ static void mm_exit_while_a_fault_holds_the_svm(struct kunit *test)
 			amdgpu_svm_sim_count_valid(tdev->sim, &tdev->fpriv->vm));
 }
 
+/*
+ * XNACK off: the process maps memory for the GPU, write-protects it (the
+ * PTEs go, a restore is due), then exits when told.
+ */
+static int restoring_exit_fn(void *arg)
+{
+	struct racing_exit *r = arg;
+	int ret;
+
+	amdgpu_svm_test_open_file(r->tdev);
+	r->buf = vm_mmap(NULL, 0, SZ_64K, PROT_READ | PROT_WRITE,
+			 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	ret = clear_user((void __user *)r->buf, SZ_64K) ? -EFAULT :
+	      amdgpu_svm_test_ioctl(r->tdev, AMDGPU_SVM_OP_SET_ATTR, r->buf,
+				    SZ_64K, &allow, 1);
+	if (!ret) {
+		/* The test runs the restore when it is ready. */
+		r->tdev->fpriv->vm.svm->restore.delay = 3600 * HZ;
+		ret = test_mprotect(r->buf, SZ_64K, VM_READ);
+	}
+	complete(&r->ready);
+	wait_for_completion(&r->may_exit);
+	return ret;
+}
+
+static struct kunit *restoring_test;
+
+/* The restore work, with the simulated device's leaves in reach. */
+static void restore_work_of_the_test(struct work_struct *work)
+{
+	current->kunit_test = restoring_test;
+	amdgpu_svm_range_restore_work(work);
+	current->kunit_test = NULL;
+}
+
+/*
+ * XNACK off: the restore worker holds the address space's users across the
+ * SVM lock, and drops its reference asynchronously. A process whose last
+ * thread exits while the worker maps is done at once; the worker's
+ * reference is the last, and exit_mmap() must not run in the worker: the
+ * SVM's closing cancels the restore work, which would wait for itself.
+ * The SVM closes, elsewhere, soon after.
+ */
+static void mm_exit_while_the_restore_worker_maps(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev = amdgpu_svm_test_dev_create(test,
+								      false);
+	struct amdgpu_svm *svm;
+	struct racing_exit *r;
+	bool closed = false;
+	int i;
+
+	if (!IS_BUILTIN(CONFIG_DRM_AMDGPU))
+		kunit_skip(test, "mprotect_fixup() is not exported");
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->tdev = tdev;
+	init_completion(&r->ready);
+	init_completion(&r->may_exit);
+	r->process = amdgpu_svm_test_process_start(test, restoring_exit_fn, r);
+	wait_for_completion(&r->ready);
+	svm = tdev->fpriv->vm.svm;
+	KUNIT_ASSERT_NOT_NULL(test, svm);
+	KUNIT_ASSERT_EQ(test, atomic_read(&tdev->quiesces), 1);
+	KUNIT_ASSERT_EQ(test, svm->restore.nspans, 1);
+
+	/* The real work item, run by a kworker now. */
+	cancel_delayed_work_sync(&svm->restore.work);
+	restoring_test = test;
+	svm->restore.work.work.func = restore_work_of_the_test;
+	racing = r;
+	tdev->before_commit = exit_inside_the_lock;
+	mod_delayed_work(system_dfl_wq, &svm->restore.work, 0);
+
+	amdgpu_svm_test_process_wait(r->process, MAX_SCHEDULE_TIMEOUT);
+	KUNIT_EXPECT_EQ(test, r->process->ret, 0);
+	for (i = 0; i < 100 && !closed; i++) {
+		msleep(100);
+		closed = READ_ONCE(svm->closed);
+	}
+	KUNIT_ASSERT_TRUE_MSG(test, closed,
+			      "the SVM did not close: exit_mmap() in the worker?");
+	/* The closing cancelled the work: the worker is done. */
+	KUNIT_EXPECT_TRUE_MSG(test, r->inside, "the restore never mapped");
+	KUNIT_EXPECT_TRUE_MSG(test, r->exited_under_lock,
+			      "the process's exit waited for the SVM lock");
+	/* Every stop of the queues was followed by a restart. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->resumes),
+			atomic_read(&tdev->quiesces));
+	KUNIT_EXPECT_EQ(test, 0,
+			amdgpu_svm_sim_count_valid(tdev->sim, &tdev->fpriv->vm));
+}
+
+#if !IS_ENABLED(CONFIG_HSA_AMD)
+static u64 saved_mem_max;
+
+static void restore_mem_limit(void *unused)
+{
+	spin_lock(&amdgpu_svm_mem_limit.lock);
+	amdgpu_svm_mem_limit.max = saved_mem_max;
+	spin_unlock(&amdgpu_svm_mem_limit.lock);
+}
+
+static u64 mem_used(void)
+{
+	u64 used;
+
+	spin_lock(&amdgpu_svm_mem_limit.lock);
+	used = amdgpu_svm_mem_limit.used;
+	spin_unlock(&amdgpu_svm_mem_limit.lock);
+	return used;
+}
+#endif
+
+/*
+ * XNACK off, what the GPU maps stays resident: each range is reserved
+ * against the system memory limit (KFD's, or one of its size) from when it
+ * is made until it is freed, once, however often it is mapped again. A
+ * SET beyond the limit fails with -ENOMEM; what is released makes room.
+ * XNACK on, the GPU faults pages in as it goes: nothing is reserved.
+ */
+static void mm_xnack_off_mappings_within_the_memory_limit(struct kunit *test)
+{
+#if IS_ENABLED(CONFIG_HSA_AMD)
+	kunit_skip(test, "the limit is KFD's");
+#else
+	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, false);
+	unsigned long a = user_buffer(test, SZ_64K, 0x1a);
+	unsigned long b = user_buffer(test, SZ_128K, 0x2b);
+	static const struct drm_amdgpu_svm_attribute gpu_ro = {
+		AMDGPU_SVM_ATTR_GPU_RO, 1
+	};
+	struct drm_amdgpu_svm_attribute access = {
+		AMDGPU_SVM_ATTR_ACCESS, 0
+	};
+	u64 used;
+
+	spin_lock(&amdgpu_svm_mem_limit.lock);
+	used = amdgpu_svm_mem_limit.used;
+	saved_mem_max = amdgpu_svm_mem_limit.max;
+	amdgpu_svm_mem_limit.max = used + SZ_128K;
+	spin_unlock(&amdgpu_svm_mem_limit.lock);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   restore_mem_limit,
+							   NULL));
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       a, SZ_64K, &allow, 1));
+	KUNIT_EXPECT_EQ(test, mem_used(), used + SZ_64K);
+
+	/* Mapped again after an invalidation: reserved once. */
+	if (IS_BUILTIN(CONFIG_DRM_AMDGPU)) {
+		KUNIT_ASSERT_EQ(test, 0, test_mprotect(a, SZ_64K, VM_READ));
+		amdgpu_svm_test_run_restore(tdev);
+		KUNIT_EXPECT_EQ(test, SZ_64K >> PAGE_SHIFT,
+				amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
+		KUNIT_EXPECT_EQ(test, mem_used(), used + SZ_64K);
+	}
+
+	/* Twice as much again does not fit: nothing changes. */
+	KUNIT_EXPECT_EQ(test, -ENOMEM,
+			amdgpu_svm_test_ioctl(tdev, AMDGPU_SVM_OP_SET_ATTR, b,
+					      SZ_128K, &allow, 1));
+	KUNIT_EXPECT_EQ(test, mem_used(), used + SZ_64K);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, b,
+							    b + SZ_128K));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_GET_ATTR,
+						       b, SZ_128K, &access, 1));
+	KUNIT_EXPECT_EQ(test, access.value, AMDGPU_SVM_ACCESS_INACCESSIBLE);
+	KUNIT_EXPECT_EQ(test, SZ_64K >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
+
+	/* At the limit, new flags for what is mapped need nothing more. */
+	spin_lock(&amdgpu_svm_mem_limit.lock);
+	amdgpu_svm_mem_limit.max = used + SZ_64K;
+	spin_unlock(&amdgpu_svm_mem_limit.lock);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       a, SZ_64K, &gpu_ro, 1));
+	KUNIT_EXPECT_EQ(test, SZ_64K >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
+	KUNIT_EXPECT_EQ(test, mem_used(), used + SZ_64K);
+	spin_lock(&amdgpu_svm_mem_limit.lock);
+	amdgpu_svm_mem_limit.max = used + SZ_128K;
+	spin_unlock(&amdgpu_svm_mem_limit.lock);
+
+	/* Access to the first buffer withdrawn: its ranges and reservation go. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       a, SZ_64K, NULL, 0));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       b, SZ_128K, &allow, 1));
+	KUNIT_EXPECT_EQ(test, SZ_128K >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, b, b + SZ_128K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, b + SZ_64K),
+			0x2b ^ (SZ_64K >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, mem_used(), used + SZ_128K);
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       b, SZ_128K, NULL, 0));
+	KUNIT_EXPECT_EQ(test, mem_used(), used);
+#endif
+}
+
+static void mm_xnack_on_faults_reserve_nothing(struct kunit *test)
+{
+#if IS_ENABLED(CONFIG_HSA_AMD)
+	kunit_skip(test, "the limit is KFD's");
+#else
+	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, true);
+	unsigned long buf = user_buffer(test, SZ_128K, 0x3c);
+	u64 used = mem_used();
+
+	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, buf + SZ_64K),
+			0x3c ^ (SZ_64K >> PAGE_SHIFT));
+	KUNIT_EXPECT_GT(test, amdgpu_svm_test_gpu_mapped(tdev, buf,
+							 buf + SZ_128K), 0);
+	KUNIT_EXPECT_EQ(test, mem_used(), used);
+#endif
+}
+
 static struct kunit_case amdgpu_svm_mm_cases[] = {
 	KUNIT_CASE(mm_mprotect_zaps_and_next_fault_maps_read_only),
 	KUNIT_CASE(mm_mprotect_xnack_off_restores_read_only),
@@ -704,6 +933,9 @@ static struct kunit_case amdgpu_svm_mm_cases[] = {
 	KUNIT_CASE(mm_svm_belongs_to_the_opener),
 	KUNIT_CASE(mm_svm_bounded_by_the_gpu_vm),
 	KUNIT_CASE(mm_exit_while_a_fault_holds_the_svm),
+	KUNIT_CASE(mm_exit_while_the_restore_worker_maps),
+	KUNIT_CASE(mm_xnack_off_mappings_within_the_memory_limit),
+	KUNIT_CASE(mm_xnack_on_faults_reserve_nothing),
 	{}
 };
 
