@@ -225,6 +225,7 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 	INIT_LIST_HEAD(&svm->gc.ranges);
 	INIT_WORK(&svm->gc.work, amdgpu_svm_gc_work);
 	spin_lock_init(&svm->restore.lock);
+	spin_lock_init(&svm->stale.lock);
 	INIT_DELAYED_WORK(&svm->restore.work, amdgpu_svm_range_restore_work);
 	/* Short, so that a burst of invalidations is restored in one go. */
 	svm->restore.delay = msecs_to_jiffies(1);
@@ -470,6 +471,34 @@ int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start, u64 size)
 	used = interval_tree_iter_first(&svm->mapped, first, last);
 	drm_gpusvm_notifier_unlock(&svm->gpusvm);
 	return used ? -EADDRINUSE : 0;
+}
+
+/**
+ * amdgpu_svm_vm_validated() - clear the PTEs an eviction kept valid
+ * @vm: the VM, whose page tables amdgpu_vm_validate() just brought back
+ *
+ * An MMU notifier that found the VM's page tables being evicted could
+ * not clear their PTEs (amdgpu_vm_update_range() answers -EBUSY, and the
+ * notifier cannot wait for an eviction that may never end before the
+ * next command submission). The pages are gone; the PTEs moved with the
+ * tables. They are cleared here, where every path that lets the VM run
+ * again passes (command submission, KFD's restore, the SVM's own map)
+ * and before any of them can, with the reservation held that keeps the
+ * tables from being evicted again.
+ *
+ * Context: process context, from amdgpu_vm_validate(); the VM reservation
+ * held; takes the notifier lock and may wait for the clear.
+ * Return: 0, or the clear's error (the spans are kept for the next call).
+ */
+int amdgpu_svm_vm_validated(struct amdgpu_vm *vm)
+{
+	/* Pairs with amdgpu_svm_get(); the VM holds its SVM until fini. */
+	struct amdgpu_svm *svm = smp_load_acquire(&vm->svm);
+
+	dma_resv_assert_held(vm->root.bo->tbo.base.resv);
+	if (!svm)
+		return 0;
+	return amdgpu_svm_range_clear_stale(svm);
 }
 
 /* A page-aligned, non-empty range the SVM may mirror. */

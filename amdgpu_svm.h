@@ -22,7 +22,7 @@ struct amdgpu_vm;
 struct drm_device;
 struct drm_file;
 
-/* Disjoint spans the XNACK-off restore worker keeps apart. */
+/* Disjoint spans the restore worker and the stale PTEs keep apart. */
 #define AMDGPU_SVM_RESTORE_SPANS	8
 
 /**
@@ -110,6 +110,25 @@ struct amdgpu_svm {
 		/** @restore.work: maps the span again and resumes the queues */
 		struct delayed_work work;
 	} restore;
+	/**
+	 * @stale: PTEs an invalidation could not clear, almost always
+	 * because TTM was evicting the VM's page tables (-EBUSY): the
+	 * entries then travel with the tables and would be valid again once
+	 * the tables are validated back. amdgpu_svm_vm_validated() clears
+	 * them there, before anything can run on the VM.
+	 */
+	struct {
+		/** @stale.lock: protects the fields below; notifier-safe */
+		spinlock_t lock;
+		/**
+		 * @stale.spans: disjoint, in no order; when all are in use,
+		 * a new one joins the nearest (what ranges map in the gap
+		 * is left alone when the span is cleared)
+		 */
+		struct amdgpu_svm_span spans[AMDGPU_SVM_RESTORE_SPANS];
+		/** @stale.nspans: entries of @stale.spans in use */
+		unsigned int nspans;
+	} stale;
 	/** @gc: ranges unmapped by the CPU, waiting to be removed */
 	struct {
 		/** @gc.lock: protects @gc.ranges; taken in the notifier */
@@ -155,6 +174,7 @@ void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
 void amdgpu_svm_vm_fini(struct amdgpu_vm *vm);
 void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where);
 int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start, u64 size);
+int amdgpu_svm_vm_validated(struct amdgpu_vm *vm);
 
 #else
 
@@ -179,6 +199,11 @@ static inline void amdgpu_svm_vm_fini(struct amdgpu_vm *vm)
 
 static inline int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start,
 				       u64 size)
+{
+	return 0;
+}
+
+static inline int amdgpu_svm_vm_validated(struct amdgpu_vm *vm)
 {
 	return 0;
 }

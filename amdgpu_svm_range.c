@@ -60,6 +60,16 @@
  * it zapped (and what the CPU still has of a partially unmapped one),
  * then resumes the queues.
  *
+ * A zap can be refused: while TTM evicts the VM's page tables,
+ * amdgpu_vm_update_range() answers -EBUSY, and the notifier cannot wait.
+ * The range is forgotten all the same (its pages go when the notifier
+ * returns) and its span is kept in &amdgpu_svm.stale; the PTEs there are
+ * cleared, and the TLBs flushed, as soon as the page tables are back:
+ * amdgpu_vm_validate() calls amdgpu_svm_vm_validated() before any command
+ * submission, KFD restore or SVM map can use them, and a map retries a
+ * clear that failed for any other reason. Ranges mapped in such a span
+ * since were written after the tables came back and keep their PTEs.
+ *
  * The hardware is reached through a few small functions, the "leaves":
  * amdgpu_svm_vm_resv(), amdgpu_svm_gpu_write_ptes(),
  * amdgpu_svm_gpu_link_ptes(), amdgpu_svm_gpu_clear_ptes(),
@@ -519,6 +529,65 @@ static int range_write_ptes(struct amdgpu_svm *svm,
 	return 0;
 }
 
+/* Distance between two disjoint spans. */
+static unsigned long span_gap(const struct amdgpu_svm_span *a,
+			      unsigned long start, unsigned long end)
+{
+	return start >= a->end ? start - a->end : a->start - end;
+}
+
+/*
+ * Add [start, end) to the disjoint spans @spans, *@n of @max in use: it
+ * absorbs the spans it overlaps or touches; with every slot in use it
+ * joins the nearest span instead, gap included. The spans' lock is held.
+ */
+static void span_add(struct amdgpu_svm_span *spans, unsigned int *n,
+		     unsigned int max, unsigned long start, unsigned long end)
+{
+	unsigned int i, near;
+
+again:
+	for (i = 0; i < *n; ) {
+		if (spans[i].start <= end && start <= spans[i].end) {
+			start = min(start, spans[i].start);
+			end = max(end, spans[i].end);
+			spans[i] = spans[--*n];
+			continue;
+		}
+		i++;
+	}
+	if (*n == max) {
+		near = 0;
+		for (i = 1; i < *n; i++)
+			if (span_gap(&spans[i], start, end) <
+			    span_gap(&spans[near], start, end))
+				near = i;
+		start = min(start, spans[near].start);
+		end = max(end, spans[near].end);
+		goto again;
+	}
+	spans[*n].start = start;
+	spans[(*n)++].end = end;
+}
+
+/* What to map again with XNACK off (the gap of a merge is mapped too). */
+static void restore_span_add_locked(struct amdgpu_svm *svm, unsigned long start,
+				    unsigned long end)
+{
+	span_add(svm->restore.spans, &svm->restore.nspans,
+		 ARRAY_SIZE(svm->restore.spans), start, end);
+}
+
+/* PTEs left valid over [start, end), for amdgpu_svm_range_clear_stale(). */
+static void stale_add(struct amdgpu_svm *svm, unsigned long start,
+		      unsigned long end)
+{
+	spin_lock(&svm->stale.lock);
+	span_add(svm->stale.spans, &svm->stale.nspans,
+		 ARRAY_SIZE(svm->stale.spans), start, end);
+	spin_unlock(&svm->stale.lock);
+}
+
 /* The clears a zap made: waited for and flushed by range_zap_done(). */
 struct range_zap {
 	struct dma_fence *fence;
@@ -537,12 +606,22 @@ static void range_zap(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	ret = amdgpu_svm_gpu_clear_ptes(svm, start,
 					start + SVM_GPU_PAGES(range_npages(range)) - 1,
 					&zap->fence);
-	if (ret)
-		dev_warn_ratelimited(svm->adev->dev,
-				     "SVM: clearing PTEs of [%llx, %llx): %d\n",
-				     start << AMDGPU_GPU_PAGE_SHIFT,
-				     drm_gpusvm_range_end(&range->base) * 1ULL,
-				     ret);
+	if (ret) {
+		/*
+		 * -EBUSY: TTM is evicting the page tables, and the PTEs go
+		 * with them. The range is untracked all the same (its pages
+		 * go once we return); the PTEs are cleared before the tables
+		 * can be used again (amdgpu_svm_vm_validated()).
+		 */
+		stale_add(svm, drm_gpusvm_range_start(&range->base),
+			  drm_gpusvm_range_end(&range->base));
+		if (ret != -EBUSY)
+			dev_warn_ratelimited(svm->adev->dev,
+					     "SVM: clearing PTEs of [%llx, %llx): %d\n",
+					     start << AMDGPU_GPU_PAGE_SHIFT,
+					     drm_gpusvm_range_end(&range->base) * 1ULL,
+					     ret);
+	}
 	range->gpu_mapped = false;
 	range->gpu_complete = false;
 	interval_tree_remove(&range->mapped_node, &svm->mapped);
@@ -558,6 +637,81 @@ static void range_zap_done(struct amdgpu_svm *svm, struct range_zap *zap)
 		dma_fence_put(zap->fence);
 	zap->fence = NULL;
 	zap->flush = false;
+}
+
+/* Clear the PTEs of @span where no range is mapped now. */
+static int stale_clear_span(struct amdgpu_svm *svm,
+			    const struct amdgpu_svm_span *span,
+			    struct range_zap *zap)
+{
+	unsigned long next = span->start >> PAGE_SHIFT;
+	unsigned long last = (span->end >> PAGE_SHIFT) - 1;
+	struct interval_tree_node *node;
+	int ret;
+
+	/* Mapped ranges are disjoint and come in address order. */
+	node = interval_tree_iter_first(&svm->mapped, next, last);
+	while (next <= last) {
+		unsigned long stop = node ? max(node->start, next) : last + 1;
+
+		if (stop > next) {
+			ret = amdgpu_svm_gpu_clear_ptes(svm, SVM_GPU_PAGES(next),
+							SVM_GPU_PAGES(stop) - 1,
+							&zap->fence);
+			if (ret)
+				return ret;
+			zap->flush = true;
+		}
+		if (!node)
+			break;
+		next = max(next, node->last + 1);
+		node = interval_tree_iter_next(node, span->start >> PAGE_SHIFT,
+					       last);
+	}
+	return 0;
+}
+
+/**
+ * amdgpu_svm_range_clear_stale() - clear the PTEs invalidations could not
+ * @svm: the SVM
+ *
+ * In the spans of &amdgpu_svm.stale, where no range is mapped now: a
+ * range mapped there since was written after the page tables came back,
+ * and is current. The clears are waited for and the TLBs flushed, as
+ * after a zap. No precedent in 7.3: KFD's svm_range_unmap_from_gpus()
+ * returns the -EBUSY to a notifier that drops it.
+ *
+ * Context: process context; the VM reservation held, so that the page
+ * tables are in place and stay there; the notifier lock not held.
+ * Return: 0, or the first clear's error; what was not cleared is kept.
+ */
+int amdgpu_svm_range_clear_stale(struct amdgpu_svm *svm)
+{
+	struct amdgpu_svm_span spans[ARRAY_SIZE(svm->stale.spans)];
+	struct range_zap zap = {};
+	unsigned int i, n;
+	int ret = 0;
+
+	dma_resv_assert_held(amdgpu_svm_vm_resv(svm));
+	if (!READ_ONCE(svm->stale.nspans))
+		return 0;
+	spin_lock(&svm->stale.lock);
+	n = svm->stale.nspans;
+	memcpy(spans, svm->stale.spans, n * sizeof(*spans));
+	svm->stale.nspans = 0;
+	spin_unlock(&svm->stale.lock);
+
+	drm_gpusvm_notifier_lock(&svm->gpusvm);
+	for (i = 0; i < n; i++) {
+		ret = stale_clear_span(svm, &spans[i], &zap);
+		if (ret)
+			break;
+	}
+	drm_gpusvm_notifier_unlock(&svm->gpusvm);
+	range_zap_done(svm, &zap);
+	for (; i < n; i++)
+		stale_add(svm, spans[i].start, spans[i].end);
+	return ret;
 }
 
 /*
@@ -721,6 +875,10 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 		if (ret)
 			goto out_resv;
 	}
+	/* A clear that failed for want of memory is retried here. */
+	ret = amdgpu_svm_range_clear_stale(svm);
+	if (ret)
+		goto out_resv;
 	if (!READ_ONCE(range->gpu_mapped)) {
 		ret = range_write_ptes(svm, range, flags, vram_flags, immediate,
 				       true);
@@ -1183,48 +1341,6 @@ static void range_gc_add(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 		list_add_tail(&range->gc_link, &svm->gc.ranges);
 	spin_unlock(&svm->gc.lock);
 	queue_work(system_dfl_wq, &svm->gc.work);
-}
-
-/* Distance between two disjoint spans. */
-static unsigned long span_gap(const struct amdgpu_svm_span *a,
-			      unsigned long start, unsigned long end)
-{
-	return start >= a->end ? start - a->end : a->start - end;
-}
-
-/*
- * Add [start, end) to what is to be restored: it absorbs the spans it
- * overlaps or touches; with every slot in use it joins the nearest span
- * instead (the gap between them is then mapped too). restore.lock is held.
- */
-static void restore_span_add_locked(struct amdgpu_svm *svm, unsigned long start,
-				    unsigned long end)
-{
-	struct amdgpu_svm_span *spans = svm->restore.spans;
-	unsigned int i, near;
-
-again:
-	for (i = 0; i < svm->restore.nspans; ) {
-		if (spans[i].start <= end && start <= spans[i].end) {
-			start = min(start, spans[i].start);
-			end = max(end, spans[i].end);
-			spans[i] = spans[--svm->restore.nspans];
-			continue;
-		}
-		i++;
-	}
-	if (svm->restore.nspans == ARRAY_SIZE(svm->restore.spans)) {
-		near = 0;
-		for (i = 1; i < svm->restore.nspans; i++)
-			if (span_gap(&spans[i], start, end) <
-			    span_gap(&spans[near], start, end))
-				near = i;
-		start = min(start, spans[near].start);
-		end = max(end, spans[near].end);
-		goto again;
-	}
-	spans[svm->restore.nspans].start = start;
-	spans[svm->restore.nspans++].end = end;
 }
 
 /**

@@ -112,6 +112,7 @@ void amdgpu_svm_range_quiesce(struct amdgpu_svm *svm);
 void amdgpu_svm_range_resume(struct amdgpu_svm *svm);
 bool amdgpu_svm_range_mapped_in(struct amdgpu_svm *svm, unsigned long first,
 				unsigned long last);
+int amdgpu_svm_range_clear_stale(struct amdgpu_svm *svm);
 void amdgpu_svm_range_restore_add(struct amdgpu_svm *svm, unsigned long start,
 				  unsigned long end);
 int amdgpu_svm_range_prepare_set(struct amdgpu_svm *svm, unsigned long start,

@@ -461,6 +461,159 @@ static void map_without_vram_for_page_tables_fails_cleanly(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, next + SZ_32K), 0x4e47 ^ 8);
 }
 
+/* Place a page table where it lives, as amdgpu_cs_bo_validate() does. */
+static int cs_validate(void *param, struct amdgpu_bo *bo)
+{
+	struct ttm_operation_ctx ctx = { .interruptible = true };
+
+	amdgpu_bo_placement_from_domain(bo, bo->preferred_domains);
+	return ttm_bo_validate(&bo->tbo, &bo->placement, &ctx);
+}
+
+/*
+ * TTM evicts the VM's page tables through amdgpu_ttm_bo_eviction_valuable(),
+ * where amdgpu_vm_evictable() marks the VM evicting: until
+ * amdgpu_vm_validate() brings them back, updates get -EBUSY instead of
+ * writing into tables that are not there. (TTM's evict-all, used at
+ * suspend, asks no one: it cannot stand for this.)
+ */
+static int evict_page_tables(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+
+	amdgpu_vm_eviction_lock(vm);
+	vm->evicting = true;
+	amdgpu_vm_eviction_unlock(vm);
+	return amdgpu_ttm_evict_resources(tdev->adev, TTM_PL_VRAM);
+}
+
+/* amdgpu_vm_ready(), which asks for the reservation. */
+static bool vm_ready(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+	bool ready;
+
+	if (amdgpu_bo_reserve(vm->root.bo, false))
+		return false;
+	ready = amdgpu_vm_ready(vm);
+	amdgpu_bo_unreserve(vm->root.bo);
+	return ready;
+}
+
+/*
+ * Make the VM ready to run again as a command submission does:
+ * amdgpu_vm_validate(), then the directories point at where the tables
+ * are now (amdgpu_cs_vm_handling()), waited for.
+ */
+static int validate_like_cs(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+	int ret;
+
+	ret = amdgpu_bo_reserve(vm->root.bo, false);
+	if (ret)
+		return ret;
+	ret = dma_resv_reserve_fences(vm->root.bo->tbo.base.resv, 2);
+	if (!ret)
+		ret = amdgpu_vm_validate(tdev->adev, vm, NULL, cs_validate, NULL);
+	if (!ret)
+		ret = amdgpu_vm_update_pdes(tdev->adev, vm, false);
+	if (!ret)
+		dma_fence_wait(vm->last_update, false);
+	amdgpu_bo_unreserve(vm->root.bo);
+	return ret;
+}
+
+/*
+ * TTM is evicting the VM's page tables when munmap() comes: the PTE clear
+ * is refused (-EBUSY) and the PTEs travel with the tables while the pages
+ * are freed. Once the tables are validated back, before the VM can run,
+ * those PTEs must be gone; a range mapped beside them keeps its own.
+ */
+static void map_clear_refused_while_evicting_lands_at_validation(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	unsigned long a = user_buffer(test, SZ_64K, 0xe1c7);
+	unsigned long b = user_buffer(test, SZ_64K, 0xbe51de);
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, a, SZ_64K));
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, b, SZ_64K));
+	KUNIT_ASSERT_EQ(test, SZ_64K >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
+	/* No GPU access before: nothing runs while the tables are away. */
+	KUNIT_ASSERT_EQ(test, 0, evict_page_tables(tdev));
+	KUNIT_ASSERT_FALSE(test, vm_ready(tdev));
+
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(a, SZ_64K));
+	KUNIT_EXPECT_EQ(test, tdev->fpriv->vm.svm->stale.nspans, 1);
+	run_restore(tdev->fpriv->vm.svm);
+	KUNIT_ASSERT_EQ(test, 0, validate_like_cs(tdev));
+
+	KUNIT_EXPECT_EQ(test, tdev->fpriv->vm.svm->stale.nspans, 0);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			amdgpu_svm_test_gpu_access(tdev, a + SZ_16K, &v,
+						   sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, SZ_64K >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, b, b + SZ_64K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, b + SZ_32K), 0xbe51de ^ 8);
+}
+
+/*
+ * More refused clears than the SVM keeps apart: two of them share one
+ * span, and the range mapped between them, never invalidated, keeps its
+ * PTEs when the span is cleared at validation.
+ */
+static void map_many_refused_clears_spare_what_is_mapped(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
+	const unsigned int pieces = 2 * AMDGPU_SVM_RESTORE_SPANS + 1;
+	unsigned long buf = user_buffer(test, 2 * pieces * SZ_64K, 0x9a9);
+	unsigned long base = ALIGN(buf, SZ_64K);
+	unsigned int i;
+
+	/*
+	 * 64 KiB pieces with holes between them: each is a VMA, and a range,
+	 * of its own, so that unmapping one leaves the next one alone.
+	 */
+	for (i = 0; i + 1 < pieces; i++)
+		KUNIT_ASSERT_EQ(test, 0, vm_munmap(base + (2 * i + 1) * SZ_64K,
+						   SZ_64K));
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, base,
+					      (2 * pieces - 1) * SZ_64K));
+	KUNIT_ASSERT_EQ(test, 0, evict_page_tables(tdev));
+	for (i = 0; i < pieces; i += 2)
+		KUNIT_ASSERT_EQ(test, 0, vm_munmap(base + 2 * i * SZ_64K,
+						   SZ_64K));
+	KUNIT_EXPECT_EQ(test, svm->stale.nspans, AMDGPU_SVM_RESTORE_SPANS);
+	/* A submission validates the VM before the restore worker runs. */
+	cancel_delayed_work_sync(&svm->restore.work);
+	KUNIT_ASSERT_EQ(test, 0, validate_like_cs(tdev));
+	KUNIT_EXPECT_EQ(test, svm->stale.nspans, 0);
+	for (i = 0; i < pieces; i++) {
+		unsigned long piece = base + 2 * i * SZ_64K;
+
+		KUNIT_EXPECT_EQ_MSG(test, amdgpu_svm_test_gpu_mapped(tdev, piece,
+								     piece + SZ_64K),
+				    i & 1 ? SZ_64K >> PAGE_SHIFT : 0,
+				    "piece %u", i);
+	}
+
+	/* The queues run again; the GPU reads what the CPU wrote. */
+	run_restore(svm);
+	for (i = 1; i < pieces; i += 2) {
+		unsigned long piece = base + 2 * i * SZ_64K;
+		unsigned long off = piece + SZ_4K - buf;
+
+		KUNIT_EXPECT_EQ(test, gpu_read32(test, f, piece + SZ_4K),
+				0x9a9 ^ (u32)(off >> PAGE_SHIFT));
+	}
+}
+
 /*
  * A SET over GPU addresses where the VM maps a buffer (GEM_VA) is refused
  * whole: no attribute changes, no PTE of the buffer is touched, nothing
@@ -747,6 +900,8 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_page_tables_allocated_outside_notifier_lock),
 	KUNIT_CASE(map_after_page_tables_were_evicted),
 	KUNIT_CASE(map_without_vram_for_page_tables_fails_cleanly),
+	KUNIT_CASE(map_clear_refused_while_evicting_lands_at_validation),
+	KUNIT_CASE(map_many_refused_clears_spare_what_is_mapped),
 	KUNIT_CASE(map_set_over_a_buffer_is_refused),
 	KUNIT_CASE(map_partial_munmap_restores_the_rest),
 	KUNIT_CASE(map_restore_maps_only_what_was_invalidated),
