@@ -110,7 +110,11 @@ static int svm_fault_locked(struct amdgpu_svm *svm, unsigned long addr,
  *
  * Context: process context (amdgpu's fault path after it delegated the
  * fault from the interrupt handler); takes the SVM lock; may sleep.
- * Return: 0 if the page is mapped (also for a stale fault), -ENOENT if
+ * A fault refused with an error is not serviced: amdgpu's fault path
+ * writes the no-retry PTE and the GPU reports a fatal fault.
+ *
+ * Return: 0 if the page is mapped (also for a stale fault) or the fault
+ * is to be retried (invalidations kept winning the race), -ENOENT if
  * the PASID has no SVM, -EFAULT if no VMA covers @addr or @addr lies
  * outside what the SVM may mirror (amdgpu_svm_va_bounds()), -EACCES if the
  * range is inaccessible to the GPU, -EPERM for a write to a read-only
@@ -155,5 +159,15 @@ out:
 	amdgpu_migrate_put(mig);
 	trace_amdgpu_svm_gpu_fault(adev->dev, pasid, addr, write, ret);
 	amdgpu_svm_put(svm);
+	/*
+	 * Invalidations won every try: not an error of the access. Let the
+	 * hardware retry, and let the retry past the fault filter that
+	 * drops repeats of a fault just handled, as KFD's
+	 * svm_range_restore_pages() does for -EAGAIN.
+	 */
+	if (ret == -EAGAIN) {
+		amdgpu_gmc_filter_faults_remove(adev, addr, pasid);
+		ret = 0;
+	}
 	return ret;
 }

@@ -90,10 +90,23 @@ static void fault_write_to_gpu_ro_refused(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, get_user(cpu, (u32 __user *)buf));
 	KUNIT_EXPECT_EQ(test, cpu, 2);
 
-	/* Reading is fine, and maps the page read-only. */
-	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
-							    sizeof(v), false));
-	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf, &pte));
+	/*
+	 * amdgpu left the no-retry PTE where the write was refused: the next
+	 * access of that page is the fatal fault, the SVM is not asked.
+	 */
+	KUNIT_EXPECT_EQ(test, -EIO, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+							       sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_64K));
+
+	/* Reading another page is fine, and maps it read-only. */
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev,
+							    buf + PAGE_SIZE,
+							    &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, 2 ^ 1);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev,
+							buf + PAGE_SIZE, &pte));
 	KUNIT_EXPECT_FALSE(test, pte.flags & AMDGPU_PTE_WRITEABLE);
 }
 
@@ -328,6 +341,37 @@ static void fault_invalidation_before_commit_is_not_committed(struct kunit *test
 	put_page(page);
 }
 
+/* The CPU replaces the memory at every commit, @replacements times. */
+static unsigned int replacements;
+
+static void keep_replacing_memory(struct amdgpu_svm_test_dev *tdev)
+{
+	replace_memory(tdev);
+	if (--replacements)
+		tdev->before_commit = keep_replacing_memory;
+}
+
+/*
+ * Invalidations win every try of one fault (more than the map path
+ * retries): the fault is not refused, the hardware retries it, as KFD
+ * does for -EAGAIN, and a later try maps the page.
+ */
+static void fault_losing_every_race_is_retried(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_64K, 0x7a6e);
+	u32 v = 0;
+
+	replaced_addr = buf;
+	replacements = 12;
+	f->tdev->before_commit = keep_replacing_memory;
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+							    sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, replacements, 0);
+	KUNIT_EXPECT_EQ(test, v, 0x4e3);
+	KUNIT_EXPECT_GT(test, atomic_read(&f->tdev->gpu_fault_retries), 0);
+}
+
 static void fault_unknown_pasid_not_serviced(struct kunit *test)
 {
 	struct fault_fixture *f = test->priv;
@@ -363,6 +407,7 @@ static struct kunit_case amdgpu_svm_fault_cases[] = {
 	KUNIT_CASE(fault_stale_is_deduplicated),
 	KUNIT_CASE(fault_after_munmap_and_mmap_sees_new_memory),
 	KUNIT_CASE(fault_invalidation_before_commit_is_not_committed),
+	KUNIT_CASE(fault_losing_every_race_is_retried),
 	KUNIT_CASE(fault_unknown_pasid_not_serviced),
 	KUNIT_CASE(fault_after_close_not_serviced),
 	{}

@@ -211,6 +211,7 @@ struct amdgpu_svm_sim {
 	int vram_fail_at;
 	/** @vram_user_allocs: VRAM allocations asked for user buffers */
 	atomic_t vram_user_allocs;
+
 	/** @vram_user_frees: VRAM resources of user buffers freed */
 	atomic_t vram_user_frees;
 	/** @vram_user_pages: VRAM pages user buffers hold */
@@ -258,11 +259,14 @@ struct amdgpu_svm_sim {
  * @AMDGPU_SVM_SIM_OK: translated
  * @AMDGPU_SVM_SIM_NOT_PRESENT: no valid PTE (a page fault)
  * @AMDGPU_SVM_SIM_READ_ONLY: a write through a PTE without WRITEABLE
+ * @AMDGPU_SVM_SIM_NO_RETRY: a PTE that forces a no-retry fault: fatal,
+ *	the hardware does not ask the driver again
  */
 enum amdgpu_svm_sim_fault {
 	AMDGPU_SVM_SIM_OK,
 	AMDGPU_SVM_SIM_NOT_PRESENT,
 	AMDGPU_SVM_SIM_READ_ONLY,
+	AMDGPU_SVM_SIM_NO_RETRY,
 };
 
 extern bool amdgpu_svm_sim_pt_sdma;

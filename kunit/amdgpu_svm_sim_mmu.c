@@ -15,6 +15,13 @@
  * the driver flushes the TLB: a driver that zaps PTEs and does not flush
  * keeps reaching the old pages, as hardware would.
  *
+ * Faults: an invalid entry is a retry fault (with XNACK on, the hardware
+ * asks the driver and replays). A valid leaf with the PRT bit is the
+ * combination amdgpu writes to force a no-retry fault on GFX9
+ * (AMDGPU_VM_NORETRY_FLAGS_TF, what amdgpu_vm_handle_fault() writes for a
+ * fault it could not serve): it translates nothing, is never cached, and
+ * the access ends in a fatal fault without asking the driver.
+ *
  * Every access checks that what it reaches is alive: a system page with a
  * reference (a freed page has none), a VRAM offset inside a live
  * allocation. Otherwise the test fails with "GPU reached a freed page".
@@ -207,6 +214,16 @@ static bool sim_entry_is_leaf(int level, u64 entry)
 	       (level == AMDGPU_VM_PDB0 && !(entry & AMDGPU_PTE_TF));
 }
 
+/*
+ * A valid leaf that forces a no-retry fault: GMC v9 gives amdgpu
+ * AMDGPU_VM_NORETRY_FLAGS_TF (valid, system, PRT) for it
+ * (amdgpu_vm_pte_update_noretry_flags()).
+ */
+static bool sim_no_retry(struct amdgpu_device *adev, u64 entry)
+{
+	return entry & AMDGPU_PTE_PRT_FLAG(adev);
+}
+
 /**
  * amdgpu_svm_sim_walk_locked() - translate one GPU page by walking the page
  * tables, in any context
@@ -222,7 +239,9 @@ static bool sim_entry_is_leaf(int level, u64 entry)
  * (amdgpu_svm_sim_fail()).
  *
  * Context: any; the page tables may change under the walk, as on hardware.
- * Return: true if a valid PTE maps @gpu_page.
+ * Return: true if a valid PTE maps @gpu_page. False otherwise; then
+ * @out->flags holds the no-retry leaf's flags if that is what ended the
+ * walk (sim_no_retry()), or 0.
  */
 bool amdgpu_svm_sim_walk_locked(struct amdgpu_svm_sim *sim,
 				struct amdgpu_vm *vm, u64 gpu_page,
@@ -234,6 +253,7 @@ bool amdgpu_svm_sim_walk_locked(struct amdgpu_svm_sim *sim,
 	u64 pde, entry, shift, pages;
 	unsigned int frag;
 
+	out->flags = 0;
 	atomic_inc(&sim->walks);
 	if (!sim_tables_resident(vm))
 		return false;
@@ -248,8 +268,12 @@ bool amdgpu_svm_sim_walk_locked(struct amdgpu_svm_sim *sim,
 			return false;
 		if (!(entry & AMDGPU_PTE_VALID))
 			return false;
-		if (sim_entry_is_leaf(level, entry))
-			break;
+		if (sim_entry_is_leaf(level, entry)) {
+			if (!sim_no_retry(adev, entry))
+				break;
+			out->flags = entry & ~SIM_ADDR_MASK;
+			return false;
+		}
 		if (level != AMDGPU_VM_PDB0 && (entry & AMDGPU_PDE_PTE)) {
 			amdgpu_svm_sim_fail(sim,
 					    "GPU MMU: huge page above PDB0 (%llx, level %d, table %llx, GPU page %llx)",
@@ -294,7 +318,7 @@ static unsigned long sim_count_table(struct amdgpu_svm_sim *sim, u64 pde,
 		if (!(entry & AMDGPU_PTE_VALID))
 			continue;
 		if (sim_entry_is_leaf(level, entry))
-			count++;
+			count += !sim_no_retry(adev, entry);
 		else
 			count += sim_count_table(sim, entry, level + 1);
 	}
@@ -623,7 +647,8 @@ amdgpu_svm_sim_access(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm,
 	} else if (amdgpu_svm_sim_walk_locked(sim, vm, gpu_page, &e)) {
 		sim_tlb_fill(sim, &e);
 	} else {
-		ret = AMDGPU_SVM_SIM_NOT_PRESENT;
+		ret = sim_no_retry(sim->adev, e.flags) ? AMDGPU_SVM_SIM_NO_RETRY :
+			AMDGPU_SVM_SIM_NOT_PRESENT;
 		goto out;
 	}
 	if (write && !(e.flags & AMDGPU_PTE_WRITEABLE)) {

@@ -322,6 +322,49 @@ static void sim_read_only_pte_refuses_writes(struct kunit *test)
 }
 
 /*
+ * The PTE amdgpu_vm_handle_fault() writes for a fault it could not serve
+ * (AMDGPU_VM_NORETRY_FLAGS, which amdgpu turns into GMC v9's combination):
+ * it translates nothing, counts as no mapping, and every access through it
+ * is the fatal fault; a mapping written over it translates again.
+ */
+static void sim_no_retry_pte_is_fatal(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM | AMDGPU_PTE_READABLE;
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct amdgpu_svm_sim_tlb_entry e;
+	u32 v = 0x5a5a5a5a;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, 0, sim_map(f, SIM_PAGE, 1, 0,
+					 AMDGPU_VM_NORETRY_FLAGS, true));
+	KUNIT_EXPECT_FALSE(test, amdgpu_svm_sim_walk(f->sim, f->vm, SIM_PAGE, &e));
+	KUNIT_EXPECT_TRUE(test, e.flags & AMDGPU_PTE_PRT);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_sim_count_valid(f->sim, f->vm), 0);
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_NO_RETRY,
+			amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &v,
+					      sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_NO_RETRY,
+			amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &v,
+					      sizeof(v), true));
+	/* An invalid PTE next to it is an ordinary (retry) fault. */
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_NOT_PRESENT,
+			amdgpu_svm_sim_access(f->sim, f->vm,
+					      SIM_VA + AMDGPU_GPU_PAGE_SIZE, &v,
+					      sizeof(v), false));
+
+	KUNIT_ASSERT_EQ(test, 0, sim_map(f, SIM_PAGE, 1, page_to_phys(page),
+					 flags | AMDGPU_PTE_WRITEABLE, true));
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_OK,
+			amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &v,
+					      sizeof(v), true));
+	KUNIT_EXPECT_EQ(test, *(u32 *)page_address(page), 0x5a5a5a5a);
+	sim_clear(f, SIM_PAGE, 1);
+	amdgpu_svm_sim_tlb_flush(f->sim);
+	__free_page(page);
+}
+
+/*
  * XNACK off: a translation a running queue uses must not lose its PTE
  * (reported at the flush); quiesced queues run nothing, so an access then
  * is a test bug; both fail the test they run in.
@@ -769,6 +812,7 @@ static struct kunit_case amdgpu_svm_sim_cases[] = {
 	KUNIT_CASE(sim_tlb_stale_hit_is_caught),
 	KUNIT_CASE(sim_dma_unmap_before_the_flush_is_caught),
 	KUNIT_CASE(sim_read_only_pte_refuses_writes),
+	KUNIT_CASE(sim_no_retry_pte_is_fatal),
 	KUNIT_CASE(sim_queue_rules),
 	KUNIT_CASE(sim_sdma_ring_and_ib_tests),
 	KUNIT_CASE(sim_sdma_copy_and_fill),

@@ -12,6 +12,7 @@
 #include <linux/completion.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -82,6 +83,20 @@ struct amdgpu_svm_test_dev {
 	atomic_t gpu_faults;
 	/** @gpu_fault_retries: replays of a faulting access that faulted again */
 	atomic_t gpu_fault_retries;
+	/**
+	 * @fault_lock: protects @fault_ret; taken by the fault tracepoint's
+	 * probe
+	 */
+	spinlock_t fault_lock;
+	/**
+	 * @fault_ret: per task, what the SVM answered the last GPU fault the
+	 * task raised (its amdgpu_svm_gpu_fault tracepoint): amdgpu's fault
+	 * path keeps only whether it was served
+	 */
+	struct {
+		struct task_struct *task;
+		int ret;
+	} fault_ret[16];
 	/**
 	 * @before_commit: if set, called once (and cleared) at the map path's
 	 * race point (amdgpu_svm_race_point()): after it got the pages,

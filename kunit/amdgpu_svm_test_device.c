@@ -35,6 +35,7 @@
 #include "../amdgpu_svm_attr.h"
 #include "../amdgpu_svm_fault.h"
 #include "../amdgpu_svm_range.h"
+#include "../amdgpu_svm_trace.h"
 #include "../amdgpu_trace.h"
 #include "../amdgpu_vm.h"
 #include "amdgpu_svm_sim.h"
@@ -169,7 +170,11 @@ unsigned long amdgpu_svm_test_gpu_mapped(struct amdgpu_svm_test_dev *tdev,
 	return n;
 }
 
-/* One page through the MMU; -EFAULT if unmapped, -EACCES if read-only. */
+/*
+ * One page through the MMU; -EFAULT if unmapped, -EACCES if read-only
+ * (both raise a retry fault with XNACK on), -EIO for a fatal no-retry
+ * fault.
+ */
 static int gpu_access_page(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 			   void *buf, size_t n, bool write)
 {
@@ -179,9 +184,55 @@ static int gpu_access_page(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 		return 0;
 	case AMDGPU_SVM_SIM_READ_ONLY:
 		return -EACCES;
+	case AMDGPU_SVM_SIM_NO_RETRY:
+		return -EIO;
 	default:
 		return -EFAULT;
 	}
+}
+
+/* The SVM's tracepoint for each GPU fault: remember its answer per task. */
+static void note_fault(void *data, const struct device *dev, u32 pasid,
+		       u64 addr, bool write, int ret)
+{
+	struct amdgpu_svm_test_dev *tdev = data;
+	unsigned int i, slot = ARRAY_SIZE(tdev->fault_ret);
+
+	if (pasid != tdev->fpriv->vm.pasid)
+		return;
+	spin_lock(&tdev->fault_lock);
+	for (i = 0; i < ARRAY_SIZE(tdev->fault_ret); i++) {
+		if (tdev->fault_ret[i].task == current) {
+			slot = i;
+			break;
+		}
+		if (!tdev->fault_ret[i].task &&
+		    slot == ARRAY_SIZE(tdev->fault_ret))
+			slot = i;
+	}
+	if (slot < ARRAY_SIZE(tdev->fault_ret)) {
+		tdev->fault_ret[slot].task = current;
+		tdev->fault_ret[slot].ret = ret;
+	}
+	spin_unlock(&tdev->fault_lock);
+}
+
+/* What the SVM answered the calling task's last GPU fault; forgotten. */
+static int take_fault_ret(struct amdgpu_svm_test_dev *tdev)
+{
+	int ret = -ENODATA;
+	unsigned int i;
+
+	spin_lock(&tdev->fault_lock);
+	for (i = 0; i < ARRAY_SIZE(tdev->fault_ret); i++) {
+		if (tdev->fault_ret[i].task == current) {
+			ret = tdev->fault_ret[i].ret;
+			tdev->fault_ret[i].task = NULL;
+			break;
+		}
+	}
+	spin_unlock(&tdev->fault_lock);
+	return ret;
 }
 
 /**
@@ -209,25 +260,43 @@ void amdgpu_svm_test_run_restore(struct amdgpu_svm_test_dev *tdev)
 
 /*
  * XNACK on: the wave replays the access, raising the fault again, until
- * the translation works. The handler maps (its PTE update may still be on
- * the SDMA engine when it returns, as amdgpu_vm_handle_fault() does not
- * wait), or sees the range mapped already and returns; the access is then
- * replayed. A fault the driver never resolves is a livelock: reported.
+ * the translation works. The fault enters amdgpu's own fault path,
+ * amdgpu_vm_handle_fault(), as the interrupt handler (gmc_v9_0) delegates
+ * it, which hands it to the SVM. The handler maps (its PTE update may
+ * still be on the SDMA engine when it returns, as amdgpu_vm_handle_fault()
+ * does not wait), or sees the range mapped already and returns; the access
+ * is then replayed. A fault the SVM refuses leaves amdgpu's no-retry PTE
+ * behind: the replay must end in the fatal fault, and the SVM's reason
+ * (its tracepoint) is returned. A fault the driver never resolves is a
+ * livelock: reported.
  */
 static int gpu_fault_retry(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 			   void *buf, size_t n, bool write)
 {
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < GPU_FAULT_RETRIES; i++) {
-		ret = amdgpu_svm_handle_fault(tdev->adev, tdev->fpriv->vm.pasid,
-					      addr, write);
-		if (ret)
-			return ret;
+		bool served = amdgpu_vm_handle_fault(tdev->adev, vm->pasid, 0, 0,
+						     addr, 0, write);
+		int why = take_fault_ret(tdev);
+
 		ret = gpu_access_page(tdev, addr, buf, n, write);
-		if (!ret)
-			return 0;
+		if (!served) {
+			/*
+			 * The replay meets amdgpu's no-retry PTE (the fatal
+			 * fault), or faults again where the TLB still holds
+			 * a read-only translation: it never reaches memory.
+			 * No SVM answered (-ENODATA): there was none.
+			 */
+			KUNIT_EXPECT_NE_MSG(tdev->test, ret, 0,
+					    "GPU fault at %lx refused (%d), yet the access went through",
+					    addr, why);
+			return why == -ENODATA ? -ENOENT : why < 0 ? why : -EIO;
+		}
+		if (!ret || ret == -EIO)
+			return ret;
 		atomic_inc(&tdev->gpu_fault_retries);
 		usleep_range(50, 100);
 	}
@@ -256,8 +325,9 @@ static int gpu_fault_retry(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
  *
  * Context: process context.
  * Return: 0, -EFAULT if a page has no valid PTE and XNACK is off, -EACCES
- * for a write to a read-only PTE with XNACK off, or the fault handler's
- * error.
+ * for a write to a read-only PTE with XNACK off, -EIO for a PTE that
+ * forces a no-retry fault (what amdgpu leaves where the SVM refused a
+ * fault), or the SVM's error for the fault it refused.
  */
 int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
 			       unsigned long addr, void *buf, size_t len,
@@ -271,7 +341,7 @@ int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
 		int ret;
 
 		ret = gpu_access_page(tdev, addr, buf, n, write);
-		if (ret && !tdev->adev->gmc.noretry) {
+		if (ret && ret != -EIO && !tdev->adev->gmc.noretry) {
 			atomic_inc(&tdev->gpu_faults);
 			ret = gpu_fault_retry(tdev, addr, buf, n, write);
 		}
@@ -311,6 +381,7 @@ static void amdgpu_svm_test_dev_release(void *data)
 	int handle;
 
 	unregister_trace_amdgpu_vm_update_ptes(count_pte_update, tdev);
+	unregister_trace_amdgpu_svm_gpu_fault(note_fault, tdev);
 	tracepoint_synchronize_unregister();
 
 	/* The file closes: its buffers first, as drm_gem_release() does. */
@@ -407,6 +478,9 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, 0,
 			register_trace_amdgpu_vm_update_ptes(count_pte_update,
 							     tdev));
+	spin_lock_init(&tdev->fault_lock);
+	KUNIT_ASSERT_EQ(test, 0,
+			register_trace_amdgpu_svm_gpu_fault(note_fault, tdev));
 
 	/* Registered last so it runs first, while the stubs are still active. */
 	ret = kunit_add_action_or_reset(test, amdgpu_svm_test_dev_release,
