@@ -602,6 +602,71 @@ static void migrate_device_map_address_arithmetic(struct kunit *test)
 	adev->vm_manager.vram_base_offset = base;
 }
 
+/*
+ * A page table allocated while SVM pages are mapped and VRAM is full: the
+ * allocation makes TTM evict an SVM buffer, whose hook runs our MMU
+ * notifier, which takes the notifier lock for write. The page table must
+ * not be allocated under that lock (lockdep would see the inversion, the
+ * hardware a self-deadlock). A GPU fault far from everything mapped needs
+ * a new PDB0 and PTB; VRAM, the page-table reserve included, is taken by
+ * one pinned kernel buffer, so the only room is the SVM's.
+ */
+static void migrate_page_table_allocation_evicts_svm_vram(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long a = pattern_buffer(test, f, SZ_1M, 0x9a7, false);
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
+	struct ttm_resource_manager *man =
+		ttm_manager_type(&adev->mman.bdev, TTM_PL_VRAM);
+	s64 evictions = atomic64_read(&mig->stats.evictions);
+	struct amdgpu_bo *hog;
+	unsigned long far, i;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, a, SZ_1M));
+	expect_gpu_page(test, f, a, 5, 0x9a7, true);
+
+	far = kunit_vm_mmap(test, NULL, ALIGN_DOWN(a, SZ_1G) - SZ_1G, SZ_64K,
+			    PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED_NOREPLACE,
+			    0);
+	KUNIT_ASSERT_EQ(test, far, ALIGN_DOWN(a, SZ_1G) - SZ_1G);
+	KUNIT_ASSERT_EQ(test, 0, put_user(0xfa7, (u32 __user *)far));
+
+	/* What is free, taken where it is (no eviction) and pinned there. */
+	hog = vram_pressure(test, f, 0);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_bo_reserve(hog, false));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_bo_pin(hog, AMDGPU_GEM_DOMAIN_VRAM));
+	amdgpu_bo_unreserve(hog);
+	KUNIT_ASSERT_EQ(test, ttm_resource_manager_usage(man),
+			adev->gmc.mc_vram_size);
+	KUNIT_ASSERT_EQ(test, atomic64_read(&mig->stats.evictions), evictions);
+
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, far, &v,
+							    sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 0xfa7);
+	KUNIT_EXPECT_GT(test, atomic64_read(&mig->stats.evictions), evictions);
+	KUNIT_EXPECT_GT(test, atomic_read(&f->vram->pages_to_ram), 0);
+
+	/* What the GPU reads of the SVM's memory is intact, where it is. */
+	for (i = 0; i < SZ_1M >> PAGE_SHIFT; i += 51) {
+		KUNIT_ASSERT_EQ(test, 0,
+				amdgpu_svm_test_gpu_access(f->tdev,
+							   a + i * PAGE_SIZE,
+							   &v, sizeof(v),
+							   false));
+		KUNIT_EXPECT_EQ(test, v, pattern(0x9a7, i, 0));
+	}
+	/* And every byte as the CPU reads it, which brings it all home. */
+	expect_cpu_pattern(test, f, a, SZ_1M, 0x9a7);
+	if (!amdgpu_bo_reserve(hog, false)) {
+		amdgpu_bo_unpin(hog);
+		amdgpu_bo_unreserve(hog);
+	}
+	amdgpu_bo_unref(&hog);
+}
+
 static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_4k_pages_to_vram_and_back),
 	KUNIT_CASE(migrate_thp_as_one_order9_unit),
@@ -613,6 +678,7 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_alloc_failure_keeps_data_in_ram),
 	KUNIT_CASE(migrate_eviction_while_mapped),
 	KUNIT_CASE(migrate_ttm_eviction_of_one_bo),
+	KUNIT_CASE(migrate_page_table_allocation_evicts_svm_vram),
 	KUNIT_CASE(migrate_partly_written_range_is_zapped),
 	KUNIT_CASE(migrate_zapped_range_gives_way_to_a_buffer),
 	KUNIT_CASE(migrate_unbind_with_pages_in_vram),

@@ -461,6 +461,60 @@ static void map_without_vram_for_page_tables_fails_cleanly(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, next + SZ_32K), 0x4e47 ^ 8);
 }
 
+/*
+ * The n-th page-table placement of a map that needs several new tables
+ * fails in the VRAM manager: the SET returns the error; whatever PTE it
+ * left valid maps the CPU's page; a prefetch afterwards maps it all.
+ */
+static void map_nth_page_table_allocation_fails(struct kunit *test)
+{
+	const struct drm_amdgpu_svm_attribute prefetch = {
+		AMDGPU_SVM_ATTR_PREFETCH_LOC, AMDGPU_SVM_LOCATION_SYSMEM
+	};
+	const int *nth = test->param_value;
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_sim *sim = f->tdev->sim;
+	unsigned long base = user_buffer(test, SZ_4M + SZ_2M, 0x9e7 + *nth);
+	unsigned long buf = ALIGN(base, SZ_2M), addr;
+	struct amdgpu_svm_test_pte pte;
+	int allocs = atomic_read(&sim->pt_allocs);
+	struct page *page;
+
+	WRITE_ONCE(sim->pt_fail_at, allocs + *nth);
+	KUNIT_EXPECT_EQ(test, -ENOMEM, grant_access(test, f, buf, SZ_4M));
+	WRITE_ONCE(sim->pt_fail_at, 0);
+	KUNIT_EXPECT_GE(test, atomic_read(&sim->pt_allocs), allocs + *nth);
+	KUNIT_EXPECT_LT(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							 buf + SZ_4M),
+			SZ_4M >> PAGE_SHIFT);
+
+	for (addr = buf; addr < buf + SZ_4M; addr += PAGE_SIZE) {
+		if (!amdgpu_svm_test_gpu_pte(f->tdev, addr, &pte))
+			continue;
+		KUNIT_ASSERT_EQ(test, 1, get_user_pages_fast(addr, 1, 0, &page));
+		KUNIT_EXPECT_EQ_MSG(test, pte.addr, page_to_phys(page),
+				    "PTE at %lx is not the CPU's page", addr);
+		put_page(page);
+	}
+
+	KUNIT_EXPECT_EQ(test, 0, svm_set(test, f, buf, SZ_4M, &prefetch, 1));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							 buf + SZ_4M),
+			SZ_4M >> PAGE_SHIFT);
+	addr = buf + SZ_2M + SZ_1M + SZ_8K;
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, addr),
+			(0x9e7 + *nth) ^ (u32)((addr - base) >> PAGE_SHIFT));
+}
+
+static const int nth_page_table[] = { 1, 2 };
+
+static void nth_page_table_desc(const int *n, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "table %d", *n);
+}
+
+KUNIT_ARRAY_PARAM(nth_page_table, nth_page_table, nth_page_table_desc);
+
 /* Place a page table where it lives, as amdgpu_cs_bo_validate() does. */
 static int cs_validate(void *param, struct amdgpu_bo *bo)
 {
@@ -900,6 +954,8 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_page_tables_allocated_outside_notifier_lock),
 	KUNIT_CASE(map_after_page_tables_were_evicted),
 	KUNIT_CASE(map_without_vram_for_page_tables_fails_cleanly),
+	KUNIT_CASE_PARAM(map_nth_page_table_allocation_fails,
+			 nth_page_table_gen_params),
 	KUNIT_CASE(map_clear_refused_while_evicting_lands_at_validation),
 	KUNIT_CASE(map_many_refused_clears_spare_what_is_mapped),
 	KUNIT_CASE(map_set_over_a_buffer_is_refused),

@@ -211,7 +211,14 @@ struct amdgpu_svm_sim {
 	int vram_fail_at;
 	/** @vram_user_allocs: VRAM allocations asked for user buffers */
 	atomic_t vram_user_allocs;
-
+	/**
+	 * @pt_fail_at: the n-th VRAM placement of a page table of @vm (a
+	 * new table, or one validated back) fails in the manager with
+	 * -ENOMEM, and the page-table update that needed it with it (0: none)
+	 */
+	int pt_fail_at;
+	/** @pt_allocs: VRAM placements asked for page tables of @vm */
+	atomic_t pt_allocs;
 	/** @vram_user_frees: VRAM resources of user buffers freed */
 	atomic_t vram_user_frees;
 	/** @vram_user_pages: VRAM pages user buffers hold */

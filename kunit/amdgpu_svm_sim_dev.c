@@ -17,7 +17,9 @@
  * of it is amdgpu's VRAM manager's; the model wraps the manager's alloc
  * and free (amdgpu's own still do the work) to know which VRAM is held:
  * the MMU and SDMA models reach only held VRAM, freed VRAM is poisoned,
- * and a test can fail the n-th allocation of a user buffer there. The
+ * and a test can fail the n-th allocation of a user buffer there, or the
+ * n-th placement of a page table of the device's VM (the page-table
+ * update that needed it fails with it). The
  * two TLB-flush callbacks of the GMC table reach the MMU model
  * (amdgpu_svm_sim_mmu.c) instead of registers; a flush of VMID 0 is the
  * GART's and empties the SDMA model's GART TLB.
@@ -240,10 +242,17 @@ static int sim_vram_mgr_new(struct ttm_resource_manager *man,
 {
 	struct amdgpu_svm_sim *sim = sim_of_vram_mgr(man);
 	bool user = tbo->type == ttm_bo_type_device;
+	struct amdgpu_vm *vm = READ_ONCE(sim->vm);
 	int ret;
 
 	if (user && atomic_inc_return(&sim->vram_user_allocs) ==
 		    READ_ONCE(sim->vram_fail_at))
+		return -ENOMEM;
+	/* The VM's page tables below the root share its reservation. */
+	if (vm && tbo->type == ttm_bo_type_kernel && vm->root.bo &&
+	    tbo != &vm->root.bo->tbo &&
+	    tbo->base.resv == vm->root.bo->tbo.base.resv &&
+	    atomic_inc_return(&sim->pt_allocs) == READ_ONCE(sim->pt_fail_at))
 		return -ENOMEM;
 	ret = sim->vram_mgr->alloc(man, tbo, place, res);
 	if (!ret)
