@@ -189,6 +189,9 @@ static int bench_copy_to_devmem(struct page **pages,
 				unsigned long npages,
 				struct dma_fence *pre_migrate_fence)
 {
+	/* The new VRAM's clear runs on the SDMA engine: after it. */
+	if (pre_migrate_fence)
+		dma_fence_wait(pre_migrate_fence, false);
 	return bench_copy(pages, addr, npages, true);
 }
 
@@ -244,22 +247,30 @@ static int bench_floor_migrate(struct bench *b, unsigned long start,
 		unsigned long addr = start + i * BENCH_CHUNK;
 		struct amdgpu_migrate_vram *mv;
 
+		/*
+		 * In the order of amdgpu_migrate_to_vram(), which
+		 * drm_pagemap_populate_mm() calls with the mmap lock held:
+		 * the buffer object comes reserved and stays so until its
+		 * pages are device pages; the copy waits for its clear.
+		 */
+		mmap_read_lock(mm);
 		mv = amdgpu_migrate_vram_alloc(adev, BENCH_CHUNK, &clear);
-		if (IS_ERR(mv))
+		if (IS_ERR(mv)) {
+			mmap_read_unlock(mm);
 			return PTR_ERR(mv);
+		}
 		c->mv = mv;
 		c->released = false;
-		/* The simulated VRAM clears synchronously: no fence. */
-		dma_fence_put(clear);
 		c->mv->adev = adev;
 		drm_pagemap_devmem_init(&c->devmem, adev->dev, mm,
 					&bench_devmem_ops, &b->mig->dpagemap,
-					BENCH_CHUNK, NULL);
-		mmap_read_lock(mm);
+					BENCH_CHUNK, clear);
 		/* Consumes the chunk: devmem_release() runs on every path. */
 		ret = drm_pagemap_migrate_to_devmem(&c->devmem, mm, addr,
 						    addr + BENCH_CHUNK,
 						    &details);
+		/* Freed by bench_floor_done() only: still ours here. */
+		amdgpu_bo_unreserve(mv->bo);
 		mmap_read_unlock(mm);
 		if (ret)
 			return ret;

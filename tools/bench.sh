@@ -32,7 +32,7 @@ result=$out/bench-result.txt
 table=$BUILD/bench.txt
 failed=0
 
-say "KUnit in QEMU (TCG), suite amdgpu_migrate_bench (about 10 minutes)"
+say "KUnit in QEMU (TCG), suite amdgpu_migrate_bench (about 6 minutes)"
 # A fresh clone has no build directory yet; tee opens its file first.
 mkdir -p "$out"
 rm -f "$log"
@@ -54,8 +54,16 @@ if [ "$rc" -ne 0 ]; then
 	printf 'FAIL: kunit.py exited with %s (see %s)\n' "$rc" "$result" >&2
 	failed=1
 fi
-# The table's own lines are not reports, whatever words they use.
-if [ -f "$log" ] && grep -avF "$TAG" "$log" | grep -E "$KERNEL_REPORTS" >&2; then
+# The table's own lines are not reports, whatever words they use. The
+# 256 MiB case runs for minutes (every SDMA copy executed page by page by
+# the emulated engine) while KUnit's runner, PID 1 (swapper/0, still in
+# kernel_init), waits for it uninterruptibly in kunit_try_catch_run():
+# the test kernel's 60 s hung-task check reports that wait, and only
+# that one is not a problem here. Any other blocked task still fails the
+# run, and "make check" keeps every report.
+if [ -f "$log" ] && grep -avF "$TAG" "$log" |
+	grep -av 'INFO: task swapper/0:1 blocked for more than' |
+	grep -E "$KERNEL_REPORTS" >&2; then
 	printf 'FAIL: the kernel reported a problem (see %s)\n' "$log" >&2
 	failed=1
 fi
