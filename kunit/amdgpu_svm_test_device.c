@@ -35,8 +35,9 @@
 #include "../amdgpu_svm_attr.h"
 #include "../amdgpu_svm_fault.h"
 #include "../amdgpu_svm_range.h"
-#include "../amdgpu_svm_trace.h"
 #include "../amdgpu_trace.h"
+/* After amdgpu_trace.h, which defines TRACE_INCLUDE_FILE unconditionally. */
+#include "../amdgpu_svm_trace.h"
 #include "../amdgpu_vm.h"
 #include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
