@@ -259,6 +259,14 @@ void amdgpu_svm_test_run_restore(struct amdgpu_svm_test_dev *tdev)
 /* Retry faults one access may raise before the test calls it a livelock. */
 #define GPU_FAULT_RETRIES	2000
 
+/* Wait until every page-table update of the VM has landed. */
+static void test_vm_idle(struct amdgpu_svm_test_dev *tdev)
+{
+	dma_resv_wait_timeout(tdev->fpriv->vm.root.bo->tbo.base.resv,
+			      DMA_RESV_USAGE_BOOKKEEP, false,
+			      MAX_SCHEDULE_TIMEOUT);
+}
+
 /*
  * XNACK on: the wave replays the access, raising the fault again, until
  * the translation works. The fault enters amdgpu's own fault path,
@@ -283,6 +291,13 @@ static int gpu_fault_retry(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 						     addr, 0, write);
 		int why = take_fault_ret(tdev);
 
+		/*
+		 * Not served: the wave keeps retrying until amdgpu's no-retry
+		 * PTE lands (with SDMA page-table updates, once its job ran:
+		 * amdgpu_vm_handle_fault() does not wait), then dies on it.
+		 */
+		if (!served)
+			test_vm_idle(tdev);
 		ret = gpu_access_page(tdev, addr, buf, n, write);
 		if (!served) {
 			/*
@@ -365,14 +380,6 @@ static const struct drm_driver amdgpu_svm_test_driver = {
 	.driver_features = DRIVER_GEM,
 	.fops = &amdgpu_svm_test_fops,
 };
-
-/* Wait until every page-table update of the VM has landed. */
-static void test_vm_idle(struct amdgpu_svm_test_dev *tdev)
-{
-	dma_resv_wait_timeout(tdev->fpriv->vm.root.bo->tbo.base.resv,
-			      DMA_RESV_USAGE_BOOKKEEP, false,
-			      MAX_SCHEDULE_TIMEOUT);
-}
 
 static void amdgpu_svm_test_dev_release(void *data)
 {
