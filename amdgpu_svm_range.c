@@ -67,8 +67,18 @@
  * cleared, and the TLBs flushed, as soon as the page tables are back:
  * amdgpu_vm_validate() calls amdgpu_svm_vm_validated() before any command
  * submission, KFD restore or SVM map can use them, and a map retries a
- * clear that failed for any other reason. Ranges mapped in such a span
- * since were written after the tables came back and keep their PTEs.
+ * clear that failed for any other reason. So does a clear whose SDMA job
+ * failed (it timed out and the ring was reset): the PTEs stayed, and the
+ * VM's entities, which amdgpu refuses to run after a failed job, are made
+ * anew by the same validation (amdgpu_vm_generation()) before the clear
+ * is tried again. Ranges mapped in such a span since were written after
+ * the tables came back and keep their PTEs.
+ *
+ * With SDMA page-table updates the jobs of one VM run on two entities,
+ * which amdgpu's scheduler may put on different SDMA instances: a GPU
+ * fault maps through the immediate one (as amdgpu_vm_handle_fault()), the
+ * rest goes through the delayed one. A clear waits for the last map of
+ * the immediate entity, so that no map lands after the clear of its range.
  *
  * The hardware is reached through a few small functions, the "leaves":
  * amdgpu_svm_vm_resv(), amdgpu_svm_gpu_write_ptes(),
@@ -285,6 +295,35 @@ int amdgpu_svm_gpu_link_ptes(struct amdgpu_svm *svm, bool immediate)
 	return amdgpu_vm_update_pdes(svm->adev, svm->vm, immediate);
 }
 
+/*
+ * The fence of the VM's last page-table update through its immediate
+ * entity (a GPU fault's map), or NULL. amdgpu_vm_sdma_commit() adds it to
+ * the root reservation, which keeps one fence per context; it is read
+ * without the reservation, as the MMU notifier must.
+ */
+static struct dma_fence *immediate_update_fence(struct amdgpu_vm *vm)
+{
+	/* The finished fences of an entity's jobs: its second context. */
+	u64 context = vm->immediate.fence_context + 1;
+	struct dma_fence *fence, *found = NULL;
+	struct dma_resv_iter cursor;
+
+	dma_resv_iter_begin(&cursor, vm->root.bo->tbo.base.resv,
+			    DMA_RESV_USAGE_BOOKKEEP);
+	dma_resv_for_each_fence_unlocked(&cursor, fence) {
+		if (dma_resv_iter_is_restarted(&cursor)) {
+			dma_fence_put(found);
+			found = NULL;
+		}
+		if (fence->context == context) {
+			dma_fence_put(found);
+			found = dma_fence_get(fence);
+		}
+	}
+	dma_resv_iter_end(&cursor);
+	return found;
+}
+
 /**
  * amdgpu_svm_gpu_clear_ptes() - invalidate GPU pages [@start, @last]
  * @svm: the SVM
@@ -300,6 +339,14 @@ int amdgpu_svm_gpu_link_ptes(struct amdgpu_svm *svm, bool immediate)
  * is allocated. With SDMA page-table updates the PTEs are cleared only
  * when @fence signals: amdgpu_svm_gpu_flush_tlb() waits for it.
  *
+ * A GPU fault maps through the VM's immediate entity and does not wait
+ * (amdgpu_vm_handle_fault()); the clear goes through the delayed one, and
+ * the two entities may run on different SDMA instances. The clear must
+ * not land before such a map, or the map's PTEs outlive their pages: it
+ * waits for the last one. amdgpu_vm_update_range() orders a locked
+ * update after the unlocked ones (vm->last_unlocked); this is the other
+ * way round, which it leaves to the caller.
+ *
  * Context: notifier lock held. The update allocates its bookkeeping, which
  * must not recurse into reclaim (reclaim runs MMU notifiers that take the
  * notifier lock): it runs with reclaim off, as KFD's svm_range_lock() does
@@ -310,16 +357,24 @@ int amdgpu_svm_gpu_link_ptes(struct amdgpu_svm *svm, bool immediate)
 int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
 			      struct dma_fence **fence)
 {
-	struct dma_fence *f = NULL;
+	struct dma_fence *f = NULL, *mapped;
+	struct amdgpu_sync sync;
 	unsigned int noreclaim;
-	int ret;
+	int ret = 0;
 
+	amdgpu_sync_create(&sync);
 	noreclaim = memalloc_noreclaim_save();
-	ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, true, true,
-				     false, NULL, start, last,
-				     svm->adev->gmc.init_pte_flags, 0, 0, NULL,
-				     NULL, &f);
+	mapped = immediate_update_fence(svm->vm);
+	if (mapped)
+		ret = amdgpu_sync_fence(&sync, mapped, GFP_KERNEL);
+	dma_fence_put(mapped);
+	if (!ret)
+		ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, true,
+					     true, false, &sync, start, last,
+					     svm->adev->gmc.init_pte_flags, 0,
+					     0, NULL, NULL, &f);
 	memalloc_noreclaim_restore(noreclaim);
+	amdgpu_sync_free(&sync);
 	if (f) {
 		dma_fence_put(*fence);
 		*fence = f;
@@ -341,8 +396,10 @@ int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
  * light-weight one may leave translations in the UTCL2 of other XCCs.
  *
  * Context: may be called under the notifier lock; may sleep.
+ * Return: 0, or the error of @fence: the clear did not run (its job timed
+ * out, or a reset cancelled it), and the PTEs may still be valid.
  */
-void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence)
+int amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence)
 {
 	struct amdgpu_device *adev = svm->adev;
 	/* GFX9 (AI) flushes both hubs for a PASID, as KFD asks for. */
@@ -353,17 +410,19 @@ void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence)
 	 * holes in the physical mask (as KFD's kgd2kfd_device_init()).
 	 */
 	u32 xcc_mask = GENMASK(max(NUM_XCC(adev->gfx.xcc_mask), 1) - 1, 0);
-	int xcc;
+	int xcc, ret = 0;
 
 	if (fence) {
 		/* Uninterruptible: the pages are freed when we return. */
 		dma_fence_wait(fence, false);
+		ret = min(dma_fence_get_status(fence), 0);
 		dma_fence_put(fence);
 	}
 	for_each_inst(xcc, xcc_mask)
 		amdgpu_gmc_flush_gpu_tlb_pasid(adev, svm->vm->pasid,
 					       TLB_FLUSH_HEAVYWEIGHT,
 					       all_hub, xcc);
+	return ret;
 }
 
 /**
@@ -588,10 +647,15 @@ static void stale_add(struct amdgpu_svm *svm, unsigned long start,
 	spin_unlock(&svm->stale.lock);
 }
 
-/* The clears a zap made: waited for and flushed by range_zap_done(). */
+/*
+ * The clears a zap made: waited for and flushed by range_zap_done(). The
+ * bytes [start, end) cover the ranges zapped (end 0: none yet).
+ */
 struct range_zap {
 	struct dma_fence *fence;
 	bool flush;
+	unsigned long start;
+	unsigned long end;
 };
 
 /* Zap the PTEs of a range if they are mapped. The notifier lock is held. */
@@ -626,17 +690,40 @@ static void range_zap(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	range->gpu_complete = false;
 	interval_tree_remove(&range->mapped_node, &svm->mapped);
 	zap->flush = true;
+	if (!ret) {
+		zap->start = zap->end ? min(zap->start,
+					    drm_gpusvm_range_start(&range->base)) :
+					drm_gpusvm_range_start(&range->base);
+		zap->end = max(zap->end, drm_gpusvm_range_end(&range->base));
+	}
 }
 
-/* Wait for the clears of @zap, then flush the TLBs if anything was zapped. */
-static void range_zap_done(struct amdgpu_svm *svm, struct range_zap *zap)
+/*
+ * Wait for the clears of @zap, then flush the TLBs if anything was zapped.
+ * A clear whose job failed (timed out, cancelled by a reset) left its
+ * PTEs valid, and the pages go once we return: the zapped ranges become
+ * stale, cleared before the page tables are used again, as after -EBUSY.
+ * The clears of a VM run in order on one entity, and amdgpu skips the
+ * jobs after a failed one with its error: the last fence tells for all.
+ */
+static int range_zap_done(struct amdgpu_svm *svm, struct range_zap *zap)
 {
+	int ret = 0;
+
 	if (zap->flush)
-		amdgpu_svm_gpu_flush_tlb(svm, zap->fence);
+		ret = amdgpu_svm_gpu_flush_tlb(svm, zap->fence);
 	else
 		dma_fence_put(zap->fence);
+	if (ret && zap->end) {
+		stale_add(svm, zap->start, zap->end);
+		dev_warn_ratelimited(svm->adev->dev,
+				     "SVM: PTE clear of [%lx, %lx) failed: %d\n",
+				     zap->start, zap->end, ret);
+	}
 	zap->fence = NULL;
 	zap->flush = false;
+	zap->end = 0;
+	return ret;
 }
 
 /* Clear the PTEs of @span where no range is mapped now. */
@@ -683,14 +770,15 @@ static int stale_clear_span(struct amdgpu_svm *svm,
  *
  * Context: process context; the VM reservation held, so that the page
  * tables are in place and stay there; the notifier lock not held.
- * Return: 0, or the first clear's error; what was not cleared is kept.
+ * Return: 0, or the first clear's error, or the error of their job;
+ * what was not cleared is kept.
  */
 int amdgpu_svm_range_clear_stale(struct amdgpu_svm *svm)
 {
 	struct amdgpu_svm_span spans[ARRAY_SIZE(svm->stale.spans)];
 	struct range_zap zap = {};
 	unsigned int i, n;
-	int ret = 0;
+	int ret = 0, err;
 
 	dma_resv_assert_held(amdgpu_svm_vm_resv(svm));
 	if (!READ_ONCE(svm->stale.nspans))
@@ -708,7 +796,12 @@ int amdgpu_svm_range_clear_stale(struct amdgpu_svm *svm)
 			break;
 	}
 	drm_gpusvm_notifier_unlock(&svm->gpusvm);
-	range_zap_done(svm, &zap);
+	/* The clears failed on the GPU: every span stays stale. */
+	err = range_zap_done(svm, &zap);
+	if (err) {
+		ret = ret ?: err;
+		i = 0;
+	}
 	for (; i < n; i++)
 		stale_add(svm, spans[i].start, spans[i].end);
 	return ret;

@@ -132,7 +132,7 @@ int amdgpu_svm_gpu_link_ptes(struct amdgpu_svm *svm, bool immediate);
 struct dma_fence *amdgpu_svm_gpu_map_fence(struct amdgpu_svm *svm);
 int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
 			      struct dma_fence **fence);
-void amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence);
+int amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence);
 void amdgpu_svm_gpu_quiesce(struct amdgpu_svm *svm);
 void amdgpu_svm_gpu_resume(struct amdgpu_svm *svm);
 
