@@ -307,8 +307,9 @@ static int copy_run(struct amdgpu_migrate *mig, dma_addr_t *sys,
  * when this returns: drm_pagemap unmaps the system pages right after.
  *
  * Context: process context; may sleep; takes no lock of the caller's.
- * Return: 0, or the first error of a copy (the caller then keeps the data
- * in system memory).
+ * Return: 0, or the error of the clear @pre_migrate_fence stands for, or
+ * the first error of a copy (the caller then keeps the data in system
+ * memory).
  */
 int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			struct drm_pagemap_addr *addr, unsigned long npages,
@@ -324,6 +325,16 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 		ret = dma_fence_wait(pre_migrate_fence, false);
 		if (ret)
 			return ret;
+		/*
+		 * A clear that failed (its job timed out, a reset cancelled
+		 * it) left the old content of the VRAM, which the pages no
+		 * copy writes would hand to this process. Its error fails the
+		 * migration, as a copy's does (amdgpu_migrate_sdma_copy()).
+		 */
+		ret = dma_fence_get_status(pre_migrate_fence);
+		if (ret < 0)
+			return ret;
+		ret = 0;
 	}
 
 	sys = kvmalloc_array(min_t(unsigned long, npages, MIGRATE_WINDOW_PAGES),
