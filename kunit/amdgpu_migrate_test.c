@@ -235,9 +235,9 @@ static void migrate_waits_for_the_clear(struct kunit *test)
 
 	/*
 	 * The new buffer's clear is slow on the GPU: no copy may land before
-	 * it, or the clear wipes the data. (With one SDMA ring the engine
-	 * runs them in order whatever the driver waits for; the case
-	 * catches a clear that comes after the copies.)
+	 * it, or the clear wipes the data. The clear holds one SDMA instance,
+	 * so amdgpu's scheduler puts the copies on the other: only the wait
+	 * for the clear's fence keeps them behind it.
 	 */
 	WRITE_ONCE(sdma->fill_delay_ms, 50);
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
@@ -245,6 +245,52 @@ static void migrate_waits_for_the_clear(struct kunit *test)
 	KUNIT_EXPECT_GT(test, atomic_read(&f->vram->copies), 0);
 	expect_gpu_page(test, f, buf, 9, 0xc1ea, true);
 	expect_cpu_pattern(test, f, buf, SZ_1M, 0xc1ea);
+}
+
+/*
+ * The new buffer's clear hangs until amdgpu's scheduler times it out and
+ * the ring is reset: the buffer still holds what it held before, so
+ * nothing may migrate into it. The migration fails with the clear's error
+ * and the data stays in system memory.
+ */
+static void migrate_timed_out_clear_fails_the_migration(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0x71e0, false);
+	struct amdgpu_svm_sim_sdma *sdma = &f->tdev->sim->sdma;
+
+	amdgpu_svm_sim_sdma_timeout(sdma, 100);
+	amdgpu_svm_sim_sdma_hold(sdma, true);
+	KUNIT_EXPECT_EQ(test, -ETIME, migrate(f, buf, SZ_1M));
+	amdgpu_svm_sim_sdma_timeout(sdma, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->timeouts), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	expect_gpu_page(test, f, buf, 3, 0x71e0, false);
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0x71e0);
+}
+
+/*
+ * The third of 16 copies hangs until amdgpu's scheduler times it out and
+ * the ring is reset: the migration fails with the job's -ETIME and keeps
+ * every page in system memory, intact.
+ */
+static void migrate_timed_out_copy_keeps_data_in_ram(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0x7c09, false);
+	struct amdgpu_svm_sim_sdma *sdma = &f->tdev->sim->sdma;
+
+	amdgpu_svm_test_vram_fragment(f->vram, SZ_64K);
+	amdgpu_svm_sim_sdma_timeout(sdma, 100);
+	sdma->hang_copy_at = atomic_read(&sdma->copies) + 3;
+	KUNIT_EXPECT_EQ(test, -ETIME, migrate(f, buf, SZ_1M));
+	amdgpu_svm_sim_sdma_timeout(sdma, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->timeouts), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	expect_gpu_page(test, f, buf, 200, 0x7c09, false);
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0x7c09);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 0);
 }
 
 static void migrate_splits_runs_at_the_gart_window(struct kunit *test)
@@ -672,6 +718,8 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_thp_as_one_order9_unit),
 	KUNIT_CASE(migrate_fragmented_vram_one_copy_per_run),
 	KUNIT_CASE(migrate_waits_for_the_clear),
+	KUNIT_CASE(migrate_timed_out_clear_fails_the_migration),
+	KUNIT_CASE(migrate_timed_out_copy_keeps_data_in_ram),
 	KUNIT_CASE(migrate_splits_runs_at_the_gart_window),
 	KUNIT_CASE_PARAM(migrate_copy_failure_keeps_data_in_ram,
 			 failing_copy_gen_params),

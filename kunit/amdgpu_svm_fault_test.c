@@ -306,6 +306,54 @@ static void fault_after_munmap_and_mmap_sees_new_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, 0x77);
 }
 
+struct instance_release {
+	struct delayed_work work;
+	struct amdgpu_svm_sim_sdma *sdma;
+};
+
+static void instance_release_fn(struct work_struct *work)
+{
+	struct instance_release *r = container_of(to_delayed_work(work),
+						  struct instance_release, work);
+
+	amdgpu_svm_sim_sdma_hold_instance(r->sdma, 0, false);
+}
+
+/*
+ * SDMA page-table updates: a GPU fault's map is a job of the VM's
+ * immediate entity that nobody waits for; munmap()'s clear is a job of
+ * the delayed entity, which amdgpu's scheduler puts on the other SDMA
+ * instance while the first is busy. The map is held on its instance while
+ * munmap() runs: the clear must land after it, or the map's PTEs outlive
+ * the pages munmap() frees.
+ */
+static void fault_map_in_flight_is_cleared_after_it_lands(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	struct amdgpu_svm_sim_sdma *sdma = &tdev->sim->sdma;
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+	unsigned long buf = user_buffer(test, SZ_64K, 0x1f1);
+	struct instance_release r = { .sdma = sdma };
+
+	if (vm->use_cpu_for_update)
+		kunit_skip(test, "page tables written by the CPU: no job in flight");
+	INIT_DELAYED_WORK(&r.work, instance_release_fn);
+	amdgpu_svm_sim_sdma_hold_instance(sdma, 0, true);
+	KUNIT_ASSERT_TRUE(test, amdgpu_vm_handle_fault(tdev->adev, vm->pasid, 0, 0,
+						       buf, 0, false));
+	/* Both idle before: the scheduler picked the first instance. */
+	KUNIT_ASSERT_PTR_EQ(test, vm->immediate.rq->sched,
+			    &tdev->adev->sdma.instance[0].ring.sched);
+	schedule_delayed_work(&r.work, msecs_to_jiffies(300));
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_64K));
+	KUNIT_EXPECT_PTR_EQ(test, vm->delayed.rq->sched,
+			    &tdev->adev->sdma.instance[1].ring.sched);
+	flush_delayed_work(&r.work);
+	amdgpu_svm_sim_sdma_idle(sdma);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, buf, buf + SZ_64K));
+}
+
 /* The CPU replaces the memory while the fault is between its two steps. */
 static unsigned long replaced_addr;
 
@@ -406,6 +454,7 @@ static struct kunit_case amdgpu_svm_fault_cases[] = {
 	KUNIT_CASE(fault_svm_addresses_refuse_buffers),
 	KUNIT_CASE(fault_stale_is_deduplicated),
 	KUNIT_CASE(fault_after_munmap_and_mmap_sees_new_memory),
+	KUNIT_CASE(fault_map_in_flight_is_cleared_after_it_lands),
 	KUNIT_CASE(fault_invalidation_before_commit_is_not_committed),
 	KUNIT_CASE(fault_losing_every_race_is_retried),
 	KUNIT_CASE(fault_unknown_pasid_not_serviced),

@@ -579,6 +579,32 @@ static int validate_like_cs(struct amdgpu_svm_test_dev *tdev)
 }
 
 /*
+ * The 64 KiB at @a were unmapped and their PTEs left stale, the 64 KiB at
+ * @b (filled with @pattern) are mapped. The restore worker runs, then a
+ * validation as a command submission makes it: @a's PTEs are gone, @b's
+ * are untouched.
+ */
+static void expect_stale_cleared_at_validation(struct kunit *test,
+					       struct map_fixture *f,
+					       unsigned long a, unsigned long b,
+					       u32 pattern)
+{
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	u32 v;
+
+	run_restore(tdev->fpriv->vm.svm);
+	KUNIT_ASSERT_EQ(test, 0, validate_like_cs(tdev));
+	KUNIT_EXPECT_EQ(test, tdev->fpriv->vm.svm->stale.nspans, 0);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			amdgpu_svm_test_gpu_access(tdev, a + SZ_16K, &v,
+						   sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, SZ_64K >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, b, b + SZ_64K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, b + SZ_32K), pattern ^ 8);
+}
+
+/*
  * TTM is evicting the VM's page tables when munmap() comes: the PTE clear
  * is refused (-EBUSY) and the PTEs travel with the tables while the pages
  * are freed. Once the tables are validated back, before the VM can run,
@@ -590,7 +616,6 @@ static void map_clear_refused_while_evicting_lands_at_validation(struct kunit *t
 	struct amdgpu_svm_test_dev *tdev = f->tdev;
 	unsigned long a = user_buffer(test, SZ_64K, 0xe1c7);
 	unsigned long b = user_buffer(test, SZ_64K, 0xbe51de);
-	u32 v;
 
 	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, a, SZ_64K));
 	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, b, SZ_64K));
@@ -602,17 +627,40 @@ static void map_clear_refused_while_evicting_lands_at_validation(struct kunit *t
 
 	KUNIT_ASSERT_EQ(test, 0, vm_munmap(a, SZ_64K));
 	KUNIT_EXPECT_EQ(test, tdev->fpriv->vm.svm->stale.nspans, 1);
-	run_restore(tdev->fpriv->vm.svm);
-	KUNIT_ASSERT_EQ(test, 0, validate_like_cs(tdev));
+	expect_stale_cleared_at_validation(test, f, a, b, 0xbe51de);
+}
 
-	KUNIT_EXPECT_EQ(test, tdev->fpriv->vm.svm->stale.nspans, 0);
-	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
-	KUNIT_EXPECT_EQ(test, -EFAULT,
-			amdgpu_svm_test_gpu_access(tdev, a + SZ_16K, &v,
-						   sizeof(v), false));
-	KUNIT_EXPECT_EQ(test, SZ_64K >> PAGE_SHIFT,
-			amdgpu_svm_test_gpu_mapped(tdev, b, b + SZ_64K));
-	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, b + SZ_32K), 0xbe51de ^ 8);
+/*
+ * SDMA page-table updates: munmap()'s clear hangs until amdgpu's scheduler
+ * times its job out and the ring is reset, so the PTEs are still valid
+ * when the pages go. They must become stale, and be cleared before the VM
+ * runs again: validation makes the VM's entities anew after the failed job
+ * (amdgpu_vm_generation()), then clears them. A range mapped beside them
+ * keeps its own.
+ */
+static void map_clear_that_timed_out_lands_at_validation(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	struct amdgpu_svm_sim_sdma *sdma = &tdev->sim->sdma;
+	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
+	unsigned long a = user_buffer(test, SZ_64K, 0x7e0);
+	unsigned long b = user_buffer(test, SZ_64K, 0xb0b);
+
+	if (tdev->fpriv->vm.use_cpu_for_update)
+		kunit_skip(test, "page tables written by the CPU: no job to time out");
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, a, SZ_64K));
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, b, SZ_64K));
+	KUNIT_ASSERT_EQ(test, SZ_64K >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
+
+	amdgpu_svm_sim_sdma_timeout(sdma, 100);
+	amdgpu_svm_sim_sdma_hold(sdma, true);
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(a, SZ_64K));
+	amdgpu_svm_sim_sdma_timeout(sdma, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->timeouts), 1);
+	KUNIT_EXPECT_EQ(test, svm->stale.nspans, 1);
+	expect_stale_cleared_at_validation(test, f, a, b, 0xb0b);
 }
 
 /*
@@ -957,6 +1005,7 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE_PARAM(map_nth_page_table_allocation_fails,
 			 nth_page_table_gen_params),
 	KUNIT_CASE(map_clear_refused_while_evicting_lands_at_validation),
+	KUNIT_CASE(map_clear_that_timed_out_lands_at_validation),
 	KUNIT_CASE(map_many_refused_clears_spare_what_is_mapped),
 	KUNIT_CASE(map_set_over_a_buffer_is_refused),
 	KUNIT_CASE(map_partial_munmap_restores_the_rest),

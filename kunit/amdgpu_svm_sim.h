@@ -62,16 +62,21 @@ struct amdgpu_svm_sim_tlb_entry {
 	u64 flags;
 };
 
+/* SDMA instances of the simulated GPU, each with its ring and thread. */
+#define AMDGPU_SVM_SIM_SDMA_INSTANCES	2
+
+struct amdgpu_svm_sim_sdma;
+
 /**
- * struct amdgpu_svm_sim_sdma - the SDMA engine of a simulated GPU
+ * struct amdgpu_svm_sim_sdma_engine - one SDMA instance: a ring it executes
  *
- * The fields a test sets are marked; the counters count what the engine
- * executed.
+ * The state an instance keeps for itself; what the instances share (the
+ * GART, the settings a test makes, the counters) is in &amdgpu_svm_sim_sdma.
  */
-struct amdgpu_svm_sim_sdma {
-	/** @sim: the device */
-	struct amdgpu_svm_sim *sim;
-	/** @ring: amdgpu's ring the engine serves (instance 0) */
+struct amdgpu_svm_sim_sdma_engine {
+	/** @sdma: the SDMA block the instance belongs to */
+	struct amdgpu_svm_sim_sdma *sdma;
+	/** @ring: amdgpu's ring the instance serves */
 	struct amdgpu_ring *ring;
 	/** @ring_funcs: SDMA v4's ring table, set_wptr ringing the engine */
 	struct amdgpu_ring_funcs ring_funcs;
@@ -79,20 +84,43 @@ struct amdgpu_svm_sim_sdma {
 	void (*hw_set_wptr)(struct amdgpu_ring *ring);
 	/** @doorbell: the ring's doorbell slot (the write pointer in bytes) */
 	u64 *doorbell;
-	/** @wq: the engine's thread */
+	/** @wq: the instance's thread */
 	struct workqueue_struct *wq;
 	/** @work: executes the ring up to the doorbell's write pointer */
 	struct work_struct work;
-	/** @wait: where a held engine waits */
-	wait_queue_head_t wait;
 	/** @rptr: the read pointer, in dwords; the engine's own */
 	u64 rptr;
 	/** @job_error: the error the fence of the running job gets */
 	int job_error;
-	/** @inv_ack: the invalidation engine's ack register */
+	/**
+	 * @timedout: the fence of a job of the ring that timed out; the
+	 * instance resets before its next packet
+	 */
+	struct dma_fence *timedout;
+	/** @held: test: this instance executes nothing until released */
+	bool held;
+	/** @inv_ack: the ack register of the ring's invalidation engine */
 	u32 inv_ack;
-	/** @inv_sem: the invalidation engine's semaphore */
+	/** @inv_sem: the semaphore of the ring's invalidation engine */
 	u32 inv_sem;
+	/** @fences: FENCE packets this instance executed */
+	atomic_t fences;
+};
+
+/**
+ * struct amdgpu_svm_sim_sdma - the SDMA block of a simulated GPU
+ *
+ * The instances, and what they share: the GART they reach system memory
+ * through, the settings a test makes (marked), and counters of what the
+ * instances executed together.
+ */
+struct amdgpu_svm_sim_sdma {
+	/** @sim: the device */
+	struct amdgpu_svm_sim *sim;
+	/** @engine: the instances; instance i serves amdgpu's SDMA ring i */
+	struct amdgpu_svm_sim_sdma_engine engine[AMDGPU_SVM_SIM_SDMA_INSTANCES];
+	/** @wait: where a held instance waits */
+	wait_queue_head_t wait;
 	/** @gart_table: VRAM offset of the GART table (the VMID-0 base) */
 	u64 gart_table;
 	/** @gart_lock: protects the GART TLB */
@@ -109,12 +137,22 @@ struct amdgpu_svm_sim_sdma {
 
 	/** @held: test: execute nothing until released (a hung job) */
 	bool held;
+	/**
+	 * @timeout_ms: test: the job timeout of every SDMA ring's scheduler
+	 * (0: none, as the device is made); see amdgpu_svm_sim_sdma_timeout()
+	 */
+	unsigned int timeout_ms;
 	/** @packet_delay_us: test: sleep after each ring packet */
 	unsigned int packet_delay_us;
 	/** @fill_delay_ms: test: sleep before each CONST_FILL (a slow clear) */
 	unsigned int fill_delay_ms;
 	/** @fail_copy_at: test: the n-th data copy (from 1) fails */
 	int fail_copy_at;
+	/**
+	 * @hang_copy_at: test: the n-th data copy (from 1) hangs, holding
+	 * the engine, until the test releases it or its job times out
+	 */
+	int hang_copy_at;
 	/**
 	 * @copy_hook: test: sees each data copy (MC addresses) before it
 	 * runs; a negative return fails it with that error
@@ -128,8 +166,10 @@ struct amdgpu_svm_sim_sdma {
 	atomic_t copies;
 	/** @gart_updates: COPY_LINEAR packets into the GART table */
 	atomic_t gart_updates;
-	/** @resets: times a broken rule made the engine start over */
+	/** @resets: times a broken rule or a timeout made an engine start over */
 	atomic_t resets;
+	/** @timeouts: jobs amdgpu's scheduler timed out */
+	atomic_t timeouts;
 	/** @copy_bytes: bytes they copied */
 	atomic64_t copy_bytes;
 	/** @writes: WRITE_LINEAR packets */
@@ -186,8 +226,13 @@ struct amdgpu_svm_sim {
 	struct amdgpu_gmc_funcs gmc_funcs;
 	/** @gmc_block: the GMC v9 IP block, for its early_init */
 	struct amdgpu_ip_block gmc_block;
-	/** @sdma: the SDMA engine */
+	/** @sdma: the SDMA block */
 	struct amdgpu_svm_sim_sdma sdma;
+	/**
+	 * @sched_ops: amdgpu's scheduler functions for the SDMA rings, a
+	 * timed-out job going through amdgpu_svm_sim_sdma_timedout()
+	 */
+	struct drm_sched_backend_ops sched_ops;
 	/** @doorbells: the kernel doorbell page */
 	u64 doorbells[8];
 	/**
@@ -308,12 +353,17 @@ bool amdgpu_svm_sim_tlb_entry_at(struct amdgpu_svm_sim *sim, unsigned int i,
 				 struct amdgpu_svm_sim_tlb_entry *out);
 
 int amdgpu_svm_sim_sdma_init(struct amdgpu_svm_sim_sdma *sdma,
-			     struct amdgpu_ring *ring,
+			     unsigned int inst, struct amdgpu_ring *ring,
 			     const struct amdgpu_ring_funcs *hw, u64 *doorbell);
 void amdgpu_svm_sim_sdma_fini(struct amdgpu_svm_sim_sdma *sdma);
 void amdgpu_svm_sim_sdma_hold(struct amdgpu_svm_sim_sdma *sdma, bool hold);
+void amdgpu_svm_sim_sdma_hold_instance(struct amdgpu_svm_sim_sdma *sdma,
+				       unsigned int inst, bool hold);
 void amdgpu_svm_sim_sdma_idle(struct amdgpu_svm_sim_sdma *sdma);
 void amdgpu_svm_sim_gart_flush(struct amdgpu_svm_sim_sdma *sdma);
+void amdgpu_svm_sim_sdma_timeout(struct amdgpu_svm_sim_sdma *sdma,
+				 unsigned int ms);
+enum drm_gpu_sched_stat amdgpu_svm_sim_sdma_timedout(struct drm_sched_job *job);
 
 void amdgpu_svm_sim_queue_check(struct amdgpu_svm_sim *sim,
 				struct amdgpu_vm *vm);

@@ -71,8 +71,11 @@
 /* Where VRAM sits in the MC address space. */
 #define SIM_VRAM_START		0x8000000000ULL
 
-/* Doorbell (in dwords) of the SDMA ring: any slot of the kernel page. */
-#define SIM_SDMA_DOORBELL	2
+/*
+ * Doorbell (in dwords) of SDMA instance i's ring: 2 + 2 * i, 64-bit slots
+ * of the kernel page, as SDMA v4's doorbells are.
+ */
+#define SIM_SDMA_DOORBELL(i)	(2 + 2 * (i))
 
 /*
  * Page-table updates by SDMA (true) or by the CPU (false, the default);
@@ -308,6 +311,48 @@ static void sim_vram_mgr_unwrap(struct amdgpu_svm_sim *sim)
 /* The RLC is not modelled: no SPM VMID to update. */
 static const struct amdgpu_rlc_funcs sim_rlc_funcs;
 
+/* sdma_v4_0_sw_init() for instance @i: its ring, on its doorbell. */
+static int sim_sdma_ring_up(struct amdgpu_svm_sim *sim, unsigned int i)
+{
+	struct amdgpu_device *adev = sim->adev;
+	struct amdgpu_ring *ring = &adev->sdma.instance[i].ring;
+	struct drm_sched_init_args args = {
+		.ops = &sim->sched_ops,
+		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+		.timeout_wq = adev->reset_domain->wq,
+		.dev = adev->dev,
+	};
+	int ret;
+
+	/*
+	 * amdgpu_sdma_init_inst_ctx() turns burst NOPs on for firmware of
+	 * feature version 20 and later, which every MI200 part runs: the
+	 * ring's padding is then one packet, not up to 255.
+	 */
+	adev->sdma.instance[i].burst_nop = true;
+	ret = amdgpu_svm_sim_sdma_init(&sim->sdma, i, ring, &sdma_v4_0_ring_funcs,
+				       &sim->doorbells[SIM_SDMA_DOORBELL(i) / 2]);
+	if (ret)
+		return ret;
+	ring->funcs = &sim->sdma.engine[i].ring_funcs;
+	ring->ring_obj = NULL;
+	ring->me = i;
+	ring->use_doorbell = true;
+	ring->doorbell_index = SIM_SDMA_DOORBELL(i);
+	ring->vm_hub = AMDGPU_MMHUB0(0);
+	snprintf(ring->name, sizeof(ring->name), "sdma%u", i);
+	ret = amdgpu_ring_init(adev, ring, 1024, NULL, 0,
+			       AMDGPU_RING_PRIO_DEFAULT, NULL);
+	if (ret)
+		return ret;
+
+	/* amdgpu_device_init_schedulers() */
+	args.timeout = adev->sdma_timeout;
+	args.credit_limit = ring->num_hw_submission;
+	args.name = ring->name;
+	return drm_sched_init(&ring->sched, &args);
+}
+
 /*
  * The copy engine and what it needs, in the order gmc_v9_0_sw_init(),
  * amdgpu_device_ip_init() and sdma_v4_0_sw_init() make it.
@@ -315,13 +360,7 @@ static const struct amdgpu_rlc_funcs sim_rlc_funcs;
 static int sim_sdma_up(struct amdgpu_svm_sim *sim)
 {
 	struct amdgpu_device *adev = sim->adev;
-	struct amdgpu_ring *ring = &adev->sdma.instance[0].ring;
-	struct drm_sched_init_args args = {
-		.ops = &amdgpu_sched_ops,
-		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
-		.timeout_wq = adev->reset_domain->wq,
-		.dev = adev->dev,
-	};
+	unsigned int i;
 	int ret;
 
 	adev->gfx.rlc.funcs = &sim_rlc_funcs;
@@ -336,7 +375,6 @@ static int sim_sdma_up(struct amdgpu_svm_sim *sim)
 	ret = amdgpu_gart_table_vram_alloc(adev);
 	if (ret)
 		return ret;
-	sim->sdma.sim = sim;
 	sim->sdma.gart_table = (amdgpu_gmc_pd_addr(adev->gart.bo) &
 				adev->gmc.pte_addr_mask) -
 			       adev->vm_manager.vram_base_offset;
@@ -348,38 +386,21 @@ static int sim_sdma_up(struct amdgpu_svm_sim *sim)
 	if (ret)
 		return ret;
 
-	/* sdma_v4_0_sw_init(): instance 0's ring, on a doorbell. */
+	/*
+	 * Two instances, as on MI200 (which has more): TTM's clear and move
+	 * entities and the VMs' page-table entities spread over both, so the
+	 * order of jobs on different entities is only what fences make it.
+	 */
+	sim->sched_ops = amdgpu_sched_ops;
+	sim->sched_ops.timedout_job = amdgpu_svm_sim_sdma_timedout;
 	adev->doorbell.cpu_addr = (u32 *)sim->doorbells;
 	adev->doorbell.num_kernel_doorbells = sizeof(sim->doorbells) / 4;
-	adev->sdma.num_instances = 1;
-	/*
-	 * amdgpu_sdma_init_inst_ctx() turns burst NOPs on for firmware of
-	 * feature version 20 and later, which every MI200 part runs: the
-	 * ring's padding is then one packet, not up to 255.
-	 */
-	adev->sdma.instance[0].burst_nop = true;
-	ret = amdgpu_svm_sim_sdma_init(&sim->sdma, ring, &sdma_v4_0_ring_funcs,
-				       &sim->doorbells[SIM_SDMA_DOORBELL / 2]);
-	if (ret)
-		return ret;
-	ring->funcs = &sim->sdma.ring_funcs;
-	ring->ring_obj = NULL;
-	ring->use_doorbell = true;
-	ring->doorbell_index = SIM_SDMA_DOORBELL;
-	ring->vm_hub = AMDGPU_MMHUB0(0);
-	strscpy(ring->name, "sdma0", sizeof(ring->name));
-	ret = amdgpu_ring_init(adev, ring, 1024, NULL, 0,
-			       AMDGPU_RING_PRIO_DEFAULT, NULL);
-	if (ret)
-		return ret;
-
-	/* amdgpu_device_init_schedulers() */
-	args.timeout = adev->sdma_timeout;
-	args.credit_limit = ring->num_hw_submission;
-	args.name = ring->name;
-	ret = drm_sched_init(&ring->sched, &args);
-	if (ret)
-		return ret;
+	adev->sdma.num_instances = AMDGPU_SVM_SIM_SDMA_INSTANCES;
+	for (i = 0; i < AMDGPU_SVM_SIM_SDMA_INSTANCES; i++) {
+		ret = sim_sdma_ring_up(sim, i);
+		if (ret)
+			return ret;
+	}
 	ret = amdgpu_gmc_allocate_vm_inv_eng(adev);
 	if (ret)
 		return ret;
@@ -395,24 +416,29 @@ static int sim_sdma_up(struct amdgpu_svm_sim *sim)
 static void sim_sdma_down(struct amdgpu_svm_sim *sim)
 {
 	struct amdgpu_device *adev = sim->adev;
-	struct amdgpu_ring *ring = &adev->sdma.instance[0].ring;
+	unsigned int i;
 
 	/* A test that ended with the engine held lets it run out. */
 	amdgpu_svm_sim_sdma_hold(&sim->sdma, false);
 	amdgpu_ttm_disable_buffer_funcs(adev);
 	/*
 	 * No job starts any more (a popped job finishes its run_job), every
-	 * fence emitted signals; then the engine stops before its ring goes.
+	 * fence emitted signals; then the engine stops before its rings go.
 	 */
-	if (ring->adev) {
-		if (ring->sched.ops)
+	for (i = 0; i < AMDGPU_SVM_SIM_SDMA_INSTANCES; i++) {
+		struct amdgpu_ring *ring = &adev->sdma.instance[i].ring;
+
+		if (ring->adev && ring->sched.ops)
 			drm_sched_wqueue_stop(&ring->sched);
-		amdgpu_fence_driver_hw_fini(adev);
 	}
+	amdgpu_fence_driver_hw_fini(adev);
 	amdgpu_svm_sim_sdma_fini(&sim->sdma);
-	if (ring->adev) {
-		amdgpu_fence_driver_sw_fini(adev);
-		amdgpu_ring_fini(ring);
+	amdgpu_fence_driver_sw_fini(adev);
+	for (i = 0; i < AMDGPU_SVM_SIM_SDMA_INSTANCES; i++) {
+		struct amdgpu_ring *ring = &adev->sdma.instance[i].ring;
+
+		if (ring->adev)
+			amdgpu_ring_fini(ring);
 	}
 	amdgpu_ib_pool_fini(adev);
 	amdgpu_wb_fini(adev);
@@ -500,6 +526,7 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	sim_identity(sim);
 	sim->sdma.sim = sim;
 	spin_lock_init(&sim->sdma.gart_lock);
+	init_waitqueue_head(&sim->sdma.wait);
 	adev->reset_domain = amdgpu_reset_create_reset_domain(SINGLE_DEVICE,
 							      "amdgpu-svm-sim");
 	KUNIT_ASSERT_NOT_NULL(test, adev->reset_domain);

@@ -1,48 +1,58 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The simulated GPU, part "SDMA": one SDMA v4 engine that executes the
- * packets amdgpu's own emitters wrote, and the GART it reaches system
+ * The simulated GPU, part "SDMA": two SDMA v4 instances that execute the
+ * packets amdgpu's own emitters wrote, and the GART they reach system
  * memory through.
  *
- * What it models: the ring of instance 0 is amdgpu's own (amdgpu_ring_init,
- * amdgpu's fence driver, its scheduler with amdgpu_sched_ops, the SDMA v4
- * ring, buffer and vm-pte function tables). The one hardware event the
- * driver raises, the doorbell write in set_wptr, kicks the engine, which on
- * its own thread fetches the ring from its GPU address (through GART, as
- * the hardware does) up to the write pointer the doorbell carries, and
- * executes: NOP, INDIRECT_BUFFER (VMID 0), COPY_LINEAR, WRITE_LINEAR,
- * PTEPDE, CONST_FILL, FENCE, TRAP (amdgpu_fence_process(), what the trap
- * interrupt handler calls), POLL_REGMEM on memory and on the registers the
- * driver polls (HDP flush, the VM invalidation engine's ack and semaphore),
- * SRBM_WRITE to the invalidation engine (a request for VMID 0 flushes the
- * GART TLB). The read pointer is written back to its write-back slot.
+ * What it models: the ring of each instance is amdgpu's own
+ * (amdgpu_ring_init, amdgpu's fence driver, its scheduler with amdgpu's
+ * scheduler functions, the SDMA v4 ring, buffer and vm-pte function
+ * tables). The one hardware event the driver raises, the doorbell write in
+ * set_wptr, kicks the instance, which on its own thread fetches the ring
+ * from its GPU address (through GART, as the hardware does) up to the
+ * write pointer the doorbell carries, and executes: NOP, INDIRECT_BUFFER
+ * (VMID 0), COPY_LINEAR, WRITE_LINEAR, PTEPDE, CONST_FILL, FENCE, TRAP
+ * (amdgpu_fence_process(), what the trap interrupt handler calls),
+ * POLL_REGMEM on memory and on the registers the driver polls (HDP flush,
+ * the VM invalidation engine's ack and semaphore), SRBM_WRITE to the
+ * invalidation engine (a request for VMID 0 flushes the GART TLB). The
+ * read pointer is written back to its write-back slot. The instances run
+ * side by side: amdgpu's TTM spreads its clear and move entities over
+ * both, so jobs of different entities are ordered only by their fences.
  *
  * Memory: an MC address in the GART aperture is translated through the
  * real GART table (in simulated VRAM, where amdgpu_gart_map() wrote it),
- * with a GART TLB that only a VMID-0 invalidation empties; an MC address
- * in the VRAM aperture reaches simulated VRAM. Every access checks what it
- * reaches as the MMU model does: a system page with a reference, a VRAM
- * page of a live allocation, a valid GART entry with the permission asked.
+ * with a GART TLB (the hub's, shared by the instances) that only a VMID-0
+ * invalidation empties; an MC address in the VRAM aperture reaches
+ * simulated VRAM. Every access checks what it reaches as the MMU model
+ * does: a system page with a reference, a VRAM page of a live allocation,
+ * a valid GART entry with the permission asked.
  *
  * Timing and failures a test sets: the engine can be held (a hung job,
- * until the test releases it), each packet delayed, each CONST_FILL
- * delayed (a slow clear), and the n-th COPY_LINEAR made to fail, or any a
- * test's copy hook refuses: its destination is filled with poison and the
- * fence of its job carries the error when it signals, as the job of a
- * copy cancelled by a reset does. A COPY_LINEAR into the GART table (a
- * GART window being pointed at system pages) is counted apart from the
- * data copies.
+ * until the test releases it or the job times out), each packet delayed,
+ * each CONST_FILL delayed (a slow clear), the n-th COPY_LINEAR made to
+ * hang, or to fail, or any a test's copy hook refuses: its destination is
+ * filled with poison and the fence of its job carries the error when it
+ * signals. A COPY_LINEAR into the GART table (a GART window being pointed
+ * at system pages) is counted apart from the data copies.
  *
- * What it leaves out: the page queue, several instances, VMIDs other than
- * 0 for indirect buffers, TMZ, timestamps, conditional execution, and the
- * reset itself (a held job stays held; nothing times out).
+ * Timeouts: a test gives the rings' schedulers a job timeout. A job that
+ * exceeds it goes to amdgpu's own handler, amdgpu_job_timedout(), which
+ * reports it and, the test kernel booting with amdgpu.gpu_recovery=0,
+ * starts no recovery: the full GPU reset re-initialises every IP block,
+ * which the simulated device does not have. The model then does to the
+ * hung ring what that reset does (see sdma_reset()).
+ *
+ * What it leaves out: the page queue, VMIDs other than 0 for indirect
+ * buffers, TMZ, timestamps, conditional execution, and the rest of a GPU
+ * reset (the other rings, VRAM loss, the entities amdgpu makes anew).
  *
  * How it fails: an unknown packet, a GART fault, an address outside GART
  * and VRAM, a poll that can never be satisfied, a write to read-only
  * memory: each fails the test (reported by the worker once it holds no
- * lock). Then the engine does what amdgpu's recovery would make of a hung
- * engine: every job in flight is cancelled (its fence signals with
- * -ECANCELED) and the ring starts over empty, so that the test ends.
+ * lock). Then the instance is reset as after a timeout: every job in
+ * flight is cancelled (its fence signals with -ECANCELED) and the ring
+ * starts over empty, so that the test ends.
  */
 
 #include <linux/delay.h>
@@ -308,6 +318,13 @@ static bool sdma_copy(struct amdgpu_svm_sim_sdma *sdma, u64 src, u64 dst,
 	return true;
 }
 
+/* A held instance goes on when the test releases it or its job timed out. */
+static bool sdma_released(struct amdgpu_svm_sim_sdma_engine *e)
+{
+	return !(READ_ONCE(e->sdma->held) || READ_ONCE(e->held)) ||
+	       READ_ONCE(e->timedout);
+}
+
 /* Is @mc inside the GART table (in VRAM)? */
 static bool sdma_in_gart_table(struct amdgpu_svm_sim_sdma *sdma, u64 mc)
 {
@@ -318,24 +335,33 @@ static bool sdma_in_gart_table(struct amdgpu_svm_sim_sdma *sdma, u64 mc)
 }
 
 /* COPY_LINEAR: a data copy, or a GART window being written. */
-static bool sdma_copy_packet(struct amdgpu_svm_sim_sdma *sdma, u64 src,
+static bool sdma_copy_packet(struct amdgpu_svm_sim_sdma_engine *e, u64 src,
 			     u64 dst, u64 bytes)
 {
+	struct amdgpu_svm_sim_sdma *sdma = e->sdma;
 	int (*hook)(struct amdgpu_svm_sim_sdma *sdma, u64 src, u64 dst,
 		    u64 bytes) = READ_ONCE(sdma->copy_hook);
-	int error = 0;
+	int error = 0, n;
 
 	if (sdma_in_gart_table(sdma, dst)) {
 		atomic_inc(&sdma->gart_updates);
 		return sdma_copy(sdma, src, dst, bytes, false);
 	}
-	if (atomic_inc_return(&sdma->copies) == READ_ONCE(sdma->fail_copy_at))
+	n = atomic_inc_return(&sdma->copies);
+	if (n == READ_ONCE(sdma->fail_copy_at))
 		error = -EIO;
+	if (n == READ_ONCE(sdma->hang_copy_at)) {
+		/* Hung: released by the test, or abandoned by a reset. */
+		WRITE_ONCE(sdma->held, true);
+		wait_event(sdma->wait, sdma_released(e));
+		if (READ_ONCE(e->timedout))
+			return false;
+	}
 	atomic64_add(bytes, &sdma->copy_bytes);
 	if (!error && hook)
 		error = hook(sdma, src, dst, bytes);
 	if (error)
-		sdma->job_error = error;
+		e->job_error = error;
 	return sdma_copy(sdma, src, dst, bytes, error != 0);
 }
 
@@ -365,10 +391,12 @@ static bool sdma_fill(struct amdgpu_svm_sim_sdma *sdma, u64 dst, u32 data,
  * offsets: the VM invalidation engine of the ring's hub (request, ack,
  * semaphore) and the HDP flush pair.
  */
-static bool sdma_reg_write(struct amdgpu_svm_sim_sdma *sdma, u32 reg, u32 val)
+static bool sdma_reg_write(struct amdgpu_svm_sim_sdma_engine *e, u32 reg,
+			   u32 val)
 {
+	struct amdgpu_svm_sim_sdma *sdma = e->sdma;
 	struct amdgpu_device *adev = sdma->sim->adev;
-	struct amdgpu_ring *ring = sdma->ring;
+	struct amdgpu_ring *ring = e->ring;
 	struct amdgpu_vmhub *hub = &adev->vmhub[ring->vm_hub];
 	u32 eng = hub->eng_distance * ring->vm_inv_eng;
 	u32 lut;
@@ -379,12 +407,12 @@ static bool sdma_reg_write(struct amdgpu_svm_sim_sdma *sdma, u32 reg, u32 val)
 			amdgpu_svm_sim_gart_flush(sdma);
 		if (val & 0xfffe)
 			amdgpu_svm_sim_tlb_flush(sdma->sim);
-		sdma->inv_ack = val & 0xffff;
+		e->inv_ack = val & 0xffff;
 		return true;
 	}
 	if (reg == hub->vm_inv_eng0_sem + eng) {
 		/* Writing 0 releases the semaphore acquired by a poll. */
-		sdma->inv_sem = val & 1;
+		e->inv_sem = val & 1;
 		return true;
 	}
 	if (reg == hub->ctx0_ptb_addr_lo32 || reg == hub->ctx0_ptb_addr_hi32) {
@@ -400,20 +428,22 @@ static bool sdma_reg_write(struct amdgpu_svm_sim_sdma *sdma, u32 reg, u32 val)
 	return false;
 }
 
-static bool sdma_reg_read(struct amdgpu_svm_sim_sdma *sdma, u32 reg, u32 *val)
+static bool sdma_reg_read(struct amdgpu_svm_sim_sdma_engine *e, u32 reg,
+			  u32 *val)
 {
+	struct amdgpu_svm_sim_sdma *sdma = e->sdma;
 	struct amdgpu_device *adev = sdma->sim->adev;
-	struct amdgpu_ring *ring = sdma->ring;
+	struct amdgpu_ring *ring = e->ring;
 	struct amdgpu_vmhub *hub = &adev->vmhub[ring->vm_hub];
 	u32 eng = hub->eng_distance * ring->vm_inv_eng;
 
 	if (reg == hub->vm_inv_eng0_ack + eng) {
-		*val = sdma->inv_ack;
+		*val = e->inv_ack;
 		return true;
 	}
 	if (reg == hub->vm_inv_eng0_sem + eng) {
 		/* Reading acquires the semaphore: the engine is alone. */
-		sdma->inv_sem = 1;
+		e->inv_sem = 1;
 		*val = 1;
 		return true;
 	}
@@ -422,8 +452,10 @@ static bool sdma_reg_read(struct amdgpu_svm_sim_sdma *sdma, u32 reg, u32 *val)
 	return false;
 }
 
-static bool sdma_poll(struct amdgpu_svm_sim_sdma *sdma, u32 hdr, const u32 *dw)
+static bool sdma_poll(struct amdgpu_svm_sim_sdma_engine *e, u32 hdr,
+		      const u32 *dw)
 {
+	struct amdgpu_svm_sim_sdma *sdma = e->sdma;
 	struct amdgpu_device *adev = sdma->sim->adev;
 	bool mem = (hdr >> SDMA_PKT_POLL_REGMEM_HEADER_mem_poll_shift) & 1;
 	bool hdp = (hdr >> SDMA_PKT_POLL_REGMEM_HEADER_hdp_flush_shift) & 1;
@@ -454,7 +486,7 @@ static bool sdma_poll(struct amdgpu_svm_sim_sdma *sdma, u32 hdr, const u32 *dw)
 		 */
 		if (!sdma_read32(sdma, addr, &val))
 			return false;
-	} else if (!sdma_reg_read(sdma, dw[0] >> 2, &val)) {
+	} else if (!sdma_reg_read(e, dw[0] >> 2, &val)) {
 		return false;
 	}
 	if ((val & mask) != ref) {
@@ -465,10 +497,10 @@ static bool sdma_poll(struct amdgpu_svm_sim_sdma *sdma, u32 hdr, const u32 *dw)
 }
 
 /* The fence with @seq of the ring gets @error before it signals. */
-static void sdma_fence_error(struct amdgpu_svm_sim_sdma *sdma, u32 seq,
+static void sdma_fence_error(struct amdgpu_svm_sim_sdma_engine *e, u32 seq,
 			     int error)
 {
-	struct amdgpu_fence_driver *drv = &sdma->ring->fence_drv;
+	struct amdgpu_fence_driver *drv = &e->ring->fence_drv;
 	struct dma_fence *fence;
 	unsigned long flags;
 
@@ -480,12 +512,13 @@ static void sdma_fence_error(struct amdgpu_svm_sim_sdma *sdma, u32 seq,
 	spin_unlock_irqrestore(&drv->lock, flags);
 }
 
-static bool sdma_exec(struct amdgpu_svm_sim_sdma *sdma, struct sdma_stream *s,
-		      bool in_ib);
+static bool sdma_exec(struct amdgpu_svm_sim_sdma_engine *e,
+		      struct sdma_stream *s, bool in_ib);
 
-static bool sdma_packet(struct amdgpu_svm_sim_sdma *sdma, struct sdma_stream *s,
-			u32 hdr, bool in_ib)
+static bool sdma_packet(struct amdgpu_svm_sim_sdma_engine *e,
+			struct sdma_stream *s, u32 hdr, bool in_ib)
 {
+	struct amdgpu_svm_sim_sdma *sdma = e->sdma;
 	u32 dw[10];
 	u64 a, b;
 	unsigned int i;
@@ -505,7 +538,7 @@ static bool sdma_packet(struct amdgpu_svm_sim_sdma *sdma, struct sdma_stream *s,
 			break;
 		a = dw[2] | (u64)dw[3] << 32;
 		b = dw[4] | (u64)dw[5] << 32;
-		return sdma_copy_packet(sdma, a, b, (u64)dw[0] + 1);
+		return sdma_copy_packet(e, a, b, (u64)dw[0] + 1);
 	case SDMA_OP_WRITE:
 		if (SDMA_HDR_SUBOP(hdr) != SDMA_SUBOP_WRITE_LINEAR ||
 		    !sdma_fetch_n(sdma, s, dw, 3))
@@ -561,27 +594,28 @@ static bool sdma_packet(struct amdgpu_svm_sim_sdma *sdma, struct sdma_stream *s,
 		return sdma_fill(sdma, dw[0] | (u64)dw[1] << 32, dw[2],
 				 (u64)dw[3] + 1);
 	case SDMA_OP_POLL_REGMEM:
-		return sdma_fetch_n(sdma, s, dw, 5) && sdma_poll(sdma, hdr, dw);
+		return sdma_fetch_n(sdma, s, dw, 5) && sdma_poll(e, hdr, dw);
 	case SDMA_OP_SRBM_WRITE:
 		return sdma_fetch_n(sdma, s, dw, 2) &&
-		       sdma_reg_write(sdma, dw[0], dw[1]);
+		       sdma_reg_write(e, dw[0], dw[1]);
 	case SDMA_OP_FENCE:
 		if (!sdma_fetch_n(sdma, s, dw, 3))
 			return false;
 		a = dw[0] | (u64)dw[1] << 32;
 		/* A failed job's fence carries the error when it signals. */
-		if (sdma->job_error && a == sdma->ring->fence_drv.gpu_addr) {
-			sdma_fence_error(sdma, dw[2], sdma->job_error);
-			sdma->job_error = 0;
+		if (e->job_error && a == e->ring->fence_drv.gpu_addr) {
+			sdma_fence_error(e, dw[2], e->job_error);
+			e->job_error = 0;
 		}
 		atomic_inc(&sdma->fences);
+		atomic_inc(&e->fences);
 		return sdma_write32(sdma, a, dw[2]);
 	case SDMA_OP_TRAP:
 		if (!sdma_fetch(sdma, s, &dw[0]))
 			return false;
 		atomic_inc(&sdma->traps);
 		/* What the trap interrupt's handler does. */
-		amdgpu_fence_process(sdma->ring);
+		amdgpu_fence_process(e->ring);
 		return true;
 	case SDMA_OP_INDIRECT: {
 		struct sdma_stream ib = { .mask = U64_MAX };
@@ -597,7 +631,7 @@ static bool sdma_packet(struct amdgpu_svm_sim_sdma *sdma, struct sdma_stream *s,
 		ib.end = dw[2];
 		atomic_inc(&sdma->ibs);
 		while (ib.pos < ib.end)
-			if (!sdma_exec(sdma, &ib, true))
+			if (!sdma_exec(e, &ib, true))
 				return false;
 		return true;
 	}
@@ -608,61 +642,75 @@ static bool sdma_packet(struct amdgpu_svm_sim_sdma *sdma, struct sdma_stream *s,
 	return false;
 }
 
-static bool sdma_exec(struct amdgpu_svm_sim_sdma *sdma, struct sdma_stream *s,
-		      bool in_ib)
+static bool sdma_exec(struct amdgpu_svm_sim_sdma_engine *e,
+		      struct sdma_stream *s, bool in_ib)
 {
 	u32 hdr;
 
-	if (!sdma_fetch(sdma, s, &hdr))
+	if (!sdma_fetch(e->sdma, s, &hdr))
 		return false;
-	return sdma_packet(sdma, s, hdr, in_ib);
+	return sdma_packet(e, s, hdr, in_ib);
 }
 
 /*
- * After a broken rule: what amdgpu's recovery makes of a hung engine.
- * The jobs in flight are cancelled and the ring starts over where the
- * driver will write next. Everything a test may read is updated before
- * the fences signal: a waiter wakes the moment they do.
+ * After a broken rule or a timeout: what amdgpu's recovery does to a hung
+ * ring (amdgpu_device_pre_asic_reset() completes every fence in flight,
+ * -ETIME for the job that timed out, @timedout, -ECANCELED for the
+ * others), and the ring starts over where the driver will write next.
+ * Everything a test may read is updated before the fences signal: a
+ * waiter wakes the moment they do.
  */
-static void sdma_reset(struct amdgpu_svm_sim_sdma *sdma)
+static void sdma_reset(struct amdgpu_svm_sim_sdma_engine *e,
+		       struct dma_fence *timedout)
 {
-	u64 wptr = atomic64_read((atomic64_t *)sdma->doorbell) >> 2;
+	u64 wptr = atomic64_read((atomic64_t *)e->doorbell) >> 2;
 
-	sdma->rptr = wptr;
-	sdma->job_error = 0;
-	amdgpu_svm_sim_gart_flush(sdma);
-	atomic_inc(&sdma->resets);
-	amdgpu_fence_driver_force_completion(sdma->ring, NULL);
+	e->rptr = wptr;
+	e->job_error = 0;
+	amdgpu_svm_sim_gart_flush(e->sdma);
+	atomic_inc(&e->sdma->resets);
+	amdgpu_fence_driver_force_completion(e->ring, timedout);
 }
 
 static void sdma_work(struct work_struct *work)
 {
-	struct amdgpu_svm_sim_sdma *sdma =
-		container_of(work, struct amdgpu_svm_sim_sdma, work);
-	struct amdgpu_ring *ring = sdma->ring;
+	struct amdgpu_svm_sim_sdma_engine *e =
+		container_of(work, struct amdgpu_svm_sim_sdma_engine, work);
+	struct amdgpu_svm_sim_sdma *sdma = e->sdma;
+	struct amdgpu_ring *ring = e->ring;
 	struct sdma_stream s = {
 		.base = ring->gpu_addr,
 		.mask = ring->buf_mask,
 		.end = U64_MAX,
 	};
+	struct dma_fence *timedout;
 	u64 wptr;
 
 	for (;;) {
-		wait_event(sdma->wait, !READ_ONCE(sdma->held));
+		wait_event(sdma->wait, sdma_released(e));
+		timedout = xchg(&e->timedout, NULL);
+		if (timedout) {
+			sdma_reset(e, timedout);
+			dma_fence_put(timedout);
+			continue;
+		}
 		/* The doorbell carries the write pointer in bytes. */
-		wptr = atomic64_read((atomic64_t *)sdma->doorbell) >> 2;
-		if (sdma->rptr == wptr)
+		wptr = atomic64_read((atomic64_t *)e->doorbell) >> 2;
+		if (e->rptr == wptr)
 			break;
-		s.pos = sdma->rptr;
-		if (!sdma_exec(sdma, &s, false) ||
+		s.pos = e->rptr;
+		if (!sdma_exec(e, &s, false) ||
 		    /* The read pointer goes back to its write-back slot. */
 		    !sdma_mem(sdma, ring->rptr_gpu_addr,
 			      &(u64){ s.pos << 2 }, sizeof(u64), true)) {
+			/* A broken rule, or a hung job the timeout abandoned. */
 			amdgpu_svm_sim_report(sdma->sim);
-			sdma_reset(sdma);
+			timedout = xchg(&e->timedout, NULL);
+			sdma_reset(e, timedout);
+			dma_fence_put(timedout);
 			continue;
 		}
-		sdma->rptr = s.pos;
+		e->rptr = s.pos;
 		if (READ_ONCE(sdma->packet_delay_us))
 			usleep_range(sdma->packet_delay_us,
 				     sdma->packet_delay_us + 10);
@@ -670,51 +718,149 @@ static void sdma_work(struct work_struct *work)
 	amdgpu_svm_sim_report(sdma->sim);
 }
 
+static struct amdgpu_svm_sim_sdma_engine *sdma_engine(struct amdgpu_ring *ring)
+{
+	return container_of(ring->funcs, struct amdgpu_svm_sim_sdma_engine,
+			    ring_funcs);
+}
+
 /* set_wptr: amdgpu's own (write-back slot, doorbell), then the doorbell rings. */
 static void sdma_set_wptr(struct amdgpu_ring *ring)
 {
-	struct amdgpu_svm_sim_sdma *sdma =
-		container_of(ring->funcs, struct amdgpu_svm_sim_sdma, ring_funcs);
+	struct amdgpu_svm_sim_sdma_engine *e = sdma_engine(ring);
 
-	sdma->hw_set_wptr(ring);
-	if (!WARN_ON_ONCE(!sdma->wq))
-		queue_work(sdma->wq, &sdma->work);
+	e->hw_set_wptr(ring);
+	if (!WARN_ON_ONCE(!e->wq))
+		queue_work(e->wq, &e->work);
 }
 
 /**
- * amdgpu_svm_sim_sdma_hold() - stop the engine before its next packet
- * @sdma: the engine
+ * amdgpu_svm_sim_sdma_hold() - stop every instance before its next packet
+ * @sdma: the SDMA block
  * @hold: true to hold, false to release
  *
  * A held engine is a hung job: what was submitted stays unsignalled until
- * the test releases it.
+ * the test releases it, or until amdgpu's scheduler times the job out
+ * (amdgpu_svm_sim_sdma_timeout()) and the reset ends the hang. Releasing
+ * the engine releases each instance held on its own too.
  *
  * Context: process context.
  */
 void amdgpu_svm_sim_sdma_hold(struct amdgpu_svm_sim_sdma *sdma, bool hold)
 {
+	unsigned int i;
+
 	WRITE_ONCE(sdma->held, hold);
-	if (!hold && sdma->wq) {
-		wake_up_all(&sdma->wait);
-		queue_work(sdma->wq, &sdma->work);
-	}
+	if (hold)
+		return;
+	for (i = 0; i < ARRAY_SIZE(sdma->engine); i++)
+		WRITE_ONCE(sdma->engine[i].held, false);
+	wake_up_all(&sdma->wait);
+	for (i = 0; i < ARRAY_SIZE(sdma->engine); i++)
+		if (sdma->engine[i].wq)
+			queue_work(sdma->engine[i].wq, &sdma->engine[i].work);
 }
 
 /**
- * amdgpu_svm_sim_sdma_idle() - wait until the engine executed everything
- * @sdma: the engine
+ * amdgpu_svm_sim_sdma_hold_instance() - stop one instance before its next
+ * packet
+ * @sdma: the SDMA block
+ * @inst: the instance
+ * @hold: true to hold, false to release
+ *
+ * As amdgpu_svm_sim_sdma_hold(), for the jobs amdgpu's scheduler put on
+ * one ring: the other instance keeps running.
+ *
+ * Context: process context.
+ */
+void amdgpu_svm_sim_sdma_hold_instance(struct amdgpu_svm_sim_sdma *sdma,
+				       unsigned int inst, bool hold)
+{
+	struct amdgpu_svm_sim_sdma_engine *e = &sdma->engine[inst];
+
+	WRITE_ONCE(e->held, hold);
+	if (hold)
+		return;
+	wake_up_all(&sdma->wait);
+	if (e->wq)
+		queue_work(e->wq, &e->work);
+}
+
+/**
+ * amdgpu_svm_sim_sdma_idle() - wait until every instance executed everything
+ * @sdma: the SDMA block
  *
  * Context: process context; the engine must not be held.
  */
 void amdgpu_svm_sim_sdma_idle(struct amdgpu_svm_sim_sdma *sdma)
 {
-	flush_work(&sdma->work);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sdma->engine); i++)
+		if (sdma->engine[i].wq)
+			flush_work(&sdma->engine[i].work);
 }
 
 /**
- * amdgpu_svm_sim_sdma_init() - the engine behind an initialised ring
- * @sdma: the engine (zeroed but for @sim)
- * @ring: amdgpu's ring, its funcs pointing at @sdma->ring_funcs
+ * amdgpu_svm_sim_sdma_timeout() - give the SDMA rings' jobs a timeout
+ * @sdma: the SDMA block
+ * @ms: milliseconds a job may run before amdgpu's scheduler times it out;
+ *	0 for no timeout (as the device is made)
+ *
+ * Set before the jobs it is for are submitted: the scheduler arms its
+ * timer with the value it finds when a job starts.
+ *
+ * Context: process context.
+ */
+void amdgpu_svm_sim_sdma_timeout(struct amdgpu_svm_sim_sdma *sdma,
+				 unsigned int ms)
+{
+	unsigned int i;
+
+	WRITE_ONCE(sdma->timeout_ms, ms);
+	for (i = 0; i < ARRAY_SIZE(sdma->engine); i++)
+		if (sdma->engine[i].ring)
+			WRITE_ONCE(sdma->engine[i].ring->sched.timeout,
+				   ms ? msecs_to_jiffies(ms) :
+					MAX_SCHEDULE_TIMEOUT);
+}
+
+/**
+ * amdgpu_svm_sim_sdma_timedout() - a job of an SDMA ring timed out
+ * @s_job: the job amdgpu's scheduler stopped waiting for
+ *
+ * The &drm_sched_backend_ops.timedout_job of the simulated SDMA rings.
+ * amdgpu's own handler, amdgpu_job_timedout(), runs first: it reports the
+ * hang and marks the job's fence with -ETIME. The test kernel boots with
+ * amdgpu.gpu_recovery=0, where the handler stops: the GPU recovery it
+ * would start re-initialises every IP block, which the simulated device
+ * does not have. The model then does what that recovery does to the hung
+ * ring: its instance is reset (see sdma_reset()), which also ends a hang
+ * that a test made by holding the engine.
+ *
+ * Context: the scheduler's timeout work.
+ * Return: what amdgpu_job_timedout() returned.
+ */
+enum drm_gpu_sched_stat amdgpu_svm_sim_sdma_timedout(struct drm_sched_job *s_job)
+{
+	struct amdgpu_ring *ring = to_amdgpu_ring(s_job->sched);
+	struct amdgpu_svm_sim_sdma_engine *e = sdma_engine(ring);
+	struct amdgpu_job *job = to_amdgpu_job(s_job);
+	enum drm_gpu_sched_stat stat;
+
+	atomic_inc(&e->sdma->timeouts);
+	stat = amdgpu_sched_ops.timedout_job(s_job);
+	dma_fence_put(xchg(&e->timedout, dma_fence_get(&job->hw_fence->base)));
+	amdgpu_svm_sim_sdma_hold(e->sdma, false);
+	return stat;
+}
+
+/**
+ * amdgpu_svm_sim_sdma_init() - an instance behind an initialised ring
+ * @sdma: the SDMA block (its @sim, @wait and @gart_lock set up)
+ * @inst: the instance
+ * @ring: amdgpu's ring of the instance, its funcs pointing at the
+ *	instance's @ring_funcs
  * @hw: SDMA v4's own ring function table
  * @doorbell: the doorbell slot of @ring
  *
@@ -722,33 +868,41 @@ void amdgpu_svm_sim_sdma_idle(struct amdgpu_svm_sim_sdma *sdma)
  * Return: 0 or -ENOMEM.
  */
 int amdgpu_svm_sim_sdma_init(struct amdgpu_svm_sim_sdma *sdma,
-			     struct amdgpu_ring *ring,
+			     unsigned int inst, struct amdgpu_ring *ring,
 			     const struct amdgpu_ring_funcs *hw, u64 *doorbell)
 {
-	sdma->ring = ring;
-	sdma->doorbell = doorbell;
-	sdma->ring_funcs = *hw;
-	sdma->hw_set_wptr = hw->set_wptr;
-	sdma->ring_funcs.set_wptr = sdma_set_wptr;
-	spin_lock_init(&sdma->gart_lock);
-	init_waitqueue_head(&sdma->wait);
-	INIT_WORK(&sdma->work, sdma_work);
-	sdma->wq = alloc_ordered_workqueue("amdgpu-svm-sim-sdma", 0);
-	return sdma->wq ? 0 : -ENOMEM;
+	struct amdgpu_svm_sim_sdma_engine *e = &sdma->engine[inst];
+
+	e->sdma = sdma;
+	e->ring = ring;
+	e->doorbell = doorbell;
+	e->ring_funcs = *hw;
+	e->hw_set_wptr = hw->set_wptr;
+	e->ring_funcs.set_wptr = sdma_set_wptr;
+	INIT_WORK(&e->work, sdma_work);
+	e->wq = alloc_ordered_workqueue("amdgpu-svm-sim-sdma%u", 0, inst);
+	return e->wq ? 0 : -ENOMEM;
 }
 
 /**
- * amdgpu_svm_sim_sdma_fini() - stop the engine
- * @sdma: the engine; nothing may be submitted any more
+ * amdgpu_svm_sim_sdma_fini() - stop every instance
+ * @sdma: the SDMA block; nothing may be submitted any more
  *
  * Context: process context.
  */
 void amdgpu_svm_sim_sdma_fini(struct amdgpu_svm_sim_sdma *sdma)
 {
-	if (!sdma->wq)
-		return;
+	unsigned int i;
+
 	amdgpu_svm_sim_sdma_hold(sdma, false);
-	flush_work(&sdma->work);
-	destroy_workqueue(sdma->wq);
-	sdma->wq = NULL;
+	for (i = 0; i < ARRAY_SIZE(sdma->engine); i++) {
+		struct amdgpu_svm_sim_sdma_engine *e = &sdma->engine[i];
+
+		if (!e->wq)
+			continue;
+		flush_work(&e->work);
+		destroy_workqueue(e->wq);
+		e->wq = NULL;
+		dma_fence_put(xchg(&e->timedout, NULL));
+	}
 }

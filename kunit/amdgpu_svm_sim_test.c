@@ -32,6 +32,7 @@ struct sim_fixture {
 static int sim_test_init(struct kunit *test)
 {
 	struct sim_fixture *f;
+	int i;
 
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f);
@@ -46,7 +47,8 @@ static int sim_test_init(struct kunit *test)
 	 * timeouts measure only the case's own packets.
 	 */
 	amdgpu_svm_sim_vm_settle(f->vm);
-	amdgpu_fence_wait_empty(&f->tdev->adev->sdma.instance[0].ring);
+	for (i = 0; i < f->tdev->adev->sdma.num_instances; i++)
+		amdgpu_fence_wait_empty(&f->tdev->adev->sdma.instance[i].ring);
 	test->priv = f;
 	return 0;
 }
@@ -806,6 +808,114 @@ static void sim_sdma_broken_rules_are_caught(struct kunit *test)
 	sim_buf_free(&vram);
 }
 
+/*
+ * The two instances run side by side: a job on instance 1 completes while
+ * a slow fill holds instance 0, and each instance signals its own fences.
+ */
+static void sim_sdma_instances_run_side_by_side(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_svm_sim_sdma *sdma = &f->sim->sdma;
+	struct drm_gpu_scheduler *sched1 = &adev->sdma.instance[1].ring.sched;
+	struct amdgpu_ttm_buffer_entity one = {};
+	int fences0 = atomic_read(&sdma->engine[0].fences);
+	int fences1 = atomic_read(&sdma->engine[1].fences);
+	struct dma_fence *slow;
+	struct sim_buf sys, vram;
+	struct sim_copy c;
+
+	KUNIT_ASSERT_EQ(test, adev->sdma.num_instances, 2);
+	/* TTM spreads its clears and moves over both. */
+	KUNIT_EXPECT_EQ(test, adev->mman.num_buffer_funcs_scheds, 2);
+	KUNIT_ASSERT_EQ(test, 0,
+			drm_sched_entity_init(&one.base, DRM_SCHED_PRIORITY_KERNEL,
+					      &sched1, 1, NULL));
+	mutex_init(&one.lock);
+	sim_buf_make(test, f, &sys, PAGE_SIZE, AMDGPU_GEM_DOMAIN_GTT);
+	sim_buf_make(test, f, &vram, 2 * PAGE_SIZE, AMDGPU_GEM_DOMAIN_VRAM);
+	memset(sys.cpu, 0x5a, PAGE_SIZE);
+
+	WRITE_ONCE(sdma->fill_delay_ms, 300);
+	c = (struct sim_copy){ .dst = vram.mc, .bytes = PAGE_SIZE,
+			       .fill = 0x01010101 };
+	slow = sim_job(test, f, emit_fill, &c);
+	c = (struct sim_copy){ .src = sys.mc, .dst = vram.mc + PAGE_SIZE,
+			       .bytes = PAGE_SIZE };
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(sim_job_on(test, f, &one, emit_copy,
+						     &c)));
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(slow));
+	KUNIT_EXPECT_EQ(test, vram.cpu[PAGE_SIZE], 0x5a);
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(slow));
+	WRITE_ONCE(sdma->fill_delay_ms, 0);
+	KUNIT_EXPECT_EQ(test, vram.cpu[0], 0x01);
+	KUNIT_EXPECT_GT(test, atomic_read(&sdma->engine[0].fences), fences0);
+	KUNIT_EXPECT_GT(test, atomic_read(&sdma->engine[1].fences), fences1);
+
+	drm_sched_entity_destroy(&one.base);
+	mutex_destroy(&one.lock);
+	sim_buf_free(&sys);
+	sim_buf_free(&vram);
+}
+
+/*
+ * A job that hangs is timed out by amdgpu's scheduler, amdgpu's handler
+ * runs (amdgpu_job_timedout()), and the reset that stands for recovery
+ * completes the job's fence with -ETIME without running it. The ring
+ * works again afterwards. The same for a copy that hangs in the middle
+ * of its job.
+ */
+static void sim_sdma_hung_job_times_out(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_svm_sim_sdma *sdma = &f->sim->sdma;
+	int resets = atomic_read(&sdma->resets);
+	struct dma_fence *fence;
+	struct sim_buf sys, vram;
+	struct sim_copy c;
+
+	sim_buf_make(test, f, &sys, PAGE_SIZE, AMDGPU_GEM_DOMAIN_GTT);
+	sim_buf_make(test, f, &vram, PAGE_SIZE, AMDGPU_GEM_DOMAIN_VRAM);
+	memset(vram.cpu, 0x77, PAGE_SIZE);
+	memset(sys.cpu, 0x11, PAGE_SIZE);
+	amdgpu_svm_sim_sdma_timeout(sdma, 100);
+
+	c = (struct sim_copy){ .dst = vram.mc, .bytes = PAGE_SIZE,
+			       .fill = 0x22222222 };
+	amdgpu_svm_sim_sdma_hold(sdma, true);
+	KUNIT_EXPECT_EQ(test, -ETIME, sim_wait(sim_job(test, f, emit_fill, &c)));
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->timeouts), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->resets), resets + 1);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(sdma->held));
+	KUNIT_EXPECT_EQ(test, vram.cpu[0], 0x77);
+
+	/* A copy that hangs: the job's fence has the error, no data moved. */
+	c = (struct sim_copy){ .src = sys.mc, .dst = vram.mc, .bytes = PAGE_SIZE };
+	sdma->hang_copy_at = atomic_read(&sdma->copies) + 1;
+	KUNIT_EXPECT_EQ(test, -ETIME,
+			sim_wait(sim_job_on(test, f, &adev->mman.move_entities[0],
+					    emit_copy, &c)));
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->timeouts), 2);
+	KUNIT_EXPECT_EQ(test, vram.cpu[0], 0x77);
+
+	/* Released before the timeout, it completes. */
+	amdgpu_svm_sim_sdma_timeout(sdma, 0);
+	sdma->hang_copy_at = atomic_read(&sdma->copies) + 1;
+	fence = sim_job_on(test, f, &adev->mman.clear_entities[0], emit_copy,
+			   &c);
+	msleep(50);
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(fence));
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(sdma->held));
+	amdgpu_svm_sim_sdma_hold(sdma, false);
+	KUNIT_EXPECT_EQ(test, 1, sim_wait(fence));
+	KUNIT_EXPECT_EQ(test, vram.cpu[0], 0x11);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->timeouts), 2);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_ring_test_ib(sim_ring(f), HZ));
+	sim_buf_free(&sys);
+	sim_buf_free(&vram);
+}
+
 static struct kunit_case amdgpu_svm_sim_cases[] = {
 	KUNIT_CASE(sim_walk_hand_built),
 	KUNIT_CASE(sim_walk_amdgpu_tables_need_pdes),
@@ -821,6 +931,8 @@ static struct kunit_case amdgpu_svm_sim_cases[] = {
 	KUNIT_CASE(sim_sdma_entries_are_written_whole),
 	KUNIT_CASE(sim_sdma_injected_failures),
 	KUNIT_CASE(sim_sdma_broken_rules_are_caught),
+	KUNIT_CASE(sim_sdma_instances_run_side_by_side),
+	KUNIT_CASE(sim_sdma_hung_job_times_out),
 	{}
 };
 

@@ -28,7 +28,12 @@ CONFIG_SERIAL_8250_CONSOLE=y''',
 			   # and kcompactd would otherwise run MMU notifiers of test
 			   # address spaces in their own threads, where the simulated
 			   # device's static stubs are not in place.
+			   # amdgpu.gpu_recovery=0: a job that times out stops in
+			   # amdgpu's handler; the recovery it would start brings
+			   # every IP block back, which the simulated device does not
+			   # have, and the SDMA model resets the hung ring instead.
 			   kernel_command_line='console=ttyS0 init_on_free=1 '
+					       'amdgpu.gpu_recovery=0 '
 					       'transparent_hugepage=madvise '
 					       'sysctl.vm.compaction_proactiveness=0',
 			   extra_qemu_params=['-cpu', 'max', '-m', '2048', '-smp', '2',
