@@ -71,8 +71,11 @@
  * failed (it timed out and the ring was reset): the PTEs stayed, and the
  * VM's entities, which amdgpu refuses to run after a failed job, are made
  * anew by the same validation (amdgpu_vm_generation()) before the clear
- * is tried again. Ranges mapped in such a span since were written after
- * the tables came back and keep their PTEs.
+ * is tried again. (Until then a queue that still runs could reach the
+ * freed pages: a job fails this way only when its ring hung, and the GPU
+ * reset that follows on parts without a per-queue SDMA reset stops the
+ * queues too.) Ranges mapped in such a span since were written after the
+ * tables came back and keep their PTEs.
  *
  * With SDMA page-table updates the jobs of one VM run on two entities,
  * which amdgpu's scheduler may put on different SDMA instances: a GPU
@@ -343,9 +346,10 @@ static struct dma_fence *immediate_update_fence(struct amdgpu_vm *vm)
  * (amdgpu_vm_handle_fault()); the clear goes through the delayed one, and
  * the two entities may run on different SDMA instances. The clear must
  * not land before such a map, or the map's PTEs outlive their pages: it
- * waits for the last one. amdgpu_vm_update_range() orders a locked
- * update after the unlocked ones (vm->last_unlocked); this is the other
- * way round, which it leaves to the caller.
+ * waits for the last one (the CPU writes PTEs at once and has none). The
+ * other way round needs no fence: every clear is waited for before its
+ * caller drops the lock a map needs (the notifier lock, the SVM lock or
+ * the VM reservation).
  *
  * Context: notifier lock held. The update allocates its bookkeeping, which
  * must not recurse into reclaim (reclaim runs MMU notifiers that take the
@@ -364,7 +368,8 @@ int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
 
 	amdgpu_sync_create(&sync);
 	noreclaim = memalloc_noreclaim_save();
-	mapped = immediate_update_fence(svm->vm);
+	mapped = svm->vm->use_cpu_for_update ? NULL :
+		 immediate_update_fence(svm->vm);
 	if (mapped)
 		ret = amdgpu_sync_fence(&sync, mapped, GFP_KERNEL);
 	dma_fence_put(mapped);
