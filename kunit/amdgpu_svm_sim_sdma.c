@@ -654,22 +654,32 @@ static bool sdma_exec(struct amdgpu_svm_sim_sdma_engine *e,
 
 /*
  * After a broken rule or a timeout: what amdgpu's recovery does to a hung
- * ring (amdgpu_device_pre_asic_reset() completes every fence in flight,
- * -ETIME for the job that timed out, @timedout, -ECANCELED for the
- * others), and the ring starts over where the driver will write next.
+ * ring (its scheduler stopped, amdgpu_device_pre_asic_reset() completes
+ * every fence in flight, -ETIME for the job that timed out, @timedout,
+ * -ECANCELED for the others), and the ring starts over where the driver
+ * will write next.
  * Everything a test may read is updated before the fences signal: a
  * waiter wakes the moment they do.
  */
 static void sdma_reset(struct amdgpu_svm_sim_sdma_engine *e,
 		       struct dma_fence *timedout)
 {
-	u64 wptr = atomic64_read((atomic64_t *)e->doorbell) >> 2;
+	struct drm_gpu_scheduler *sched = &e->ring->sched;
+	bool running = drm_sched_wqueue_ready(sched);
 
-	e->rptr = wptr;
+	/*
+	 * The recovery stops the scheduler first: a job written to the ring
+	 * meanwhile would have its fence completed, yet run afterwards.
+	 */
+	if (running)
+		drm_sched_wqueue_stop(sched);
+	e->rptr = atomic64_read((atomic64_t *)e->doorbell) >> 2;
 	e->job_error = 0;
 	amdgpu_svm_sim_gart_flush(e->sdma);
 	atomic_inc(&e->sdma->resets);
 	amdgpu_fence_driver_force_completion(e->ring, timedout);
+	if (running)
+		drm_sched_wqueue_start(sched);
 }
 
 static void sdma_work(struct work_struct *work)
