@@ -28,11 +28,13 @@
  * sdma_v4_0_sw_init() bring it up: the register map of the part
  * (aldebaran_reg_base_init()), NBIO 7.4's HDP-flush registers, the hub
  * register layout (the gfxhub/mmhub init functions), amdgpu's GART table in
- * VRAM, the write-back slots, the IB pool, one SDMA v4 ring made by
- * amdgpu_ring_init() with SDMA v4's ring table, its scheduler with
- * amdgpu_sched_ops, the buffer-move functions (amdgpu's TTM entities) and
- * the page-table functions. The ring's doorbell is a page of memory whose
- * write rings the SDMA model (amdgpu_svm_sim_sdma.c).
+ * VRAM, the write-back slots, the IB pool, two SDMA v4 rings (one per
+ * instance) made by amdgpu_ring_init() with SDMA v4's ring table, their
+ * schedulers with amdgpu_sched_ops (a timed-out job going through the
+ * model after amdgpu_job_timedout()), the buffer-move functions (amdgpu's
+ * TTM entities) and the page-table functions, both spread over the two
+ * rings. Each ring's doorbell is a slot of a page of memory whose write
+ * rings the SDMA model (amdgpu_svm_sim_sdma.c).
  *
  * Page tables are updated by the CPU (a large-BAR system) or by SDMA, as
  * amdgpu_svm_sim_pt_sdma says; a KUnit run sets it on the kernel command
@@ -41,8 +43,9 @@
  *
  * What is deliberately not modelled (yet): interrupts and the IH ring
  * (the engine calls the fence processing the trap handler would), KIQ,
- * power and reset. A GPU fault is raised by the MMU model's caller, not
- * through an interrupt.
+ * power, and a GPU reset beyond what the SDMA model does to a hung ring.
+ * A GPU fault is raised by the MMU model's caller, not through an
+ * interrupt.
  *
  * How it fails loudly: every bring-up step asserts; teardown checks that
  * TTM's VRAM manager is empty once the VMs are gone (a leaked page table
