@@ -137,11 +137,6 @@ struct amdgpu_svm_sim_sdma {
 
 	/** @held: test: execute nothing until released (a hung job) */
 	bool held;
-	/**
-	 * @timeout_ms: test: the job timeout of every SDMA ring's scheduler
-	 * (0: none, as the device is made); see amdgpu_svm_sim_sdma_timeout()
-	 */
-	unsigned int timeout_ms;
 	/** @packet_delay_us: test: sleep after each ring packet */
 	unsigned int packet_delay_us;
 	/** @fill_delay_ms: test: sleep before each CONST_FILL (a slow clear) */

@@ -827,7 +827,6 @@ void amdgpu_svm_sim_sdma_timeout(struct amdgpu_svm_sim_sdma *sdma,
 {
 	unsigned int i;
 
-	WRITE_ONCE(sdma->timeout_ms, ms);
 	for (i = 0; i < ARRAY_SIZE(sdma->engine); i++)
 		if (sdma->engine[i].ring)
 			WRITE_ONCE(sdma->engine[i].ring->sched.timeout,
