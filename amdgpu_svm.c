@@ -27,9 +27,11 @@
  * space (where the pages should live, whether and how the GPU may access
  * them) and reads them back.
  *
- * Each &struct amdgpu_vm gets one &struct amdgpu_svm on the first call, or
- * when KFD turns the VM into a compute VM, for the address space of the
- * calling process.  The SVM is closed when that address space goes away
+ * Each &struct amdgpu_vm gets one &struct amdgpu_svm on the first call, for
+ * the address space of the calling process.  A VM that KFD acquired (a
+ * compute VM) is KFD's: its faults go to KFD's SVM, the ioctl answers
+ * -EBUSY, and a VM with an SVM cannot be acquired by KFD (see
+ * amdgpu_svm_get()).  The SVM is closed when that address space goes away
  * (the process exits before it closes its file, as every exiting process
  * does) or when the VM is torn down with the file, whichever comes first;
  * it is freed with its last reference.  The ioctl checks its arguments
@@ -319,21 +321,44 @@ static void amdgpu_svm_destroy(struct amdgpu_svm *svm)
 	amdgpu_svm_put(svm);
 }
 
-/* The VM's SVM, created on first use; concurrent first calls race safely. */
+/*
+ * The VM's SVM, created on first use; concurrent first calls race safely.
+ *
+ * A VM is served by one SVM implementation: this one, or KFD's once KFD
+ * acquired the VM (AMDKFD_IOC_ACQUIRE_VM made it a compute VM). Both
+ * would take the VM's retry faults, zap and write the same PTEs and
+ * register the same VRAM as device memory. The SVM is published, and
+ * amdgpu_vm_make_compute() checks for it, under the root reservation, so
+ * exactly one of the two wins a race; KFD gets -EBUSY from that function
+ * (its acquire fails), the ioctl gets -EBUSY here.
+ */
 static struct amdgpu_svm *amdgpu_svm_get(struct amdgpu_device *adev,
 					 struct amdgpu_vm *vm)
 {
 	struct amdgpu_svm *svm, *old;
+	int ret;
 
-	/* Pairs with the cmpxchg_release() below: see a complete SVM. */
+	/* Pairs with the smp_store_release() below: see a complete SVM. */
 	svm = smp_load_acquire(&vm->svm);
 	if (svm)
 		return svm;
+	/* A hint only; decided under the reservation below. */
+	if (READ_ONCE(vm->is_compute_context))
+		return ERR_PTR(-EBUSY);
 
 	svm = amdgpu_svm_create(adev, vm);
 	if (IS_ERR(svm))
 		return svm;
-	old = cmpxchg_release(&vm->svm, NULL, svm);
+	/* Uninterruptible: held by others only briefly, as here. */
+	ret = amdgpu_bo_reserve(vm->root.bo, true);
+	if (ret) {
+		old = ERR_PTR(ret);
+	} else {
+		old = vm->is_compute_context ? ERR_PTR(-EBUSY) : vm->svm;
+		if (!old)
+			smp_store_release(&vm->svm, svm);
+		amdgpu_bo_unreserve(vm->root.bo);
+	}
 	if (old) {
 		amdgpu_svm_destroy(svm);
 		return old;
@@ -358,30 +383,6 @@ void amdgpu_svm_vm_init(struct amdgpu_vm *vm)
 	vm->svm_owner = current->mm;
 	if (vm->svm_owner)
 		mmgrab(vm->svm_owner);
-}
-
-/**
- * amdgpu_svm_vm_make_compute() - give a VM that became a compute VM its SVM
- * @adev: the device
- * @vm: the VM, just made a compute VM by amdgpu_vm_make_compute()
- *
- * KFD acquires the VM on behalf of the calling process: mirror that
- * process's address space from now on, as the first SVM ioctl would. A
- * process other than the one that opened the file gets no SVM (as it
- * would get -EPERM from the ioctl). A failure is not the compute VM's:
- * the first ioctl tries again.
- *
- * Context: process context, the caller's address space is the one to
- * mirror; the mmap lock and the VM reservation not held.
- */
-void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
-				struct amdgpu_vm *vm)
-{
-	struct amdgpu_svm *svm = amdgpu_svm_get(adev, vm);
-
-	if (IS_ERR(svm))
-		drm_dbg_driver(adev_to_drm(adev),
-			       "no SVM for the compute VM yet: %pe\n", svm);
 }
 
 /**

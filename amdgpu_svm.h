@@ -38,9 +38,10 @@ struct amdgpu_svm_span {
 /**
  * struct amdgpu_svm - shared virtual memory of one GPU VM
  *
- * Created by the first %DRM_IOCTL_AMDGPU_GEM_SVM call on the VM's file (or
- * when the VM becomes a compute VM), for the address space of the process
- * that opened the file (&amdgpu_vm.svm_owner); only that process may.
+ * Created by the first %DRM_IOCTL_AMDGPU_GEM_SVM call on the VM's file, for
+ * the address space of the process that opened the file
+ * (&amdgpu_vm.svm_owner); only that process may, and not on a VM that KFD
+ * acquired.
  * Closed when that address space goes away or when the VM is
  * torn down (amdgpu_svm_vm_fini()), whichever comes first; freed with the
  * last reference. &amdgpu_vm.svm points to it once it is complete.
@@ -169,8 +170,6 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *filp);
 void amdgpu_svm_va_bounds(struct amdgpu_device *adev, u64 *start, u64 *end);
 void amdgpu_svm_vm_init(struct amdgpu_vm *vm);
-void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
-				struct amdgpu_vm *vm);
 void amdgpu_svm_vm_fini(struct amdgpu_vm *vm);
 void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where);
 int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start, u64 size);
@@ -185,11 +184,6 @@ static inline int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 }
 
 static inline void amdgpu_svm_vm_init(struct amdgpu_vm *vm)
-{
-}
-
-static inline void amdgpu_svm_vm_make_compute(struct amdgpu_device *adev,
-					      struct amdgpu_vm *vm)
 {
 }
 

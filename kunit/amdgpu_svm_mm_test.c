@@ -2,7 +2,7 @@
 /*
  * KUnit suite of what the process address space does under the SVM:
  * mprotect(), fork() with copy-on-write, the address space going away
- * while the VM lives, and a VM turned into a compute VM.  Everything but
+ * while the VM lives, and a VM that KFD acquires (one VM, one SVM).  Everything but
  * the GPU is real: the VMAs, the page tables, the MMU notifiers, the fork.
  */
 
@@ -459,39 +459,71 @@ static void xnack_desc(const bool *on, char *desc)
 
 KUNIT_ARRAY_PARAM(xnack, xnack_modes, xnack_desc);
 
-static int compute_process_fn(void *arg)
+/* What AMDKFD_IOC_ACQUIRE_VM does to the file's VM (KFD's acquire). */
+static int kfd_acquire_vm(struct amdgpu_svm_test_dev *tdev)
 {
-	struct amdgpu_svm_test_dev *tdev = arg;
-
-	amdgpu_svm_vm_make_compute(tdev->adev, &tdev->fpriv->vm);
-	return 0;
+	return amdgpu_vm_make_compute(tdev->adev, &tdev->fpriv->vm);
 }
 
-static void mm_compute_vm_gets_an_svm(struct kunit *test)
+static int kfd_acquire_fn(void *arg)
+{
+	return kfd_acquire_vm(arg);
+}
+
+/*
+ * One VM, one SVM: a VM that KFD acquired is KFD's. The ioctl refuses it,
+ * nothing of ours is made for it, and its GPU faults pass us by (to KFD,
+ * which this kernel does not build: amdgpu's no-retry PTE ends them).
+ */
+static void mm_kfd_vm_is_not_ours(struct kunit *test)
 {
 	struct amdgpu_svm_test_dev *tdev = amdgpu_svm_test_dev_create(test, true);
-	struct amdgpu_svm *svm;
+	unsigned long buf = user_buffer(test, SZ_64K, 7);
 	u32 v;
 
-	KUNIT_ASSERT_NULL(test, tdev->fpriv->vm.svm);
-	amdgpu_svm_vm_make_compute(tdev->adev, &tdev->fpriv->vm);
+	KUNIT_ASSERT_EQ(test, 0, kfd_acquire_vm(tdev));
+	KUNIT_EXPECT_EQ(test, -EBUSY, amdgpu_svm_test_ioctl(tdev,
+							    AMDGPU_SVM_OP_RESET_ATTR,
+							    buf, SZ_64K,
+							    NULL, 0));
+	KUNIT_EXPECT_EQ(test, -EBUSY, amdgpu_svm_test_ioctl(tdev,
+							    AMDGPU_SVM_OP_SET_ATTR,
+							    buf, SZ_64K,
+							    &allow, 1));
+	KUNIT_EXPECT_NULL(test, tdev->fpriv->vm.svm);
+	/* -ENOENT: no SVM of ours answered the fault. */
+	KUNIT_EXPECT_EQ(test, -ENOENT,
+			amdgpu_svm_test_gpu_access(tdev, buf, &v, sizeof(v),
+						   false));
+	KUNIT_EXPECT_NULL(test, tdev->fpriv->vm.svm);
+}
+
+/*
+ * The other way round: once the ioctl made the file's SVM, KFD cannot
+ * acquire the VM (its acquire fails), whichever process asks, and the SVM
+ * keeps serving the VM's faults.
+ */
+static void mm_svm_vm_cannot_be_acquired_by_kfd(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev = amdgpu_svm_test_dev_create(test, true);
+	unsigned long buf = user_buffer(test, SZ_64K, 7);
+	struct amdgpu_svm *svm;
+	u32 v = 0;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       buf, SZ_64K, NULL, 0));
 	svm = tdev->fpriv->vm.svm;
 	KUNIT_ASSERT_NOT_NULL(test, svm);
-	KUNIT_EXPECT_PTR_EQ(test, svm->mm, current->mm);
 
-	/* Made once: the ioctl and a second call find the same one. */
-	amdgpu_svm_vm_make_compute(tdev->adev, &tdev->fpriv->vm);
-	KUNIT_EXPECT_PTR_EQ(test, tdev->fpriv->vm.svm, svm);
-	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
-						       AMDGPU_SVM_OP_RESET_ATTR,
-						       tdev->attrs_page,
-						       PAGE_SIZE, NULL, 0));
+	KUNIT_EXPECT_EQ(test, -EBUSY, kfd_acquire_vm(tdev));
+	KUNIT_EXPECT_EQ(test, -EBUSY,
+			amdgpu_svm_test_run_process(test, kfd_acquire_fn, tdev));
+	KUNIT_EXPECT_FALSE(test, tdev->fpriv->vm.is_compute_context);
 	KUNIT_EXPECT_PTR_EQ(test, tdev->fpriv->vm.svm, svm);
 
-	/* And GPU faults are serviced before any ioctl set anything. */
-	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(tdev,
-							    user_buffer(test, SZ_64K, 7),
-							    &v, sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(tdev, buf, &v,
+							    sizeof(v), false));
 	KUNIT_EXPECT_EQ(test, v, 7);
 }
 
@@ -534,14 +566,6 @@ static void mm_svm_belongs_to_the_opener(struct kunit *test)
 			amdgpu_svm_test_run_process(test, other_process_fn,
 						    tdev));
 	KUNIT_EXPECT_PTR_EQ(test, tdev->fpriv->vm.svm, svm);
-
-	/* KFD acquiring the VM from another process makes no SVM either. */
-	amdgpu_svm_vm_fini(&tdev->fpriv->vm);
-	amdgpu_svm_test_open_file(tdev);
-	KUNIT_EXPECT_EQ(test, 0,
-			amdgpu_svm_test_run_process(test, compute_process_fn,
-						    tdev));
-	KUNIT_EXPECT_NULL(test, tdev->fpriv->vm.svm);
 }
 
 static u64 svm_range_end(struct amdgpu_svm_test_dev *tdev)
@@ -929,7 +953,8 @@ static struct kunit_case amdgpu_svm_mm_cases[] = {
 	KUNIT_CASE(mm_set_refuses_device_mappings),
 	KUNIT_CASE(mm_fork_cow_gpu_follows_the_parent),
 	KUNIT_CASE_PARAM(mm_exit_closes_the_svm, xnack_gen_params),
-	KUNIT_CASE(mm_compute_vm_gets_an_svm),
+	KUNIT_CASE(mm_kfd_vm_is_not_ours),
+	KUNIT_CASE(mm_svm_vm_cannot_be_acquired_by_kfd),
 	KUNIT_CASE(mm_svm_belongs_to_the_opener),
 	KUNIT_CASE(mm_svm_bounded_by_the_gpu_vm),
 	KUNIT_CASE(mm_exit_while_a_fault_holds_the_svm),
