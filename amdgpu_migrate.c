@@ -131,8 +131,11 @@
  *    MMU notifiers that zap the GPU's PTEs; no mmap lock is needed;
  * 3. then the move is a null move: the VRAM content is no longer needed.
  *
- * If some pages cannot move now (-EBUSY, e.g. a racing fault), TTM is told
- * -ENOSPC and looks for another buffer. No eviction fence is involved.
+ * If some pages cannot move now, whatever the reason (-EBUSY: a racing
+ * fault; -EFAULT: the owning process is exiting; a failed copy), TTM is
+ * told -ENOSPC and looks for another buffer: any other error would end
+ * TTM's eviction walk and fail an unrelated allocation. No eviction fence
+ * is involved.
  * While a migration is being set up its buffer object stays reserved, so
  * it cannot be evicted before its device pages exist. Unbind evicts every
  * live allocation the same way (amdgpu_migrate_evict_all()) before the
@@ -514,9 +517,17 @@ static int evict_vram(struct amdgpu_migrate *mig,
  * (drm_pagemap_evict_to_ram()), after which nothing refers to its VRAM
  * and TTM may drop its content. Called from amdgpu_bo_move().
  *
+ * A buffer whose pages cannot all go home now is TTM's to skip, never a
+ * reason to end its eviction walk: TTM ends the walk, and fails the
+ * allocation that needed the room, on any error but -ENOSPC (which
+ * ttm_bo_evict_cb() takes as "this one is busy"). The pages stay where
+ * they are, their data intact: a copy that failed (a hung engine) is
+ * retried at the next eviction or CPU fault, and the pages of a process
+ * that is exiting (-EFAULT: no users left) go with its address space.
+ *
  * Context: process context; @bo's reservation held, no mmap lock.
- * Return: 0 when no device page is left in @bo, -EBUSY if some could not
- * be moved now, or another negative error code.
+ * Return: 0 when no device page is left in @bo, -ENOSPC if some could
+ * not be moved now, whatever the reason.
  */
 int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
 {
@@ -537,7 +548,7 @@ int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
 	if (vram)
 		ret = evict_vram(mig, vram);
 	amdgpu_migrate_put(mig);
-	return ret;
+	return ret ? -ENOSPC : 0;
 }
 
 /**

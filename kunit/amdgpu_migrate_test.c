@@ -11,6 +11,7 @@
 #include <kunit/test.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/mmu_notifier.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -369,8 +370,8 @@ static void migrate_eviction_while_mapped(struct kunit *test)
 }
 
 /* A kernel buffer that takes all free VRAM and @more: TTM must evict. */
-static struct amdgpu_bo *vram_pressure(struct kunit *test,
-				       struct migrate_fixture *f, u64 more)
+static int try_vram_pressure(struct migrate_fixture *f, u64 more,
+			     struct amdgpu_bo **bo)
 {
 	struct amdgpu_device *adev = f->tdev->adev;
 	struct ttm_resource_manager *man =
@@ -383,11 +384,18 @@ static struct amdgpu_bo *vram_pressure(struct kunit *test,
 		.resv = NULL,
 		.bo_ptr_size = sizeof(struct amdgpu_bo),
 	};
-	struct amdgpu_bo *bo;
 
 	bp.size = adev->gmc.mc_vram_size - ttm_resource_manager_usage(man) +
 		  more;
-	KUNIT_ASSERT_EQ(test, 0, amdgpu_bo_create(adev, &bp, &bo));
+	return amdgpu_bo_create(adev, &bp, bo);
+}
+
+static struct amdgpu_bo *vram_pressure(struct kunit *test,
+				       struct migrate_fixture *f, u64 more)
+{
+	struct amdgpu_bo *bo;
+
+	KUNIT_ASSERT_EQ(test, 0, try_vram_pressure(f, more, &bo));
 	return bo;
 }
 
@@ -432,6 +440,107 @@ static void migrate_ttm_eviction_of_one_bo(struct kunit *test)
 	amdgpu_bo_unref(&pressure);
 	expect_gpu_page(test, f, a, 1, 0xa, false);
 	expect_gpu_page(test, f, b, 7, 0xb, false);
+}
+
+/* A process that migrates a buffer to VRAM, then exits, held in exit. */
+struct exiting_process {
+	struct migrate_fixture *f;
+	struct mmu_notifier mn;
+	struct mm_struct *mm;
+	/* its address space has no users left; its pages are still there */
+	struct completion in_exit;
+	struct completion go_on;
+	unsigned long buf;
+};
+
+/* exit_mmap() calls this before it unmaps a page: hold it there. */
+static void exiting_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct exiting_process *e = container_of(mn, struct exiting_process, mn);
+
+	complete(&e->in_exit);
+	wait_for_completion(&e->go_on);
+}
+
+static const struct mmu_notifier_ops exiting_ops = {
+	.release = exiting_release,
+};
+
+static int exiting_process_fn(void *arg)
+{
+	struct exiting_process *e = arg;
+	u32 *page = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	unsigned long i;
+	int ret = -ENOMEM;
+
+	if (!page)
+		return ret;
+	e->buf = vm_mmap(NULL, 0, SZ_1M, PROT_READ | PROT_WRITE,
+			 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (IS_ERR_VALUE(e->buf))
+		goto out;
+	for (i = 0; i < SZ_1M >> PAGE_SHIFT; i++) {
+		fill_page(page, 0xe, i);
+		if (copy_to_user((void __user *)(e->buf + i * PAGE_SIZE), page,
+				 PAGE_SIZE))
+			goto out;
+	}
+	ret = migrate(e->f, e->buf, SZ_1M);
+	if (ret)
+		goto out;
+	e->mm = current->mm;
+	e->mn.ops = &exiting_ops;
+	ret = mmu_notifier_register(&e->mn, e->mm);
+out:
+	kfree(page);
+	return ret;
+}
+
+/*
+ * An SVM buffer whose pages cannot go home now is one TTM skips, not the
+ * end of its eviction walk. Here the pages belong to a process that is
+ * exiting (drm_pagemap_evict_to_ram() answers -EFAULT: no users left):
+ * the allocation that needs the room evicts the next buffer and
+ * succeeds, and the exiting process's pages go with it.
+ */
+static void migrate_ttm_eviction_skips_an_exiting_process(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
+	struct exiting_process e = { .f = f };
+	struct amdgpu_svm_test_process *p;
+	s64 evictions;
+	struct amdgpu_bo *pressure;
+	unsigned long b;
+	int ret;
+
+	init_completion(&e.in_exit);
+	init_completion(&e.go_on);
+	p = amdgpu_svm_test_process_start(test, exiting_process_fn, &e);
+	/* Migrated first: its buffer is first on TTM's LRU. */
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&e.in_exit, 60 * HZ));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram),
+			SZ_1M >> PAGE_SHIFT);
+	b = pattern_buffer(test, f, SZ_1M, 0xb, false);
+	KUNIT_EXPECT_EQ(test, 0, migrate(f, b, SZ_1M));
+
+	/* Room for half a buffer more than is free. */
+	evictions = atomic64_read(&mig->stats.evictions);
+	ret = try_vram_pressure(f, SZ_512K, &pressure);
+	/* Both were tried: the exiting process's first. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mig->stats.evictions) - evictions,
+			2);
+	complete(&e.go_on);
+	KUNIT_EXPECT_TRUE(test, amdgpu_svm_test_process_wait(p, 60 * HZ));
+	if (e.mm)
+		mmu_notifier_unregister(&e.mn, e.mm);
+	KUNIT_ASSERT_EQ(test, 0, p->ret);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	amdgpu_bo_unref(&pressure);
+
+	/* @b went home, the exiting process's pages went with it. */
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	expect_cpu_pattern(test, f, b, SZ_1M, 0xb);
 }
 
 /*
@@ -726,6 +835,7 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_alloc_failure_keeps_data_in_ram),
 	KUNIT_CASE(migrate_eviction_while_mapped),
 	KUNIT_CASE(migrate_ttm_eviction_of_one_bo),
+	KUNIT_CASE(migrate_ttm_eviction_skips_an_exiting_process),
 	KUNIT_CASE(migrate_page_table_allocation_evicts_svm_vram),
 	KUNIT_CASE(migrate_partly_written_range_is_zapped),
 	KUNIT_CASE(migrate_zapped_range_gives_way_to_a_buffer),
