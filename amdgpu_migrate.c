@@ -9,6 +9,8 @@
 #include <linux/pm_runtime.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_pagemap.h>
@@ -83,9 +85,18 @@
  * A live drm_pagemap holds the DRM device and the module. At unbind,
  * amdgpu_migrate_fini() first brings every device page back to system
  * memory, while the copy engine still works, then unmaps the ZONE_DEVICE
- * range and drops the device's reference; the memory goes with the last
- * reference (the destroy op frees it, which is safe in any context).
- * Module unload then finds nothing pinned.
+ * range, waits until the buffer object of every allocation was put (they
+ * are put from the registration's own release queue, since the last
+ * device page may be freed in atomic context; an eviction that raced with
+ * unbind may still hold one) and drops the device's reference; the memory
+ * goes with the last reference (the destroy op frees it, which is safe in
+ * any context). No buffer object is put after TTM's teardown, and module
+ * unload finds nothing pinned and no work queued.
+ *
+ * The release queue is freezable, as are the SVM's garbage collector and
+ * XNACK-off restore worker (KFD queues its restore worker on the
+ * freezable system queue): while the system suspends none of them runs,
+ * so none submits page-table or copy work to a GPU being suspended.
  */
 
 /**
@@ -830,10 +841,16 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 	INIT_LIST_HEAD(&mig->allocations);
 	init_rwsem(&mig->migrations);
 	xa_init_flags(&mig->bos, XA_FLAGS_LOCK_IRQ);
+	mig->release_wq = alloc_workqueue("amdgpu_svm_release",
+					  WQ_UNBOUND | WQ_FREEZABLE, 0);
+	if (!mig->release_wq) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 
 	ret = amdgpu_migrate_range(adev, mig);
 	if (ret)
-		goto err_free;
+		goto err_wq;
 	mig->pgmap.nr_range = 1;
 	mig->pgmap.ops = drm_pagemap_pagemap_ops_get();
 	mig->pgmap.owner = mig;
@@ -850,6 +867,7 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 		if (mig->region)
 			release_mem_region(mig->region->start,
 					   resource_size(mig->region));
+		destroy_workqueue(mig->release_wq);
 		drm_pagemap_put(&mig->dpagemap);
 		goto out_err;
 	}
@@ -870,6 +888,8 @@ err_region:
 	if (mig->region)
 		release_mem_region(mig->region->start,
 				   resource_size(mig->region));
+err_wq:
+	destroy_workqueue(mig->release_wq);
 err_free:
 	kfree(mig);
 out_err:
@@ -886,7 +906,8 @@ out_err:
  *
  * No new migration starts; every device page is brought back to system
  * memory, then the ZONE_DEVICE range is unmapped (which waits until no
- * device page is left) and the device drops its drm_pagemap reference.
+ * device page is left), every buffer object of an allocation is put (the
+ * release queue drained) and the device drops its drm_pagemap reference.
  *
  * Context: process context, while the copy engine still works.
  */
@@ -907,6 +928,14 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 	if (ret)
 		dev_warn(adev->dev, "SVM: evicting VRAM at unbind: %d\n", ret);
 	memunmap_pages(&mig->pgmap);
+	/*
+	 * No device page is left; an eviction that raced with this may
+	 * still hold an allocation. Wait for every buffer object to be
+	 * put, then for the queue: none may be put after TTM's teardown or
+	 * once the module is gone.
+	 */
+	wait_var_event(&mig->nvram, !atomic_read(&mig->nvram));
+	destroy_workqueue(mig->release_wq);
 	amdgpu_migrate_account(mig, false);
 	if (mig->region)
 		release_mem_region(mig->region->start,
@@ -922,9 +951,13 @@ static void amdgpu_migrate_vram_release_work(struct work_struct *work)
 {
 	struct amdgpu_migrate_vram *vram =
 		container_of(work, struct amdgpu_migrate_vram, release_work);
+	struct amdgpu_migrate *mig = vram->mig;
 
 	amdgpu_bo_unref(&vram->bo);
 	kfree(vram);
+	/* Unbind waits for this (amdgpu_migrate_fini()): @mig lives. */
+	if (atomic_dec_and_test(&mig->nvram))
+		wake_up_var(&mig->nvram);
 }
 
 /**
@@ -956,12 +989,15 @@ amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size,
 		.type = ttm_bo_type_device,
 		.bo_ptr_size = sizeof(struct amdgpu_bo),
 	};
+	struct amdgpu_migrate *mig = migrate_of(adev);
 	struct amdgpu_migrate_vram *vram;
 	struct amdgpu_res_cursor cur;
 	unsigned int nblocks = 0;
 	struct amdgpu_bo *bo;
 	int ret;
 
+	if (!mig)
+		return ERR_PTR(-ENODEV);
 	ret = amdgpu_bo_create(adev, &bp, &bo);
 	if (ret)
 		return ERR_PTR(ret == -ENOMEM ? -ENOSPC : ret);
@@ -994,6 +1030,8 @@ amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size,
 	if (ret)
 		goto err_free;
 	vram->bo = bo;
+	vram->mig = mig;
+	atomic_inc(&mig->nvram);
 	INIT_WORK(&vram->release_work, amdgpu_migrate_vram_release_work);
 	return vram;
 
@@ -1011,13 +1049,16 @@ err_unref:
  * @vram: the allocation; its last device page is gone
  *
  * Hardware leaf. Putting a buffer object may sleep, so it is put from a
- * worker.
+ * worker, on the registration's own queue, which unbind drains before TTM
+ * and the module go (as xe puts such buffers asynchronously and flushes
+ * them at device teardown). The queue is freezable, as KFD's restore
+ * worker's: nothing is put while the system suspends.
  *
  * Context: any, also atomic (a folio being freed).
  */
 void amdgpu_migrate_vram_free(struct amdgpu_migrate_vram *vram)
 {
-	queue_work(system_dfl_wq, &vram->release_work);
+	queue_work(vram->mig->release_wq, &vram->release_work);
 }
 
 /* Point GART window 0 of @entity at the system pages. */

@@ -56,6 +56,8 @@ struct amdgpu_migrate_vram {
 	struct drm_pagemap_devmem devmem;
 	/** @adev: the device */
 	struct amdgpu_device *adev;
+	/** @mig: the registration the allocation belongs to */
+	struct amdgpu_migrate *mig;
 	/**
 	 * @refcount: one for the device pages, one for each eviction
 	 * running on it
@@ -134,6 +136,14 @@ struct amdgpu_migrate {
 	struct xarray bos;
 	/** @stats: the counters */
 	struct amdgpu_migrate_stats stats;
+	/**
+	 * @release_wq: puts the buffer objects of freed allocations; owned
+	 * so that unbind can wait for them, freezable so that nothing is
+	 * released while the system suspends
+	 */
+	struct workqueue_struct *release_wq;
+	/** @nvram: allocations not released yet (&amdgpu_migrate_vram) */
+	atomic_t nvram;
 	/** @debugfs: the amdgpu_svm_stats file, if debugfs is there */
 	struct dentry *debugfs;
 	/** @rcu: frees this after amdgpu_migrate_get()'s readers are done */

@@ -1438,7 +1438,8 @@ static void range_gc_add(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	if (list_empty(&range->gc_link))
 		list_add_tail(&range->gc_link, &svm->gc.ranges);
 	spin_unlock(&svm->gc.lock);
-	queue_work(system_dfl_wq, &svm->gc.work);
+	/* Freezable, as the restore worker: see amdgpu_svm_range_restore_add(). */
+	queue_work(system_freezable_wq, &svm->gc.work);
 }
 
 /**
@@ -1523,7 +1524,11 @@ void amdgpu_svm_range_restore_add(struct amdgpu_svm *svm, unsigned long start,
 	restore_span_add_locked(svm, start, end);
 	spin_unlock(&svm->restore.lock);
 	amdgpu_svm_range_quiesce(svm);
-	mod_delayed_work(system_dfl_wq, &svm->restore.work, svm->restore.delay);
+	/*
+	 * On the freezable queue, as KFD queues its svm_range_restore_work():
+	 * no page-table update is submitted while the system suspends.
+	 */
+	mod_delayed_work(system_freezable_wq, &svm->restore.work, svm->restore.delay);
 }
 
 /**
@@ -1590,7 +1595,7 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 	 * work again.
 	 */
 	if (ret)
-		mod_delayed_work(system_dfl_wq, &svm->restore.work,
+		mod_delayed_work(system_freezable_wq, &svm->restore.work,
 				 svm->restore.delay);
 	else
 		amdgpu_svm_range_resume(svm);

@@ -9,12 +9,14 @@
 
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmu_notifier.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include <drm/amdgpu_drm.h>
 #include <drm/drm_pagemap.h>
@@ -650,6 +652,59 @@ static void migrate_unbind_with_pages_in_vram(struct kunit *test)
 	drm_pagemap_put(dp);
 }
 
+/* Unbind from another thread: the VRAM in use when it returned. */
+struct unbind {
+	struct amdgpu_device *adev;
+	u64 vram_usage;
+};
+
+static int unbind_fn(void *arg)
+{
+	struct unbind *u = arg;
+
+	amdgpu_migrate_fini(u->adev);
+	u->vram_usage = ttm_resource_manager_usage(ttm_manager_type(&u->adev->mman.bdev,
+								    TTM_PL_VRAM));
+	return 0;
+}
+
+/*
+ * The buffer object of a freed allocation is put on the registration's
+ * own freezable queue: while the system suspends (freezable queues
+ * frozen) none is put, and unbind returns only once the last one was, so
+ * that none is put after TTM's teardown or the module's.
+ */
+static void migrate_release_frozen_then_drained_at_unbind(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	struct ttm_resource_manager *man =
+		ttm_manager_type(&f->tdev->adev->mman.bdev, TTM_PL_VRAM);
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xf2e, false);
+	struct unbind u = { .adev = f->tdev->adev, .vram_usage = U64_MAX };
+	struct amdgpu_svm_test_process *p;
+	u64 idle = ttm_resource_manager_usage(man);
+	bool done;
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+	KUNIT_EXPECT_EQ(test, ttm_resource_manager_usage(man), idle + SZ_1M);
+
+	freeze_workqueues_begin();
+	while (freeze_workqueues_busy())
+		msleep(20);
+	/* The CPU takes every page back: the allocation is freed. */
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0xf2e);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, ttm_resource_manager_usage(man), idle + SZ_1M);
+
+	p = amdgpu_svm_test_process_start(test, unbind_fn, &u);
+	done = amdgpu_svm_test_process_wait(p, msecs_to_jiffies(100));
+	thaw_workqueues();
+	KUNIT_EXPECT_FALSE(test, done);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_process_wait(p, 60 * HZ));
+	KUNIT_EXPECT_EQ(test, u.vram_usage, idle);
+}
+
 static void migrate_svm_teardown_with_pages_in_vram(struct kunit *test)
 {
 	struct migrate_fixture *f = test->priv;
@@ -840,6 +895,7 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_partly_written_range_is_zapped),
 	KUNIT_CASE(migrate_zapped_range_gives_way_to_a_buffer),
 	KUNIT_CASE(migrate_unbind_with_pages_in_vram),
+	KUNIT_CASE(migrate_release_frozen_then_drained_at_unbind),
 	KUNIT_CASE(migrate_svm_teardown_with_pages_in_vram),
 	KUNIT_CASE(migrate_process_exit_with_pages_in_vram),
 	KUNIT_CASE_PARAM(migrate_device_map_address_arithmetic,
