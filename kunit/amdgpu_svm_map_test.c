@@ -8,6 +8,7 @@
 
 #include <kunit/test.h>
 #include <linux/dma-fence.h>
+#include <linux/delay.h>
 #include <linux/dma-resv.h>
 #include <linux/mman.h>
 #include <linux/workqueue.h>
@@ -187,6 +188,40 @@ static void map_munmap_zaps_and_gc_removes(struct kunit *test)
 	flush_work(&svm->gc.work);
 	mutex_lock(&svm->lock);
 	KUNIT_EXPECT_FALSE(test, drm_gpusvm_has_mapping(&svm->gpusvm, hole, hole_end));
+	KUNIT_EXPECT_TRUE(test, list_empty(&svm->gc.ranges));
+	mutex_unlock(&svm->lock);
+}
+
+/*
+ * The garbage collector runs on a freezable queue, as KFD's restore
+ * worker: while the system suspends (freezable queues frozen) it removes
+ * nothing, and does its work once they thaw. The zap does not wait.
+ */
+static void map_gc_waits_while_frozen(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_2M, 9);
+	struct amdgpu_svm *svm;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_2M));
+	svm = f->tdev->fpriv->vm.svm;
+
+	freeze_workqueues_begin();
+	while (freeze_workqueues_busy())
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_2M));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_2M));
+	msleep(100);
+	mutex_lock(&svm->lock);
+	KUNIT_EXPECT_FALSE(test, list_empty(&svm->gc.ranges));
+	mutex_unlock(&svm->lock);
+
+	thaw_workqueues();
+	flush_work(&svm->gc.work);
+	mutex_lock(&svm->lock);
+	KUNIT_EXPECT_FALSE(test, drm_gpusvm_has_mapping(&svm->gpusvm, buf,
+							buf + SZ_2M));
 	KUNIT_EXPECT_TRUE(test, list_empty(&svm->gc.ranges));
 	mutex_unlock(&svm->lock);
 }
@@ -995,6 +1030,7 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_gpu_ro_gives_read_only_ptes),
 	KUNIT_CASE(map_read_only_vma_maps_read_only),
 	KUNIT_CASE(map_munmap_zaps_and_gc_removes),
+	KUNIT_CASE(map_gc_waits_while_frozen),
 	KUNIT_CASE(map_munmap_leaves_no_stale_tlb_entry),
 	KUNIT_CASE(map_munmap_flushes_after_the_clear_landed),
 	KUNIT_CASE(map_zap_flushes_every_xcc_heavyweight),
