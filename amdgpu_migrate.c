@@ -19,6 +19,7 @@
 #include "amdgpu_amdkfd.h"
 #include "amdgpu_migrate.h"
 #include "amdgpu_res_cursor.h"
+#include "amdgpu_svm_range.h"
 #include "amdgpu_ttm.h"
 
 /* The lowest layer that traces instantiates the SVM tracepoints. */
@@ -109,7 +110,9 @@
  *   physical address region; the same VRAM then has two sets of struct
  *   pages (64 bytes per 4 KiB page each: 256 MiB for 16 GiB of VRAM). Ours
  *   are logged at registration and, like KFD's, charged to the system
- *   memory limit KFD enforces (when KFD is built), until unbind;
+ *   memory limit KFD enforces (KFD's own, under its lock, when KFD is
+ *   built; otherwise the SVM's limit of the same size) until unbind; a
+ *   registration beyond the limit is refused (-ENOMEM: no migration);
  * - the owner of ours is the &struct amdgpu_migrate itself, KFD's is the
  *   device or its XGMI hive: hmm_range_fault() hands each stack only its
  *   own device-private pages and faults the other's back to system memory
@@ -740,17 +743,16 @@ static const struct drm_pagemap_ops amdgpu_migrate_pagemap_ops = {
 
 /*
  * The struct pages of the registration are system memory that GPU work
- * ties up: charge them to the limit KFD keeps for such memory, as KFD does
- * for its own registration, and give them back at unbind.
+ * ties up: charge them to the limit KFD keeps for such memory (KFD's own
+ * where it is built, under its lock and within its limit, as the SVM
+ * charges its XNACK-off ranges), and give them back at unbind. KFD
+ * charges its own registration with amdgpu_amdkfd_reserve_system_mem(),
+ * which takes no lock and checks no limit; ours may be made while KFD's
+ * processes allocate, and is refused beyond the limit.
  */
-static void amdgpu_migrate_account(struct amdgpu_migrate *mig, bool charge)
+static u64 amdgpu_migrate_struct_pages(struct amdgpu_migrate *mig)
 {
-#if IS_ENABLED(CONFIG_HSA_AMD)
-	u64 bytes = (mig->vram_size >> PAGE_SHIFT) * sizeof(struct page);
-
-	/* The limit has no release call: a negative charge gives back. */
-	amdgpu_amdkfd_reserve_system_mem(charge ? bytes : -bytes);
-#endif
+	return (mig->vram_size >> PAGE_SHIFT) * sizeof(struct page);
 }
 
 static bool amdgpu_migrate_possible(struct amdgpu_device *adev)
@@ -860,7 +862,14 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 	if (ret)
 		goto err_region;
 
-	addr = memremap_pages(&mig->pgmap, dev_to_node(adev->dev));
+	ret = amdgpu_svm_mem_reserve(amdgpu_migrate_struct_pages(mig));
+	if (ret) {
+		addr = ERR_PTR(ret);
+	} else {
+		addr = memremap_pages(&mig->pgmap, dev_to_node(adev->dev));
+		if (IS_ERR(addr))
+			amdgpu_svm_mem_unreserve(amdgpu_migrate_struct_pages(mig));
+	}
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
 		/* The destroy op frees @mig with the last reference. */
@@ -872,7 +881,6 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 		goto out_err;
 	}
 
-	amdgpu_migrate_account(mig, true);
 	/* Without debugfs this is an error pointer, which removal ignores. */
 	mig->debugfs = debugfs_create_file("amdgpu_svm_stats", 0444,
 					   adev_to_drm(adev)->debugfs_root,
@@ -881,7 +889,7 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 	rcu_assign_pointer(adev->svm_migrate, mig);
 	dev_info(adev->dev, "SVM: %llu MiB of VRAM can hold migrated pages (struct pages: %llu KiB)\n",
 		 mig->vram_size >> 20,
-		 (mig->vram_size >> PAGE_SHIFT) * sizeof(struct page) >> 10);
+		 amdgpu_migrate_struct_pages(mig) >> 10);
 	return 0;
 
 err_region:
@@ -936,7 +944,7 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 	 */
 	wait_var_event(&mig->nvram, !atomic_read(&mig->nvram));
 	destroy_workqueue(mig->release_wq);
-	amdgpu_migrate_account(mig, false);
+	amdgpu_svm_mem_unreserve(amdgpu_migrate_struct_pages(mig));
 	if (mig->region)
 		release_mem_region(mig->region->start,
 				   resource_size(mig->region));

@@ -109,17 +109,25 @@
  * (svm_range_free()). So does the SVM, per drm_gpusvm range, from before
  * its pages are got until it is freed, with KFD's own limit where KFD is
  * built (one budget for both), and otherwise with one of the same size.
- * amdgpu.no_system_mem_limit lifts either.
+ * amdgpu.no_system_mem_limit lifts either. The struct pages of a VRAM
+ * registration are charged the same way (amdgpu_migrate_init()).
+ *
+ * amdgpu_svm_mem_reserve() - reserve @size bytes against that limit
+ * amdgpu_svm_mem_unreserve() - give them back
+ *
+ * Both take the limit's lock (KFD's own where KFD is built).
+ * Context: any context that may take a spinlock.
+ * Return: 0, or -ENOMEM beyond the limit.
  */
 #if IS_ENABLED(CONFIG_HSA_AMD)
-static int svm_mem_reserve(u64 size)
+int amdgpu_svm_mem_reserve(u64 size)
 {
 	return amdgpu_amdkfd_reserve_mem_limit(NULL, size,
 					       KFD_IOC_ALLOC_MEM_FLAGS_USERPTR,
 					       0);
 }
 
-static void svm_mem_unreserve(u64 size)
+void amdgpu_svm_mem_unreserve(u64 size)
 {
 	amdgpu_amdkfd_unreserve_mem_limit(NULL, size,
 					  KFD_IOC_ALLOC_MEM_FLAGS_USERPTR, 0);
@@ -142,7 +150,7 @@ static u64 svm_mem_default_max(void)
 	return max < 2 * reserve ? max >> 1 : max - reserve;
 }
 
-static int svm_mem_reserve(u64 size)
+int amdgpu_svm_mem_reserve(u64 size)
 {
 	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
 	int ret = 0;
@@ -158,7 +166,7 @@ static int svm_mem_reserve(u64 size)
 	return ret;
 }
 
-static void svm_mem_unreserve(u64 size)
+void amdgpu_svm_mem_unreserve(u64 size)
 {
 	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
 
@@ -207,7 +215,7 @@ static void amdgpu_svm_range_free(struct drm_gpusvm_range *base)
 	list_del(&range->gc_link);
 	spin_unlock(&svm->gc.lock);
 	if (range->reserved)
-		svm_mem_unreserve(drm_gpusvm_range_size(base));
+		amdgpu_svm_mem_unreserve(drm_gpusvm_range_size(base));
 	drm_gpusvm_free_pages(base->gpusvm, &range->pages, range_npages(range));
 	kfree(range);
 }
@@ -1107,7 +1115,7 @@ retry:
 		if (svm->mem_budget >= size)
 			svm->mem_budget -= size;
 		else
-			ret = svm_mem_reserve(size);
+			ret = amdgpu_svm_mem_reserve(size);
 		if (ret) {
 			/* Made just now (all others are reserved): unmapped. */
 			range_remove(svm, range);
@@ -1349,7 +1357,7 @@ int amdgpu_svm_range_prepare_set(struct amdgpu_svm *svm, unsigned long start,
 	have = reserved_bytes(svm, start, end);
 	if (need <= have)
 		return 0;
-	ret = svm_mem_reserve(need - have);
+	ret = amdgpu_svm_mem_reserve(need - have);
 	if (!ret)
 		svm->mem_budget = need - have;
 	return ret;
@@ -1366,7 +1374,7 @@ void amdgpu_svm_range_reserve_end(struct amdgpu_svm *svm)
 {
 	lockdep_assert_held(&svm->lock);
 	if (svm->mem_budget)
-		svm_mem_unreserve(svm->mem_budget);
+		amdgpu_svm_mem_unreserve(svm->mem_budget);
 	svm->mem_budget = 0;
 }
 

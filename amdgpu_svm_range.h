@@ -81,6 +81,9 @@ struct amdgpu_svm_mem_limit {
 extern struct amdgpu_svm_mem_limit amdgpu_svm_mem_limit;
 #endif
 
+int amdgpu_svm_mem_reserve(u64 size);
+void amdgpu_svm_mem_unreserve(u64 size);
+
 static inline struct amdgpu_svm_range *
 to_amdgpu_svm_range(struct drm_gpusvm_range *range)
 {

@@ -25,6 +25,7 @@
 #include "../amdgpu_migrate.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_fault.h"
+#include "../amdgpu_svm_range.h"
 #include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
 
@@ -964,9 +965,52 @@ static void migrate_init_skipped_where_impossible(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, 3);
 }
 
+/*
+ * The struct pages of the registration are charged to the system memory
+ * limit (the SVM's own here, KFD's where KFD is built), under its lock:
+ * beyond it nothing is registered and SVM works from system memory; at
+ * unbind the charge is given back.
+ */
+static void migrate_init_charges_its_struct_pages(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev = amdgpu_svm_test_dev_create(test, true);
+	struct amdgpu_device *adev = tdev->adev;
+	u64 pages = (ALIGN(adev->gmc.real_vram_size, SZ_2M) >> PAGE_SHIFT) *
+		    sizeof(struct page);
+	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
+	u64 used, max;
+
+	/* The limit's size is set at first use. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_mem_reserve(0));
+	spin_lock(&l->lock);
+	used = l->used;
+	max = l->max;
+	l->max = used + pages - 1;
+	spin_unlock(&l->lock);
+	KUNIT_EXPECT_EQ(test, -ENOMEM, amdgpu_migrate_init(adev));
+	spin_lock(&l->lock);
+	KUNIT_EXPECT_EQ(test, l->used, used);
+	l->max = used + pages;
+	spin_unlock(&l->lock);
+	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(adev));
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_migrate_init(adev));
+	spin_lock(&l->lock);
+	KUNIT_EXPECT_EQ(test, l->used, used + pages);
+	l->max = max;
+	spin_unlock(&l->lock);
+	amdgpu_migrate_put(amdgpu_migrate_get(adev));
+
+	amdgpu_migrate_fini(adev);
+	spin_lock(&l->lock);
+	KUNIT_EXPECT_EQ(test, l->used, used);
+	spin_unlock(&l->lock);
+}
+
 static struct kunit_case amdgpu_migrate_init_cases[] = {
 	KUNIT_CASE_PARAM(migrate_init_skipped_where_impossible,
 			 no_migration_gen_params),
+	KUNIT_CASE(migrate_init_charges_its_struct_pages),
 	{}
 };
 
