@@ -94,6 +94,10 @@
  * any context). No buffer object is put after TTM's teardown, and module
  * unload finds nothing pinned and no work queued.
  *
+ * Each migration's device pages also keep the device runtime-resumed,
+ * from the migration until the last of them is freed, as xe's do: a
+ * runtime suspend of an idle GPU would otherwise evict them all.
+ *
  * The release queue is freezable, as are the SVM's garbage collector and
  * XNACK-off restore worker (KFD queues its restore worker on the
  * freezable system queue): while the system suspends none of them runs,
@@ -481,6 +485,8 @@ static void amdgpu_migrate_devmem_release(struct drm_pagemap_devmem *devmem)
 	xa_lock_irqsave(&mig->bos, flags);
 	__xa_erase(&mig->bos, (unsigned long)vram->bo);
 	xa_unlock_irqrestore(&mig->bos, flags);
+	/* Asynchronous: fine in atomic context. */
+	pm_runtime_put_autosuspend(adev_to_drm(mig->adev)->dev);
 	kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
 }
 
@@ -706,6 +712,13 @@ static int amdgpu_migrate_populate_mm(struct drm_pagemap *dpagemap,
 	spin_lock_irq(&mig->lock);
 	list_add_tail(&vram->link, &mig->allocations);
 	spin_unlock_irq(&mig->lock);
+	/*
+	 * The device stays awake while device pages live, as xe's
+	 * xe_drm_pagemap_populate_mm() keeps a runtime-PM reference for
+	 * them: a runtime suspend would evict every one of them to system
+	 * memory. Dropped by amdgpu_migrate_devmem_release().
+	 */
+	pm_runtime_get_noresume(drm->dev);
 	/* Consumes @vram on every path: devmem_release() frees it. */
 	ret = drm_pagemap_migrate_to_devmem(&vram->devmem, mm, start, end,
 					    &details);

@@ -627,6 +627,30 @@ static void migrate_zapped_range_gives_way_to_a_buffer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pte.flags, bo.flags);
 }
 
+/*
+ * Each migration's device pages hold a runtime-PM reference on the device
+ * until the last of them is freed: an idle GPU must not runtime-suspend,
+ * which would evict every page to system memory.
+ */
+static void migrate_device_pages_keep_the_device_awake(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	struct device *dev = adev_to_drm(f->tdev->adev)->dev;
+	unsigned long buf = pattern_buffer(test, f, SZ_2M, 0xa3a, false);
+	int idle = atomic_read(&dev->power.usage_count);
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->power.usage_count), idle + 1);
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf + SZ_1M, SZ_1M));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->power.usage_count), idle + 2);
+
+	/* The CPU takes one migration's pages back, then the other's. */
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0xa3a);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->power.usage_count), idle + 1);
+	expect_cpu_pattern(test, f, buf, SZ_2M, 0xa3a);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dev->power.usage_count), idle);
+}
+
 static void migrate_unbind_with_pages_in_vram(struct kunit *test)
 {
 	struct migrate_fixture *f = test->priv;
@@ -895,6 +919,7 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_page_table_allocation_evicts_svm_vram),
 	KUNIT_CASE(migrate_partly_written_range_is_zapped),
 	KUNIT_CASE(migrate_zapped_range_gives_way_to_a_buffer),
+	KUNIT_CASE(migrate_device_pages_keep_the_device_awake),
 	KUNIT_CASE(migrate_unbind_with_pages_in_vram),
 	KUNIT_CASE(migrate_release_frozen_then_drained_at_unbind),
 	KUNIT_CASE(migrate_svm_teardown_with_pages_in_vram),
