@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/ioport.h>
@@ -159,6 +160,13 @@
  * live allocation the same way (amdgpu_migrate_evict_all()) before the
  * device is unplugged, while SDMA still works.
  */
+
+/*
+ * Unbind brings every device page home, retrying every
+ * MIGRATE_UNBIND_RETRY_MS while one resists, for MIGRATE_UNBIND_TIMEOUT_MS.
+ */
+#define MIGRATE_UNBIND_RETRY_MS		20
+#define MIGRATE_UNBIND_TIMEOUT_MS	10000
 
 /* Pages a GART window maps: AMDGPU_GTT_MAX_TRANSFER_SIZE is in bytes. */
 #define MIGRATE_WINDOW_PAGES	(AMDGPU_GTT_MAX_TRANSFER_SIZE >> PAGE_SHIFT)
@@ -921,12 +929,26 @@ out_err:
 	return ret;
 }
 
+/* Do device pages of the registration still live? */
+static bool migrate_has_allocations(struct amdgpu_migrate *mig)
+{
+	bool any;
+
+	spin_lock_irq(&mig->lock);
+	any = !list_empty(&mig->allocations);
+	spin_unlock_irq(&mig->lock);
+	return any;
+}
+
 /**
  * amdgpu_migrate_fini() - undo amdgpu_migrate_init() at unbind
  * @adev: the device
  *
  * No new migration starts; every device page is brought back to system
- * memory, then the ZONE_DEVICE range is unmapped (which waits until no
+ * memory (again and again while one resists, for up to
+ * %MIGRATE_UNBIND_TIMEOUT_MS; then the registration is leaked, with an
+ * error, rather than hang unbind), then the ZONE_DEVICE range is unmapped
+ * (which waits until no
  * device page is left), every buffer object of an allocation is put (the
  * release queue drained) and the device drops its drm_pagemap reference.
  *
@@ -935,6 +957,7 @@ out_err:
 void amdgpu_migrate_fini(struct amdgpu_device *adev)
 {
 	struct amdgpu_migrate *mig = migrate_of(adev);
+	unsigned long until;
 	int ret;
 
 	if (!mig)
@@ -945,9 +968,27 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 	down_write(&mig->migrations);
 	WRITE_ONCE(mig->registered, false);
 	up_write(&mig->migrations);
-	ret = amdgpu_migrate_evict_all(adev);
-	if (ret)
-		dev_warn(adev->dev, "SVM: evicting VRAM at unbind: %d\n", ret);
+	/*
+	 * memunmap_pages() waits for every device page: one left behind
+	 * would hang unbind. A page resists only while another path holds
+	 * it (a CPU fault or migration that has it locked, a process whose
+	 * exit frees it): try again until none is left. After
+	 * MIGRATE_UNBIND_TIMEOUT_MS give up loudly and leak the
+	 * registration rather than hang.
+	 */
+	until = jiffies + msecs_to_jiffies(MIGRATE_UNBIND_TIMEOUT_MS);
+	for (;;) {
+		ret = amdgpu_migrate_evict_all(adev);
+		if (!migrate_has_allocations(mig))
+			break;
+		if (time_after(jiffies, until)) {
+			dev_err(adev->dev, "SVM: device pages resist eviction at unbind (%d): their VRAM registration is leaked\n",
+				ret);
+			RCU_INIT_POINTER(adev->svm_migrate, NULL);
+			return;
+		}
+		msleep(MIGRATE_UNBIND_RETRY_MS);
+	}
 	memunmap_pages(&mig->pgmap);
 	/*
 	 * No device page is left; an eviction that raced with this may

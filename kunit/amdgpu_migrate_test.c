@@ -694,6 +694,46 @@ static int unbind_fn(void *arg)
 }
 
 /*
+ * A device page that resists eviction for a while (another path holds it
+ * locked, with a reference) does not hang unbind, nor is it left behind:
+ * unbind tries again until it can move it, then finishes, every byte
+ * back in system memory.
+ */
+static void migrate_unbind_outlasts_a_resisting_page(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	struct amdgpu_device *adev = f->tdev->adev;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0x5e5, false);
+	struct unbind u = { .adev = adev };
+	struct amdgpu_svm_test_process *p;
+	struct amdgpu_svm_test_pte pte;
+	struct folio *folio;
+	bool done;
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+	expect_gpu_page(test, f, buf, 3, 0x5e5, true);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev,
+							buf + 3 * PAGE_SIZE,
+							&pte));
+	folio = page_folio(amdgpu_migrate_vram_page(amdgpu_svm_test_migrate(f->tdev),
+						    pte.addr -
+						    adev->vm_manager.vram_base_offset));
+	folio_get(folio);
+	folio_lock(folio);
+
+	p = amdgpu_svm_test_process_start(test, unbind_fn, &u);
+	done = amdgpu_svm_test_process_wait(p, msecs_to_jiffies(200));
+	folio_unlock(folio);
+	folio_put(folio);
+	KUNIT_EXPECT_FALSE(test, done);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_process_wait(p, 60 * HZ));
+
+	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(adev));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0x5e5);
+}
+
+/*
  * The buffer object of a freed allocation is put on the registration's
  * own freezable queue: while the system suspends (freezable queues
  * frozen) none is put, and unbind returns only once the last one was, so
@@ -922,6 +962,7 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_device_pages_keep_the_device_awake),
 	KUNIT_CASE(migrate_unbind_with_pages_in_vram),
 	KUNIT_CASE(migrate_release_frozen_then_drained_at_unbind),
+	KUNIT_CASE(migrate_unbind_outlasts_a_resisting_page),
 	KUNIT_CASE(migrate_svm_teardown_with_pages_in_vram),
 	KUNIT_CASE(migrate_process_exit_with_pages_in_vram),
 	KUNIT_CASE_PARAM(migrate_device_map_address_arithmetic,
