@@ -13,6 +13,8 @@
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
+#include <uapi/linux/kfd_ioctl.h>
+
 #include <drm/drm_drv.h>
 #include <drm/drm_pagemap.h>
 
@@ -20,7 +22,6 @@
 #include "amdgpu_amdkfd.h"
 #include "amdgpu_migrate.h"
 #include "amdgpu_res_cursor.h"
-#include "amdgpu_svm_range.h"
 #include "amdgpu_ttm.h"
 
 /* The lowest layer that traces instantiates the SVM tracepoints. */
@@ -31,8 +32,9 @@
  * DOC: VRAM migration
  *
  * The migration engine lets drm_pagemap move the pages of a process into
- * the GPU's VRAM and back. At device init the VRAM is registered as
- * ZONE_DEVICE memory (amdgpu_migrate_init()); a migration allocates one
+ * the GPU's VRAM and back. When the device's first SVM is made, its VRAM
+ * is registered as ZONE_DEVICE memory (amdgpu_migrate_init()); a
+ * migration allocates one
  * buffer object for its pages, and drm_pagemap calls back here to learn
  * the VRAM pages of that buffer and to copy data in and out of them. The
  * copies are SDMA jobs through a GART window (amdgpu_migrate_sdma_copy()).
@@ -68,7 +70,7 @@
  * DOC: Reference counting
  *
  * The &struct amdgpu_migrate (the dev_pagemap and the drm_pagemap in it)
- * is allocated at device init and referenced by:
+ * is allocated by the device's first SVM and referenced by:
  *
  * - the device, from amdgpu_migrate_init() to amdgpu_migrate_fini(), the
  *   initial reference of the drm_pagemap;
@@ -108,8 +110,16 @@
 /**
  * DOC: Coexistence with KFD
  *
+ * One VM, one SVM: a VM that KFD acquired (a compute VM) is served by
+ * KFD's SVM alone, its GPU faults go to KFD and %DRM_IOCTL_AMDGPU_GEM_SVM
+ * on its file fails with -EBUSY; a VM whose file made an SVM of ours
+ * cannot be acquired by KFD (amdgpu_vm_make_compute() fails with -EBUSY).
+ * Both are decided under the VM's root reservation.
+ *
  * KFD registers the same VRAM for its own SVM (kgd2kfd_init_zone_device()).
- * The two registrations never overlap and never share an owner:
+ * Ours is made only by the device's first SVM of ours, so a system that
+ * runs only KFD has one registration. The two never overlap and never
+ * share an owner:
  *
  * - on discrete GPUs both are %MEMORY_DEVICE_PRIVATE, each in its own free
  *   physical address region; the same VRAM then has two sets of struct
@@ -225,7 +235,11 @@ static struct amdgpu_migrate *migrate_tryget(struct amdgpu_device *adev)
 	return mig;
 }
 
-/* Init and unbind change the pointer, serialised by the driver core. */
+/*
+ * Registration and unbind change the pointer, under amdgpu_migrate_mutex;
+ * the callers hold the registration (a migration in flight, unbind itself)
+ * or a reference from amdgpu_migrate_get().
+ */
 static struct amdgpu_migrate *migrate_of(struct amdgpu_device *adev)
 {
 	return rcu_dereference_protected(adev->svm_migrate, true);
@@ -835,26 +849,87 @@ static int amdgpu_migrate_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(amdgpu_migrate_stats);
 
-/**
- * amdgpu_migrate_init() - register the device's VRAM for SVM migration
- * @adev: the device
+/*
+ * System memory that GPU work ties up is limited as KFD limits it: the
+ * memory an XNACK-off SVM keeps resident for the GPU (see
+ * amdgpu_svm_range.c) and the struct pages of a VRAM registration. The
+ * budget is KFD's own where KFD is built (one budget for both), and
+ * otherwise one of the same size. amdgpu.no_system_mem_limit lifts
+ * either.
  *
- * Called at device init and again after a reset that lost the
- * registration; a registered device is left alone. Where migration is not
- * possible nothing is registered and SVM keeps pages in system memory.
+ * amdgpu_svm_mem_reserve() - reserve @size bytes against that limit
+ * amdgpu_svm_mem_unreserve() - give them back
  *
- * Context: process context.
- * Return: 0 (also when nothing was registered), or a negative error code
- * when the registration failed; SVM then works without migration.
+ * Both take the limit's lock (KFD's own where KFD is built).
+ * Context: any context that may take a spinlock.
+ * Return: 0, or -ENOMEM beyond the limit.
  */
-int amdgpu_migrate_init(struct amdgpu_device *adev)
+#if IS_ENABLED(CONFIG_HSA_AMD)
+int amdgpu_svm_mem_reserve(u64 size)
+{
+	return amdgpu_amdkfd_reserve_mem_limit(NULL, size,
+					       KFD_IOC_ALLOC_MEM_FLAGS_USERPTR,
+					       0);
+}
+
+void amdgpu_svm_mem_unreserve(u64 size)
+{
+	amdgpu_amdkfd_unreserve_mem_limit(NULL, size,
+					  KFD_IOC_ALLOC_MEM_FLAGS_USERPTR, 0);
+}
+#else
+struct amdgpu_svm_mem_limit amdgpu_svm_mem_limit = {
+	.lock = __SPIN_LOCK_UNLOCKED(amdgpu_svm_mem_limit.lock),
+};
+
+/* KFD's size: 63/64 of low memory, less 1.5 GiB (or half, if small). */
+static u64 svm_mem_default_max(void)
+{
+	const u64 reserve = 3ULL << 29;
+	struct sysinfo si;
+	u64 mem, max;
+
+	si_meminfo(&si);
+	mem = (u64)(si.totalram - si.totalhigh) * si.mem_unit;
+	max = mem - (mem >> 6);
+	return max < 2 * reserve ? max >> 1 : max - reserve;
+}
+
+int amdgpu_svm_mem_reserve(u64 size)
+{
+	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
+	int ret = 0;
+
+	spin_lock(&l->lock);
+	if (!l->max)
+		l->max = svm_mem_default_max();
+	if (l->used + size > l->max && !no_system_mem_limit)
+		ret = -ENOMEM;
+	else
+		l->used += size;
+	spin_unlock(&l->lock);
+	return ret;
+}
+
+void amdgpu_svm_mem_unreserve(u64 size)
+{
+	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
+
+	spin_lock(&l->lock);
+	WARN_ON_ONCE(l->used < size);
+	l->used -= size;
+	spin_unlock(&l->lock);
+}
+#endif
+
+/* Serialises the registrations with each other and with unbind. */
+static DEFINE_MUTEX(amdgpu_migrate_mutex);
+
+static int migrate_register(struct amdgpu_device *adev)
 {
 	struct amdgpu_migrate *mig;
 	void *addr;
 	int ret;
-
-	if (migrate_of(adev) || !amdgpu_migrate_possible(adev))
-		return 0;
 
 	mig = kzalloc_obj(*mig);
 	if (!mig)
@@ -941,6 +1016,38 @@ static bool migrate_has_allocations(struct amdgpu_migrate *mig)
 }
 
 /**
+ * amdgpu_migrate_init() - register the device's VRAM for SVM migration
+ * @adev: the device
+ *
+ * Called when an SVM of the device is made (amdgpu_svm_create()): the
+ * registration is made lazily, by the device's first SVM, as xe makes its
+ * pagemaps; a system that only runs KFD, or no SVM at all, pays nothing
+ * for it (its struct pages: 1/64 of the VRAM's size). A registered device
+ * is left alone, and so is one whose registration is off: unbind began,
+ * or an earlier attempt failed for a reason that does not pass (all but
+ * a lack of memory, which the next SVM retries). Where migration is not
+ * possible nothing is registered and SVM keeps pages in system memory.
+ *
+ * Context: process context; no SVM, VM or mmap lock held.
+ * Return: 0 (also when nothing was registered), or a negative error code
+ * when the registration failed; SVM then works without migration.
+ */
+int amdgpu_migrate_init(struct amdgpu_device *adev)
+{
+	int ret = 0;
+
+	mutex_lock(&amdgpu_migrate_mutex);
+	if (!adev->svm_migrate_off && !migrate_of(adev) &&
+	    amdgpu_migrate_possible(adev)) {
+		ret = migrate_register(adev);
+		if (ret && ret != -ENOMEM)
+			adev->svm_migrate_off = true;
+	}
+	mutex_unlock(&amdgpu_migrate_mutex);
+	return ret;
+}
+
+/**
  * amdgpu_migrate_fini() - undo amdgpu_migrate_init() at unbind
  * @adev: the device
  *
@@ -956,10 +1063,15 @@ static bool migrate_has_allocations(struct amdgpu_migrate *mig)
  */
 void amdgpu_migrate_fini(struct amdgpu_device *adev)
 {
-	struct amdgpu_migrate *mig = migrate_of(adev);
+	struct amdgpu_migrate *mig;
 	unsigned long until;
 	int ret;
 
+	/* No SVM made from now on registers anything. */
+	mutex_lock(&amdgpu_migrate_mutex);
+	adev->svm_migrate_off = true;
+	mig = migrate_of(adev);
+	mutex_unlock(&amdgpu_migrate_mutex);
 	if (!mig)
 		return;
 	/* Waits for readers: the counters go with @mig. */

@@ -15,6 +15,7 @@
 #include <drm/drm_file.h>
 
 #include "amdgpu.h"
+#include "amdgpu_migrate.h"
 #include "amdgpu_svm.h"
 #include "amdgpu_svm_range.h"
 
@@ -215,6 +216,13 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 	if (!current->mm || current->mm != vm->svm_owner)
 		return ERR_PTR(-EPERM);
 
+	/*
+	 * The device's first SVM registers its VRAM for migration. A
+	 * failure is logged there; this SVM then keeps its pages in system
+	 * memory.
+	 */
+	amdgpu_migrate_init(adev);
+
 	svm = kzalloc_obj(*svm);
 	if (!svm)
 		return ERR_PTR(-ENOMEM);
@@ -355,8 +363,10 @@ static struct amdgpu_svm *amdgpu_svm_get(struct amdgpu_device *adev,
 		old = ERR_PTR(ret);
 	} else {
 		old = vm->is_compute_context ? ERR_PTR(-EBUSY) : vm->svm;
-		if (!old)
+		if (!old) {
+			/* Pairs with smp_load_acquire(): see above. */
 			smp_store_release(&vm->svm, svm);
+		}
 		amdgpu_bo_unreserve(vm->root.bo);
 	}
 	if (old) {

@@ -13,8 +13,6 @@
 
 #include <kunit/static_stub.h>
 
-#include <uapi/linux/kfd_ioctl.h>
-
 #include <drm/amdgpu_drm.h>
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
@@ -107,75 +105,8 @@
  * reserves each XNACK-off range against its system memory limit when the
  * range is made (svm_range_new()) and releases it when the range goes
  * (svm_range_free()). So does the SVM, per drm_gpusvm range, from before
- * its pages are got until it is freed, with KFD's own limit where KFD is
- * built (one budget for both), and otherwise with one of the same size.
- * amdgpu.no_system_mem_limit lifts either. The struct pages of a VRAM
- * registration are charged the same way (amdgpu_migrate_init()).
- *
- * amdgpu_svm_mem_reserve() - reserve @size bytes against that limit
- * amdgpu_svm_mem_unreserve() - give them back
- *
- * Both take the limit's lock (KFD's own where KFD is built).
- * Context: any context that may take a spinlock.
- * Return: 0, or -ENOMEM beyond the limit.
+ * its pages are got until it is freed, through amdgpu_svm_mem_reserve().
  */
-#if IS_ENABLED(CONFIG_HSA_AMD)
-int amdgpu_svm_mem_reserve(u64 size)
-{
-	return amdgpu_amdkfd_reserve_mem_limit(NULL, size,
-					       KFD_IOC_ALLOC_MEM_FLAGS_USERPTR,
-					       0);
-}
-
-void amdgpu_svm_mem_unreserve(u64 size)
-{
-	amdgpu_amdkfd_unreserve_mem_limit(NULL, size,
-					  KFD_IOC_ALLOC_MEM_FLAGS_USERPTR, 0);
-}
-#else
-struct amdgpu_svm_mem_limit amdgpu_svm_mem_limit = {
-	.lock = __SPIN_LOCK_UNLOCKED(amdgpu_svm_mem_limit.lock),
-};
-
-/* KFD's size: 63/64 of low memory, less 1.5 GiB (or half, if small). */
-static u64 svm_mem_default_max(void)
-{
-	const u64 reserve = 3ULL << 29;
-	struct sysinfo si;
-	u64 mem, max;
-
-	si_meminfo(&si);
-	mem = (u64)(si.totalram - si.totalhigh) * si.mem_unit;
-	max = mem - (mem >> 6);
-	return max < 2 * reserve ? max >> 1 : max - reserve;
-}
-
-int amdgpu_svm_mem_reserve(u64 size)
-{
-	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
-	int ret = 0;
-
-	spin_lock(&l->lock);
-	if (!l->max)
-		l->max = svm_mem_default_max();
-	if (l->used + size > l->max && !no_system_mem_limit)
-		ret = -ENOMEM;
-	else
-		l->used += size;
-	spin_unlock(&l->lock);
-	return ret;
-}
-
-void amdgpu_svm_mem_unreserve(u64 size)
-{
-	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
-
-	spin_lock(&l->lock);
-	WARN_ON_ONCE(l->used < size);
-	l->used -= size;
-	spin_unlock(&l->lock);
-}
-#endif
 
 static struct amdgpu_svm *gpusvm_to_svm(struct drm_gpusvm *gpusvm)
 {

@@ -64,26 +64,6 @@ struct amdgpu_svm_range {
 	bool reserved;
 };
 
-#if !IS_ENABLED(CONFIG_HSA_AMD)
-/**
- * struct amdgpu_svm_mem_limit - without KFD, the limit on system memory
- * that XNACK-off SVM mappings keep resident, all processes together
- */
-struct amdgpu_svm_mem_limit {
-	/** @lock: protects @used and @max */
-	spinlock_t lock;
-	/** @used: bytes reserved by the ranges of XNACK-off SVMs */
-	u64 used;
-	/** @max: bytes that may be reserved; KFD's size, set at first use */
-	u64 max;
-};
-
-extern struct amdgpu_svm_mem_limit amdgpu_svm_mem_limit;
-#endif
-
-int amdgpu_svm_mem_reserve(u64 size);
-void amdgpu_svm_mem_unreserve(u64 size);
-
 static inline struct amdgpu_svm_range *
 to_amdgpu_svm_range(struct drm_gpusvm_range *range)
 {

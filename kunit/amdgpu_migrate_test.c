@@ -25,7 +25,6 @@
 #include "../amdgpu_migrate.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_fault.h"
-#include "../amdgpu_svm_range.h"
 #include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
 
@@ -1012,6 +1011,8 @@ static void migrate_init_skipped_where_impossible(struct kunit *test)
 	adev->gmc.is_app_apu = c->app_apu;
 	adev->apu_prefer_gtt = c->prefer_gtt;
 	adev->gmc.real_vram_size = c->vram;
+	/* Not off: only the device's properties stop the registration. */
+	adev->svm_migrate_off = false;
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_migrate_init(adev));
 	/* TTM already manages the simulated VRAM (page tables live there). */
 	adev->gmc.real_vram_size = vram;
@@ -1046,6 +1047,7 @@ static void migrate_init_charges_its_struct_pages(struct kunit *test)
 	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
 	u64 used, max;
 
+	adev->svm_migrate_off = false;
 	/* The limit's size is set at first use. */
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_mem_reserve(0));
 	spin_lock(&l->lock);
@@ -1073,10 +1075,63 @@ static void migrate_init_charges_its_struct_pages(struct kunit *test)
 	spin_unlock(&l->lock);
 }
 
+/* A device with VRAM for migrations that has not registered it yet. */
+static struct amdgpu_svm_test_dev *unregistered_dev(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev =
+		amdgpu_svm_test_dev_create_with_vram(test, true, SZ_16M);
+
+	amdgpu_migrate_fini(tdev->adev);
+	tdev->adev->svm_migrate_off = false;
+	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(tdev->adev));
+	return tdev;
+}
+
+/*
+ * The VRAM is registered by the device's first SVM, not before: a device
+ * whose VM only KFD uses registers nothing (a KFD-only system pays
+ * nothing for it).
+ */
+static void migrate_nothing_registered_for_kfd(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev = unregistered_dev(test);
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_vm_make_compute(tdev->adev,
+							&tdev->fpriv->vm));
+	KUNIT_EXPECT_EQ(test, -EBUSY,
+			amdgpu_svm_test_ioctl(tdev, AMDGPU_SVM_OP_RESET_ATTR,
+					      SZ_1G, SZ_2M, NULL, 0));
+	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(tdev->adev));
+}
+
+/* The first SVM registers; once unbind began, no SVM registers anything. */
+static void migrate_registered_by_the_first_svm(struct kunit *test)
+{
+	struct amdgpu_svm_test_dev *tdev = unregistered_dev(test);
+	struct amdgpu_migrate *mig;
+
+	KUNIT_EXPECT_EQ(test, 0,
+			amdgpu_svm_test_ioctl(tdev, AMDGPU_SVM_OP_RESET_ATTR,
+					      SZ_1G, SZ_2M, NULL, 0));
+	mig = amdgpu_migrate_get(tdev->adev);
+	KUNIT_EXPECT_NOT_NULL(test, mig);
+	amdgpu_migrate_put(mig);
+
+	amdgpu_migrate_fini(tdev->adev);
+	amdgpu_svm_vm_fini(&tdev->fpriv->vm);
+	amdgpu_svm_test_open_file(tdev);
+	KUNIT_EXPECT_EQ(test, 0,
+			amdgpu_svm_test_ioctl(tdev, AMDGPU_SVM_OP_RESET_ATTR,
+					      SZ_1G, SZ_2M, NULL, 0));
+	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(tdev->adev));
+}
+
 static struct kunit_case amdgpu_migrate_init_cases[] = {
 	KUNIT_CASE_PARAM(migrate_init_skipped_where_impossible,
 			 no_migration_gen_params),
 	KUNIT_CASE(migrate_init_charges_its_struct_pages),
+	KUNIT_CASE(migrate_nothing_registered_for_kfd),
+	KUNIT_CASE(migrate_registered_by_the_first_svm),
 	{}
 };
 

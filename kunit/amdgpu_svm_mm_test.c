@@ -22,6 +22,7 @@
 #include <drm/amdgpu_drm.h>
 
 #include "../amdgpu.h"
+#include "../amdgpu_migrate.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_fault.h"
 #include "../amdgpu_svm_range.h"

@@ -441,6 +441,11 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 	tdev->adev = adev;
 	tdev->sim = amdgpu_svm_sim_create(test, tdev->dev, adev, vram_size);
 	adev->gmc.noretry = !xnack_on;
+	/*
+	 * The device's first SVM would register its VRAM for migration
+	 * (amdgpu_migrate_init()): only a device made with VRAM for it does.
+	 */
+	adev->svm_migrate_off = true;
 
 	tdev->fpriv = kunit_kzalloc(test, sizeof(*tdev->fpriv), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tdev->fpriv);
@@ -746,7 +751,7 @@ static void amdgpu_svm_test_vram_release(void *data)
 	tdev->vram = NULL;
 }
 
-/* Register the device's VRAM for migrations, as at device init. */
+/* Register the device's VRAM for migrations, as its first SVM would. */
 static void test_vram_create(struct amdgpu_svm_test_dev *tdev)
 {
 	struct kunit *test = tdev->test;
@@ -762,6 +767,8 @@ static void test_vram_create(struct amdgpu_svm_test_dev *tdev)
 	tdev->sim->sdma.copy_hook_data = tdev;
 	WRITE_ONCE(tdev->sim->sdma.copy_hook, test_copy_hook);
 
+	/* Registered now, as the first SVM would. */
+	adev->svm_migrate_off = false;
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_migrate_init(adev));
 	KUNIT_ASSERT_NOT_NULL(test, amdgpu_svm_test_migrate(tdev));
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
