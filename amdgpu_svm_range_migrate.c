@@ -41,13 +41,16 @@
  *
  * The rules:
  *
- * - A prefetch uses PREFETCH_LOC; every other trigger uses PREFERRED_LOC.
+ * - Only a prefetch and a GPU fault move pages, as in KFD: the XNACK-off
+ *   map after a SET and the restore worker map them where they are.
+ * - A prefetch uses PREFETCH_LOC; a GPU fault uses PREFERRED_LOC.
  *   A SET with PREFETCH_LOC acts every time, even when the stored value
  *   does not change, in both XNACK modes.
  * - SYSMEM: pages in VRAM go back to system memory.
  * - A GPU (any other value; one fd is one GPU): pages not yet in this
- *   GPU's VRAM go there, if ACCESS is ALLOW_MIGRATE. ACCESS IN_PLACE
- *   never moves pages to VRAM: the GPU maps them where they are.
+ *   GPU's VRAM go there; on a GPU fault only if ACCESS is ALLOW_MIGRATE
+ *   (IN_PLACE maps them where they are), on a prefetch whatever ACCESS
+ *   says, as KFD prefetches.
  * - UNDEFINED: a GPU fault moves the pages to the GPU that faulted, as
  *   KFD does (again only with ALLOW_MIGRATE); nothing else moves them. In
  *   particular an UNDEFINED preferred location never evicts what a
@@ -122,8 +125,19 @@ amdgpu_svm_migrate_decide(const struct amdgpu_svm_attrs *attrs,
 			  enum amdgpu_svm_placement placement,
 			  enum amdgpu_svm_trigger trigger, bool can_migrate)
 {
-	u32 loc = trigger == AMDGPU_SVM_TRIGGER_PREFETCH ?
-		  attrs->prefetch_loc : attrs->preferred_loc;
+	bool prefetch = trigger == AMDGPU_SVM_TRIGGER_PREFETCH;
+	u32 loc = prefetch ? attrs->prefetch_loc : attrs->preferred_loc;
+
+	/*
+	 * XNACK off, a SET's map and the restore worker map the pages where
+	 * they are: KFD's svm_range_restore_work() never migrates, and
+	 * svm_range_set_attr() migrates only for PREFETCH_LOC. Otherwise a
+	 * GPU preferred location would pull the pages back, and stop the
+	 * queues again, after every CPU touch.
+	 */
+	if (trigger == AMDGPU_SVM_TRIGGER_MAP ||
+	    trigger == AMDGPU_SVM_TRIGGER_RESTORE)
+		return AMDGPU_SVM_MIGRATE_STAY;
 
 	if (loc == AMDGPU_SVM_LOCATION_SYSMEM)
 		return placement == AMDGPU_SVM_PLACEMENT_SYSMEM ?
@@ -133,9 +147,14 @@ amdgpu_svm_migrate_decide(const struct amdgpu_svm_attrs *attrs,
 	    trigger != AMDGPU_SVM_TRIGGER_GPU_FAULT)
 		return AMDGPU_SVM_MIGRATE_STAY;
 
-	/* This GPU's VRAM. */
+	/*
+	 * This GPU's VRAM. A prefetch moves the pages whatever the GPU's
+	 * ACCESS, as KFD's svm_range_best_prefetch_location() skips the
+	 * target GPU's own access bits (SetAccessedBy, then a prefetch, is
+	 * a common pattern); a fault moves them only with ALLOW_MIGRATE.
+	 */
 	if (!can_migrate || placement == AMDGPU_SVM_PLACEMENT_VRAM ||
-	    attrs->access != AMDGPU_SVM_ACCESS_ALLOW_MIGRATE)
+	    (!prefetch && attrs->access != AMDGPU_SVM_ACCESS_ALLOW_MIGRATE))
 		return AMDGPU_SVM_MIGRATE_STAY;
 	return AMDGPU_SVM_MIGRATE_TO_VRAM;
 }

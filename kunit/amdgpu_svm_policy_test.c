@@ -61,7 +61,7 @@ static const struct decide_row decide_rows[] = {
 	{ "prefetch gpu, already in vram", UNDEF, GPU, ALLOW, P_VRAM, T_PF, true, STAY },
 	{ "prefetch kfd gpu_id", UNDEF, 0x4cd2, ALLOW, P_SYS, T_PF, true, TO_VRAM },
 	{ "prefetch gpu, preferred sysmem", SYSMEM, GPU, ALLOW, P_SYS, T_PF, true, TO_VRAM },
-	{ "prefetch gpu, in place", UNDEF, GPU, IN_PLACE, P_SYS, T_PF, true, STAY },
+	{ "prefetch gpu, in place", UNDEF, GPU, IN_PLACE, P_SYS, T_PF, true, TO_VRAM },
 	{ "prefetch gpu, cannot migrate", UNDEF, GPU, ALLOW, P_SYS, T_PF, false, STAY },
 	{ "prefetch sysmem, in vram", UNDEF, SYSMEM, ALLOW, P_VRAM, T_PF, true, TO_SYS },
 	{ "prefetch sysmem, mixed", UNDEF, SYSMEM, ALLOW, P_MIX, T_PF, true, TO_SYS },
@@ -83,17 +83,18 @@ static const struct decide_row decide_rows[] = {
 	{ "fault, preferred sysmem, in ram", SYSMEM, UNDEF, ALLOW, P_SYS, T_FAULT, true, STAY },
 	/* A stored PREFETCH_LOC is one-shot: it no longer decides. */
 	{ "fault, stored prefetch sysmem", UNDEF, SYSMEM, ALLOW, P_VRAM, T_FAULT, true, STAY },
-	/* XNACK-off map and restore: PREFERRED_LOC; none moves nothing. */
+	/* XNACK-off map and restore: map where the pages are, as KFD. */
 	{ "restore, undefined, in vram", UNDEF, UNDEF, ALLOW, P_VRAM, T_REST, true, STAY },
 	{ "restore, undefined, in ram", UNDEF, UNDEF, ALLOW, P_SYS, T_REST, true, STAY },
 	{ "restore, undefined, mixed", UNDEF, GPU, ALLOW, P_MIX, T_REST, true, STAY },
-	{ "restore, preferred gpu, in ram", GPU, UNDEF, ALLOW, P_SYS, T_REST, true, TO_VRAM },
+	{ "restore, preferred gpu, in ram", GPU, UNDEF, ALLOW, P_SYS, T_REST, true, STAY },
 	{ "restore, preferred gpu, cannot migrate", GPU, UNDEF, ALLOW, P_MIX, T_REST, false, STAY },
-	{ "restore, preferred sysmem, mixed", SYSMEM, UNDEF, ALLOW, P_MIX, T_REST, true, TO_SYS },
+	{ "restore, preferred sysmem, mixed", SYSMEM, UNDEF, ALLOW, P_MIX, T_REST, true, STAY },
 	{ "map, undefined, in vram", UNDEF, UNDEF, ALLOW, P_VRAM, T_MAP, true, STAY },
-	{ "map, preferred gpu, mixed", GPU, UNDEF, ALLOW, P_MIX, T_MAP, true, TO_VRAM },
+	{ "map, preferred gpu, mixed", GPU, UNDEF, ALLOW, P_MIX, T_MAP, true, STAY },
 	{ "map, preferred gpu, in place", GPU, UNDEF, IN_PLACE, P_SYS, T_MAP, true, STAY },
-	{ "map, preferred sysmem, in vram", SYSMEM, UNDEF, ALLOW, P_VRAM, T_MAP, true, TO_SYS },
+	{ "map, preferred sysmem, in vram", SYSMEM, UNDEF, ALLOW, P_VRAM, T_MAP, true, STAY },
+	{ "map, prefetch gpu stored", UNDEF, GPU, ALLOW, P_SYS, T_MAP, true, STAY },
 };
 
 static void decide_row_desc(const struct decide_row *row, char *desc)
@@ -306,6 +307,12 @@ static void policy_gpu_fault_follows_access(struct kunit *test)
 	expect_gpu_page(test, f, b, 3, 0xb, false);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
 
+	/* A prefetch moves them all the same, as KFD's does. */
+	KUNIT_ASSERT_EQ(test, 0, set(f, b, SZ_2M, AMDGPU_SVM_ATTR_PREFETCH_LOC,
+				     GPU));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 1024);
+	expect_gpu_page(test, f, b, 3, 0xb, true);
+
 	expect_cpu_bytes(test, a, SZ_2M, 0xa);
 	expect_cpu_bytes(test, b, SZ_2M, 0xb);
 }
@@ -333,7 +340,13 @@ static void policy_preferred_sysmem_evicts_on_fault(struct kunit *test)
 	expect_cpu_bytes(test, buf, SZ_2M, 0x5e);
 }
 
-static void policy_preferred_gpu_drives_the_restore_path(struct kunit *test)
+/*
+ * XNACK off, as KFD: only a prefetch moves pages. A SET of a GPU
+ * preferred location maps them where they are, and so does the restore
+ * worker after the CPU took some back: otherwise every CPU touch would
+ * pull them back to VRAM and stop the queues again.
+ */
+static void policy_xnack_off_only_a_prefetch_migrates(struct kunit *test)
 {
 	struct policy_fixture *f = fixture(test, false);
 	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0x7e);
@@ -342,28 +355,43 @@ static void policy_preferred_gpu_drives_the_restore_path(struct kunit *test)
 		{ AMDGPU_SVM_ATTR_ACCESS, ALLOW },
 	};
 	struct amdgpu_svm *svm = f->tdev->fpriv->vm.svm;
+	unsigned long used;
 	u32 v;
 
-	/* XNACK off: granting access maps now, and the pages move first. */
+	/* Granting access maps now, from system memory. */
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
 						       AMDGPU_SVM_OP_SET_ATTR,
 						       buf, SZ_2M, attrs,
 						       ARRAY_SIZE(attrs)));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	expect_gpu_page(test, f, buf, 1, 0x7e, false);
+
+	/*
+	 * A prefetch moves them; the queues stop while their PTEs change,
+	 * and run again once the restore worker mapped what they use.
+	 */
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 1);
+	cancel_delayed_work_sync(&svm->restore.work);
+	amdgpu_svm_range_restore_work(&svm->restore.work.work);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 1);
+	expect_gpu_page(test, f, buf, 1, 0x7e, true);
 
 	/* The CPU takes some pages back, which stops the GPU queues... */
 	KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(buf + PAGE_SIZE)));
 	KUNIT_EXPECT_EQ(test, v, 0x7e ^ 1);
-	KUNIT_EXPECT_LT(test, amdgpu_svm_test_vram_used(f->vram), 512);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 1);
+	used = amdgpu_svm_test_vram_used(f->vram);
+	KUNIT_EXPECT_LT(test, used, 512);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 2);
 
-	/* ...and the restore worker, in this thread, puts the range back. */
+	/* ...and the restore worker maps them where they are now. */
 	cancel_delayed_work_sync(&svm->restore.work);
 	amdgpu_svm_range_restore_work(&svm->restore.work.work);
-	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 1);
-	expect_gpu_page(test, f, buf, 1, 0x7e, true);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), used);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 2);
+	expect_gpu_page(test, f, buf, 1, 0x7e, false);
 	expect_cpu_bytes(test, buf, SZ_2M, 0x7e);
 }
 
@@ -596,7 +624,7 @@ static struct kunit_case policy_cases[] = {
 			 xnack_gen_params),
 	KUNIT_CASE(policy_gpu_fault_follows_access),
 	KUNIT_CASE(policy_preferred_sysmem_evicts_on_fault),
-	KUNIT_CASE(policy_preferred_gpu_drives_the_restore_path),
+	KUNIT_CASE(policy_xnack_off_only_a_prefetch_migrates),
 	KUNIT_CASE(policy_granularity_widens_within_the_vma),
 	KUNIT_CASE(policy_mixed_range_is_evicted_then_migrated),
 	KUNIT_CASE_PARAM(policy_survives_unbind_while_it_holds_vram,
