@@ -590,8 +590,9 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 			map_start = ULONG_MAX;
 			map_end = 0;
 		}
-		if (c->new.access != AMDGPU_SVM_ACCESS_INACCESSIBLE &&
-		    (prefetch || (c->triggers & rebuild))) {
+		/* A prefetch moves pages even where the GPU has no access. */
+		if (prefetch || (c->new.access != AMDGPU_SVM_ACCESS_INACCESSIBLE &&
+				 (c->triggers & rebuild))) {
 			map_start = min(map_start, start);
 			map_end = max(map_end, end);
 		}

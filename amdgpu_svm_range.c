@@ -1317,8 +1317,9 @@ void amdgpu_svm_range_reserve_end(struct amdgpu_svm *svm)
  * @trigger: what asks for the mapping, for the migration policy
  *
  * Parts without GPU access, without a VMA, or whose VMA cannot be mirrored
- * (amdgpu_svm_vma_mirrorable()) are skipped. Before a range is mapped, its
- * pages are moved where the policy wants them.
+ * (amdgpu_svm_vma_mirrorable()) are skipped; a prefetch still moves the
+ * pages of those without GPU access. Before a range is mapped, its pages
+ * are moved where the policy wants them.
  *
  * Context: process context; the SVM lock held, the mmap lock not held.
  * Return: 0 or a negative error code (the parts mapped stay mapped).
@@ -1342,6 +1343,11 @@ int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 		run_start = max(run_start << PAGE_SHIFT, start);
 
 		if (attrs.access == AMDGPU_SVM_ACCESS_INACCESSIBLE) {
+			/* Not mapped; a prefetch still moves the pages. */
+			if (trigger == AMDGPU_SVM_TRIGGER_PREFETCH)
+				amdgpu_svm_range_prefetch_unmapped(svm, addr,
+								   run_end,
+								   &attrs);
 			addr = run_end;
 			continue;
 		}

@@ -50,7 +50,8 @@
  * - A GPU (any other value; one fd is one GPU): pages not yet in this
  *   GPU's VRAM go there; on a GPU fault only if ACCESS is ALLOW_MIGRATE
  *   (IN_PLACE maps them where they are), on a prefetch whatever ACCESS
- *   says, as KFD prefetches.
+ *   says, as KFD prefetches (INACCESSIBLE pages move without being
+ *   mapped).
  * - UNDEFINED: a GPU fault moves the pages to the GPU that faulted, as
  *   KFD does (again only with ALLOW_MIGRATE); nothing else moves them. In
  *   particular an UNDEFINED preferred location never evicts what a
@@ -62,7 +63,9 @@
  * where it should be costs one page-table walk, no VRAM and no copy. The
  * span is the drm_gpusvm range, widened to the block of GRANULARITY
  * around the address that asked (aligned to its size), and clamped to the
- * VMA, the attribute run and the range's notifier.
+ * VMA, the attribute run and the range's notifier. A prefetch of an
+ * INACCESSIBLE span, which no range covers, moves each of its VMAs'
+ * parts whole (amdgpu_svm_range_prefetch_unmapped()).
  *
  * drm_pagemap migrates a span all or nothing and refuses one whose pages
  * are partly in this VRAM already (-EBUSY): such a mixed span is first
@@ -410,6 +413,103 @@ void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
 	if (action != AMDGPU_SVM_MIGRATE_STAY)
 		migrate_span(svm, mig, notifier, start, end, placement, action,
 			     trigger);
+out_put:
+	mmput(mm);
+out_mig:
+	amdgpu_migrate_put(mig);
+}
+
+/* The walk's notifier needs nothing but a new sequence on invalidation. */
+static bool walk_invalidate(struct mmu_interval_notifier *mni,
+			    const struct mmu_notifier_range *range,
+			    unsigned long cur_seq)
+{
+	mmu_interval_set_seq(mni, cur_seq);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops walk_notifier_ops = {
+	.invalidate = walk_invalidate,
+};
+
+/**
+ * amdgpu_svm_range_prefetch_unmapped() - move the pages of a span that
+ *	is not mapped for the GPU, for a prefetch
+ * @svm: the SVM
+ * @start: first byte, page aligned
+ * @end: end (exclusive), page aligned
+ * @attrs: the attributes of the span (INACCESSIBLE)
+ *
+ * A prefetch moves pages whatever ACCESS says, as KFD's does: the pages of
+ * an INACCESSIBLE span go to VRAM or home without being mapped. No
+ * drm_gpusvm range covers such a span, so the walk that looks where its
+ * pages are, and brings them home, has a notifier of its own. Best
+ * effort, as amdgpu_svm_range_migrate().
+ *
+ * Context: process context; the SVM lock held, the mmap lock not held.
+ */
+void amdgpu_svm_range_prefetch_unmapped(struct amdgpu_svm *svm,
+					unsigned long start, unsigned long end,
+					const struct amdgpu_svm_attrs *attrs)
+{
+	const enum amdgpu_svm_trigger trigger = AMDGPU_SVM_TRIGGER_PREFETCH;
+	struct mmu_interval_notifier notifier;
+	struct mm_struct *mm = svm->mm;
+	struct amdgpu_migrate *mig;
+	unsigned long addr;
+
+	lockdep_assert_held(&svm->lock);
+
+	if (!policy_may_move(attrs, trigger))
+		return;
+	mig = amdgpu_migrate_get(svm->adev);
+	if (!mig)
+		return;
+	if (!mmget_not_zero(mm))
+		goto out_mig;
+	if (mmu_interval_notifier_insert(&notifier, mm, start, end - start,
+					 &walk_notifier_ops))
+		goto out_put;
+
+	for (addr = start; addr < end;) {
+		enum amdgpu_svm_migrate_action action;
+		enum amdgpu_svm_placement placement;
+		unsigned long span_end, in_vram;
+		struct vm_area_struct *vma;
+		bool can_migrate;
+		int ret;
+
+		mmap_read_lock(mm);
+		vma = find_vma_intersection(mm, addr, end);
+		if (!vma) {
+			mmap_read_unlock(mm);
+			break;
+		}
+		addr = max(addr, vma->vm_start);
+		span_end = min(end, vma->vm_end);
+		can_migrate = vma_is_anonymous(vma);
+		ret = span_walk(&notifier, addr, span_end, &mig->pgmap, false,
+				&in_vram);
+		mmap_read_unlock(mm);
+
+		if (!ret) {
+			if (!in_vram)
+				placement = AMDGPU_SVM_PLACEMENT_SYSMEM;
+			else if (in_vram == (span_end - addr) >> PAGE_SHIFT)
+				placement = AMDGPU_SVM_PLACEMENT_VRAM;
+			else
+				placement = AMDGPU_SVM_PLACEMENT_MIXED;
+			action = amdgpu_svm_migrate_decide(attrs, placement,
+							   trigger,
+							   can_migrate);
+			if (action != AMDGPU_SVM_MIGRATE_STAY)
+				migrate_span(svm, mig, &notifier, addr,
+					     span_end, placement, action,
+					     trigger);
+		}
+		addr = span_end;
+	}
+	mmu_interval_notifier_remove(&notifier);
 out_put:
 	mmput(mm);
 out_mig:

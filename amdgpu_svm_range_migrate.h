@@ -65,5 +65,8 @@ void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
 			      enum amdgpu_svm_trigger trigger,
 			      unsigned long addr, unsigned long start,
 			      unsigned long end);
+void amdgpu_svm_range_prefetch_unmapped(struct amdgpu_svm *svm,
+					unsigned long start, unsigned long end,
+					const struct amdgpu_svm_attrs *attrs);
 
 #endif /* __AMDGPU_SVM_RANGE_MIGRATE_H__ */

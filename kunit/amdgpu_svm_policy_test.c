@@ -317,6 +317,33 @@ static void policy_gpu_fault_follows_access(struct kunit *test)
 	expect_cpu_bytes(test, b, SZ_2M, 0xb);
 }
 
+/*
+ * A prefetch moves pages whatever ACCESS says, as KFD's does, INACCESSIBLE
+ * included: they go to VRAM, and home again, without ever being mapped.
+ */
+static void policy_prefetch_moves_inaccessible_pages(struct kunit *test)
+{
+	bool xnack_on = *(const bool *)test->param_value;
+	struct policy_fixture *f = fixture(test, xnack_on);
+	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0x1a);
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     AMDGPU_SVM_ACCESS_INACCESSIBLE));
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_2M));
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, SYSMEM));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->pages_out), 512);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_2M));
+	expect_cpu_bytes(test, buf, SZ_2M, 0x1a);
+}
+
 static void policy_preferred_sysmem_evicts_on_fault(struct kunit *test)
 {
 	struct policy_fixture *f = fixture(test, true);
@@ -623,6 +650,8 @@ static struct kunit_case policy_cases[] = {
 	KUNIT_CASE_PARAM(policy_undefined_never_evicts_a_prefetch,
 			 xnack_gen_params),
 	KUNIT_CASE(policy_gpu_fault_follows_access),
+	KUNIT_CASE_PARAM(policy_prefetch_moves_inaccessible_pages,
+			 xnack_gen_params),
 	KUNIT_CASE(policy_preferred_sysmem_evicts_on_fault),
 	KUNIT_CASE(policy_xnack_off_only_a_prefetch_migrates),
 	KUNIT_CASE(policy_granularity_widens_within_the_vma),
