@@ -999,6 +999,9 @@ err_free:
 out_err:
 	if (ret == -EBUSY)
 		dev_info(adev->dev, "SVM: KFD holds the VRAM aperture, no migration\n");
+	else if (ret == -ENOMEM)
+		/* Retried by the next SVM: said once in a while. */
+		dev_warn_ratelimited(adev->dev, "SVM: no VRAM migration for now: out of memory, or its struct pages beyond the system memory limit\n");
 	else
 		dev_warn(adev->dev, "SVM: no VRAM migration: %d\n", ret);
 	return ret;

@@ -99,7 +99,8 @@ struct amdgpu_migrate_stats {
 /**
  * struct amdgpu_migrate - VRAM of one device as ZONE_DEVICE memory
  *
- * Made at device init where migration is possible. The device's VRAM
+ * Made by the device's first SVM where migration is possible
+ * (amdgpu_migrate_init()). The device's VRAM
  * appears to the core mm as device pages, one per 4 KiB of VRAM, in one
  * range of physical addresses (a free iomem region for
  * %MEMORY_DEVICE_PRIVATE, the VRAM aperture for %MEMORY_DEVICE_COHERENT).

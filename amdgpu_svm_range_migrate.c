@@ -134,9 +134,10 @@ amdgpu_svm_migrate_decide(const struct amdgpu_svm_attrs *attrs,
 	/*
 	 * XNACK off, a SET's map and the restore worker map the pages where
 	 * they are: KFD's svm_range_restore_work() never migrates, and
-	 * svm_range_set_attr() migrates only for PREFETCH_LOC. Otherwise a
-	 * GPU preferred location would pull the pages back, and stop the
-	 * queues again, after every CPU touch.
+	 * svm_range_set_attr() migrates only to the prefetch location (which
+	 * is one-shot here: see Documentation/gpu/amdgpu/svm/migration.rst).
+	 * Otherwise a GPU preferred location would pull the pages back, and
+	 * stop the queues again, after every CPU touch.
 	 */
 	if (trigger == AMDGPU_SVM_TRIGGER_MAP ||
 	    trigger == AMDGPU_SVM_TRIGGER_RESTORE)

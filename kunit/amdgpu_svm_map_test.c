@@ -206,9 +206,7 @@ static void map_gc_waits_while_frozen(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_2M));
 	svm = f->tdev->fpriv->vm.svm;
 
-	freeze_workqueues_begin();
-	while (freeze_workqueues_busy())
-		msleep(20);
+	amdgpu_svm_test_freeze_queues(test);
 	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_2M));
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
 							    buf + SZ_2M));
@@ -217,7 +215,7 @@ static void map_gc_waits_while_frozen(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, list_empty(&svm->gc.ranges));
 	mutex_unlock(&svm->lock);
 
-	thaw_workqueues();
+	amdgpu_svm_test_thaw_queues(test);
 	flush_work(&svm->gc.work);
 	mutex_lock(&svm->lock);
 	KUNIT_EXPECT_FALSE(test, drm_gpusvm_has_mapping(&svm->gpusvm, buf,

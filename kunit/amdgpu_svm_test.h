@@ -171,6 +171,8 @@ char *amdgpu_svm_test_attr_dump(struct kunit *test,
 				struct amdgpu_svm_attr_tree *tree);
 
 void amdgpu_svm_test_open_file(struct amdgpu_svm_test_dev *tdev);
+void amdgpu_svm_test_freeze_queues(struct kunit *test);
+void amdgpu_svm_test_thaw_queues(struct kunit *test);
 
 /**
  * struct amdgpu_svm_test_process - a process of its own, see

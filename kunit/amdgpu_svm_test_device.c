@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 #include <linux/slab.h>
 
 #include <kunit/resource.h>
@@ -821,6 +822,52 @@ void amdgpu_svm_test_open_file(struct amdgpu_svm_test_dev *tdev)
 	if (vm->svm_owner)
 		mmdrop(vm->svm_owner);
 	amdgpu_svm_vm_init(vm);
+}
+
+#if IS_BUILTIN(CONFIG_DRM_AMDGPU)
+static void test_thaw_queues(void *unused)
+{
+	thaw_workqueues();
+}
+#endif
+
+/**
+ * amdgpu_svm_test_freeze_queues() - freeze the freezable workqueues, as
+ *	suspend does before it suspends devices
+ * @test: the test; the queues thaw when it ends, or earlier with
+ *	amdgpu_svm_test_thaw_queues()
+ *
+ * Skips the test where amdgpu is a module: the freezer's calls are not
+ * exported.
+ *
+ * Context: process context (a KUnit test).
+ */
+void amdgpu_svm_test_freeze_queues(struct kunit *test)
+{
+#if IS_BUILTIN(CONFIG_DRM_AMDGPU)
+	freeze_workqueues_begin();
+	while (freeze_workqueues_busy())
+		msleep(20);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   test_thaw_queues,
+							   NULL));
+#else
+	kunit_skip(test, "the freezer's calls are not exported to modules");
+#endif
+}
+
+/**
+ * amdgpu_svm_test_thaw_queues() - thaw what amdgpu_svm_test_freeze_queues()
+ *	froze
+ * @test: the test
+ *
+ * Context: process context (a KUnit test).
+ */
+void amdgpu_svm_test_thaw_queues(struct kunit *test)
+{
+#if IS_BUILTIN(CONFIG_DRM_AMDGPU)
+	kunit_release_action(test, test_thaw_queues, NULL);
+#endif
 }
 
 static int test_process_fn(void *data)
