@@ -34,10 +34,10 @@
  * The migration engine lets drm_pagemap move the pages of a process into
  * the GPU's VRAM and back. When the device's first SVM is made, its VRAM
  * is registered as ZONE_DEVICE memory (amdgpu_migrate_init()); a
- * migration allocates one
- * buffer object for its pages, and drm_pagemap calls back here to learn
- * the VRAM pages of that buffer and to copy data in and out of them. The
- * copies are SDMA jobs through a GART window (amdgpu_migrate_sdma_copy()).
+ * migration allocates one buffer object for its pages, and drm_pagemap
+ * calls back here to learn the VRAM pages of that buffer and to copy data
+ * in and out of them. The copies are SDMA jobs through a GART window
+ * (amdgpu_migrate_sdma_copy()).
  *
  * Where migration is impossible no registration is made and
  * amdgpu_migrate_get() returns NULL: GC before 9.0.1, APUs whose memory
@@ -1058,9 +1058,9 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
  * memory (again and again while one resists, for up to
  * %MIGRATE_UNBIND_TIMEOUT_MS; then the registration is leaked, with an
  * error, rather than hang unbind), then the ZONE_DEVICE range is unmapped
- * (which waits until no
- * device page is left), every buffer object of an allocation is put (the
- * release queue drained) and the device drops its drm_pagemap reference.
+ * (which waits until no device page is left), every buffer object of an
+ * allocation is put (the release queue drained) and the device drops its
+ * drm_pagemap reference.
  *
  * Context: process context, while the copy engine still works.
  */
