@@ -13,6 +13,8 @@
 
 #include <kunit/static_stub.h>
 
+#include <uapi/linux/kfd_ioctl.h>
+
 #include <drm/amdgpu_drm.h>
 #include <drm/drm_gpusvm.h>
 #include <drm/drm_pagemap.h>
