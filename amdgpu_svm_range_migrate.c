@@ -313,6 +313,34 @@ static void migrate_span(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 		start, end, ret);
 }
 
+/*
+ * @in_vram of the pages of [@start, @end) are in this VRAM: decide where
+ * they should be, and move them there.
+ */
+static void decide_and_migrate(struct amdgpu_svm *svm,
+			       struct amdgpu_migrate *mig,
+			       struct mmu_interval_notifier *notifier,
+			       unsigned long start, unsigned long end,
+			       unsigned long in_vram,
+			       const struct amdgpu_svm_attrs *attrs,
+			       enum amdgpu_svm_trigger trigger, bool can_migrate)
+{
+	enum amdgpu_svm_migrate_action action;
+	enum amdgpu_svm_placement placement;
+
+	if (!in_vram)
+		placement = AMDGPU_SVM_PLACEMENT_SYSMEM;
+	else if (in_vram == (end - start) >> PAGE_SHIFT)
+		placement = AMDGPU_SVM_PLACEMENT_VRAM;
+	else
+		placement = AMDGPU_SVM_PLACEMENT_MIXED;
+	action = amdgpu_svm_migrate_decide(attrs, placement, trigger,
+					   can_migrate);
+	if (action != AMDGPU_SVM_MIGRATE_STAY)
+		migrate_span(svm, mig, notifier, start, end, placement, action,
+			     trigger);
+}
+
 /**
  * amdgpu_svm_race_point() - where a test may race another path with this one
  * @svm: the SVM
@@ -358,8 +386,6 @@ void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
 	struct mmu_interval_notifier *notifier = &range->notifier->notifier;
 	struct amdgpu_migrate *mig;
 	unsigned long granule = PAGE_SIZE << attrs->granularity;
-	enum amdgpu_svm_migrate_action action;
-	enum amdgpu_svm_placement placement;
 	struct mm_struct *mm = svm->mm;
 	struct vm_area_struct *vma;
 	unsigned long in_vram;
@@ -403,17 +429,8 @@ void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
 	if (ret)
 		goto out_put;
 
-	if (!in_vram)
-		placement = AMDGPU_SVM_PLACEMENT_SYSMEM;
-	else if (in_vram == (end - start) >> PAGE_SHIFT)
-		placement = AMDGPU_SVM_PLACEMENT_VRAM;
-	else
-		placement = AMDGPU_SVM_PLACEMENT_MIXED;
-	action = amdgpu_svm_migrate_decide(attrs, placement, trigger,
-					   can_migrate);
-	if (action != AMDGPU_SVM_MIGRATE_STAY)
-		migrate_span(svm, mig, notifier, start, end, placement, action,
-			     trigger);
+	decide_and_migrate(svm, mig, notifier, start, end, in_vram, attrs,
+			   trigger, can_migrate);
 out_put:
 	mmput(mm);
 out_mig:
@@ -473,8 +490,6 @@ void amdgpu_svm_range_prefetch_unmapped(struct amdgpu_svm *svm,
 		goto out_put;
 
 	for (addr = start; addr < end;) {
-		enum amdgpu_svm_migrate_action action;
-		enum amdgpu_svm_placement placement;
 		unsigned long span_end, in_vram;
 		struct vm_area_struct *vma;
 		bool can_migrate;
@@ -493,21 +508,10 @@ void amdgpu_svm_range_prefetch_unmapped(struct amdgpu_svm *svm,
 				&in_vram);
 		mmap_read_unlock(mm);
 
-		if (!ret) {
-			if (!in_vram)
-				placement = AMDGPU_SVM_PLACEMENT_SYSMEM;
-			else if (in_vram == (span_end - addr) >> PAGE_SHIFT)
-				placement = AMDGPU_SVM_PLACEMENT_VRAM;
-			else
-				placement = AMDGPU_SVM_PLACEMENT_MIXED;
-			action = amdgpu_svm_migrate_decide(attrs, placement,
-							   trigger,
-							   can_migrate);
-			if (action != AMDGPU_SVM_MIGRATE_STAY)
-				migrate_span(svm, mig, &notifier, addr,
-					     span_end, placement, action,
-					     trigger);
-		}
+		if (!ret)
+			decide_and_migrate(svm, mig, &notifier, addr, span_end,
+					   in_vram, attrs, trigger,
+					   can_migrate);
 		addr = span_end;
 	}
 	mmu_interval_notifier_remove(&notifier);
