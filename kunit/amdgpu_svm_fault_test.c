@@ -309,6 +309,7 @@ static void fault_after_munmap_and_mmap_sees_new_memory(struct kunit *test)
 struct instance_release {
 	struct delayed_work work;
 	struct amdgpu_svm_sim_sdma *sdma;
+	unsigned int inst;
 };
 
 static void instance_release_fn(struct work_struct *work)
@@ -316,7 +317,18 @@ static void instance_release_fn(struct work_struct *work)
 	struct instance_release *r = container_of(to_delayed_work(work),
 						  struct instance_release, work);
 
-	amdgpu_svm_sim_sdma_hold_instance(r->sdma, 0, false);
+	amdgpu_svm_sim_sdma_hold_instance(r->sdma, r->inst, false);
+}
+
+/* A case that failed while it held an instance still lets it run out. */
+static void instance_release_cleanup(void *data)
+{
+	struct instance_release *r = data;
+	unsigned int i;
+
+	cancel_delayed_work_sync(&r->work);
+	for (i = 0; i < AMDGPU_SVM_SIM_SDMA_INSTANCES; i++)
+		amdgpu_svm_sim_sdma_hold_instance(r->sdma, i, false);
 }
 
 /*
@@ -326,30 +338,49 @@ static void instance_release_fn(struct work_struct *work)
  * instance while the first is busy. The map is held on its instance while
  * munmap() runs: the clear must land after it, or the map's PTEs outlive
  * the pages munmap() frees.
+ *
+ * Which instance the map goes to depends on what else the engine runs
+ * at that moment (the scheduler picks the least busy one), so every
+ * instance is held for the fault, and all but the map's are released.
  */
 static void fault_map_in_flight_is_cleared_after_it_lands(struct kunit *test)
 {
 	struct fault_fixture *f = test->priv;
 	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	struct amdgpu_device *adev = tdev->adev;
 	struct amdgpu_svm_sim_sdma *sdma = &tdev->sim->sdma;
 	struct amdgpu_vm *vm = &tdev->fpriv->vm;
 	unsigned long buf = user_buffer(test, SZ_64K, 0x1f1);
-	struct instance_release r = { .sdma = sdma };
+	struct instance_release *r;
+	unsigned int i;
 
 	if (vm->use_cpu_for_update)
 		kunit_skip(test, "page tables written by the CPU: no job in flight");
-	INIT_DELAYED_WORK(&r.work, instance_release_fn);
-	amdgpu_svm_sim_sdma_hold_instance(sdma, 0, true);
-	KUNIT_ASSERT_TRUE(test, amdgpu_vm_handle_fault(tdev->adev, vm->pasid, 0, 0,
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->sdma = sdma;
+	INIT_DELAYED_WORK(&r->work, instance_release_fn);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   instance_release_cleanup,
+							   r));
+	for (i = 0; i < AMDGPU_SVM_SIM_SDMA_INSTANCES; i++)
+		amdgpu_svm_sim_sdma_hold_instance(sdma, i, true);
+	KUNIT_ASSERT_TRUE(test, amdgpu_vm_handle_fault(adev, vm->pasid, 0, 0,
 						       buf, 0, false));
-	/* Both idle before: the scheduler picked the first instance. */
-	KUNIT_ASSERT_PTR_EQ(test, vm->immediate.rq->sched,
-			    &tdev->adev->sdma.instance[0].ring.sched);
-	schedule_delayed_work(&r.work, msecs_to_jiffies(300));
+	for (i = 0; i < AMDGPU_SVM_SIM_SDMA_INSTANCES; i++)
+		if (vm->immediate.rq->sched == &adev->sdma.instance[i].ring.sched)
+			break;
+	KUNIT_ASSERT_LT(test, i, AMDGPU_SVM_SIM_SDMA_INSTANCES);
+	r->inst = i;
+	for (i = 0; i < AMDGPU_SVM_SIM_SDMA_INSTANCES; i++)
+		if (i != r->inst)
+			amdgpu_svm_sim_sdma_hold_instance(sdma, i, false);
+
+	schedule_delayed_work(&r->work, msecs_to_jiffies(300));
 	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_64K));
-	KUNIT_EXPECT_PTR_EQ(test, vm->delayed.rq->sched,
-			    &tdev->adev->sdma.instance[1].ring.sched);
-	flush_delayed_work(&r.work);
+	/* The map's instance was busy: the clear went to another one. */
+	KUNIT_EXPECT_PTR_NE(test, vm->delayed.rq->sched, vm->immediate.rq->sched);
+	flush_delayed_work(&r->work);
 	amdgpu_svm_sim_sdma_idle(sdma);
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, buf, buf + SZ_64K));
 }

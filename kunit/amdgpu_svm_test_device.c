@@ -392,6 +392,8 @@ static void amdgpu_svm_test_dev_release(void *data)
 	unregister_trace_amdgpu_vm_update_ptes(count_pte_update, tdev);
 	unregister_trace_amdgpu_svm_gpu_fault(note_fault, tdev);
 	tracepoint_synchronize_unregister();
+	/* A case that failed with the engine held must not hang its teardown. */
+	amdgpu_svm_sim_sdma_hold(&tdev->sim->sdma, false);
 
 	/* The file closes: its buffers first, as drm_gem_release() does. */
 	idr_for_each_entry(&tdev->file->object_idr, obj, handle)
