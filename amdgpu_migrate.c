@@ -140,7 +140,13 @@
  *   %MEMORY_DEVICE_COHERENT, a range that cannot be registered twice, and
  *   coherent pages bypass the owner check: when KFD holds that range we
  *   register nothing and keep SVM pages in system memory; without KFD we
- *   register the aperture as %MEMORY_DEVICE_COHERENT ourselves.
+ *   register the aperture as %MEMORY_DEVICE_COHERENT ourselves;
+ * - KFD's coherent pages that a process holds reach drm_gpusvm whatever
+ *   their owner. They are KFD's to move, and their zone_device_data is
+ *   KFD's: drm_gpusvm_get_pages() maps device pages only when drm_pagemap
+ *   manages them, and refuses others with -EOPNOTSUPP. A range holding one
+ *   is not mapped (with XNACK on, the GPU fault is fatal; with it off, the
+ *   SET or restore fails), and the page stays where KFD put it.
  */
 
 /**

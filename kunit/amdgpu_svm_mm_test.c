@@ -10,6 +10,8 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/mm.h>
+#include <linux/memremap.h>
+#include <linux/migrate.h>
 #include <linux/mman.h>
 #include <linux/sched/task.h>
 #include <linux/uaccess.h>
@@ -528,6 +530,154 @@ static void mm_svm_vm_cannot_be_acquired_by_kfd(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, 7);
 }
 
+/*
+ * A stand-in for KFD's registration of VRAM as MEMORY_DEVICE_COHERENT
+ * (kgd2kfd_init_zone_device() where the CPU is XGMI-connected): device
+ * pages the CPU addresses like memory, of KFD's owner, whose
+ * zone_device_data is KFD's own (its svm_range_bo). The physical range
+ * has no memory behind it here: nothing reads or writes the pages'
+ * content, only their struct pages are used.
+ */
+struct kfd_coherent {
+	struct dev_pagemap pgmap;
+	struct resource *res;
+	/* What KFD keeps in zone_device_data; nothing of ours may use it. */
+	u8 kfd_data[64];
+	atomic_t freed;
+};
+
+static void kfd_coherent_folio_free(struct folio *folio)
+{
+	struct kfd_coherent *kc = container_of(page_pgmap(&folio->page),
+					       struct kfd_coherent, pgmap);
+
+	atomic_inc(&kc->freed);
+}
+
+static const struct dev_pagemap_ops kfd_coherent_ops = {
+	.folio_free = kfd_coherent_folio_free,
+};
+
+static void kfd_coherent_unregister(void *data)
+{
+	struct kfd_coherent *kc = data;
+
+	memunmap_pages(&kc->pgmap);
+	release_mem_region(kc->res->start, resource_size(kc->res));
+}
+
+static struct kfd_coherent *kfd_coherent_register(struct kunit *test)
+{
+	struct kfd_coherent *kc = kunit_kzalloc(test, sizeof(*kc), GFP_KERNEL);
+	void *addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, kc);
+	kc->res = request_free_mem_region(&iomem_resource, SZ_2M,
+					  "kfd-coherent-stand-in");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, kc->res);
+	kc->pgmap.type = MEMORY_DEVICE_COHERENT;
+	kc->pgmap.range.start = kc->res->start;
+	kc->pgmap.range.end = kc->res->end;
+	kc->pgmap.nr_range = 1;
+	kc->pgmap.ops = &kfd_coherent_ops;
+	kc->pgmap.owner = kc;
+	addr = memremap_pages(&kc->pgmap, numa_node_id());
+	if (IS_ERR(addr)) {
+		release_mem_region(kc->res->start, resource_size(kc->res));
+		KUNIT_FAIL_AND_ABORT(test, "memremap_pages: %ld", PTR_ERR(addr));
+	}
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   kfd_coherent_unregister,
+							   kc));
+	return kc;
+}
+
+/* Move the page at @addr into the stand-in, as KFD's migration would. */
+static void kfd_coherent_take(struct kunit *test, struct kfd_coherent *kc,
+			      unsigned long addr)
+{
+	struct page *dpage = pfn_to_page(PHYS_PFN(kc->res->start));
+	unsigned long src = 0, dst = 0;
+	struct migrate_vma args = {
+		.start = addr,
+		.end = addr + PAGE_SIZE,
+		.src = &src,
+		.dst = &dst,
+		.pgmap_owner = kc,
+		.flags = MIGRATE_VMA_SELECT_SYSTEM,
+	};
+	int ret;
+
+	mmap_read_lock(current->mm);
+	args.vma = vma_lookup(current->mm, addr);
+	ret = args.vma ? migrate_vma_setup(&args) : -EFAULT;
+	if (!ret && (src & MIGRATE_PFN_MIGRATE)) {
+		zone_device_page_init(dpage, &kc->pgmap, 0);
+		/* As KFD's svm_migrate_get_vram_page() sets it. */
+		dpage->zone_device_data = kc->kfd_data;
+		dst = migrate_pfn(page_to_pfn(dpage));
+	}
+	if (!ret) {
+		migrate_vma_pages(&args);
+		migrate_vma_finalize(&args);
+	}
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	/* Still set after migrate_vma_pages(): the page moved. */
+	KUNIT_ASSERT_TRUE(test, src & MIGRATE_PFN_MIGRATE);
+}
+
+/* The page that backs @addr in the process, by its PFN. */
+static unsigned long user_pfn(struct kunit *test, unsigned long addr)
+{
+	struct page *page;
+	unsigned long pfn;
+
+	KUNIT_ASSERT_EQ(test, 1, get_user_pages_fast(addr, 1, 0, &page));
+	pfn = page_to_pfn(page);
+	put_page(page);
+	return pfn;
+}
+
+/*
+ * One VM, one SVM, also for memory: where KFD holds VRAM as device
+ * coherent memory, hmm_range_fault() hands its pages to drm_gpusvm
+ * whatever their owner. They are KFD's: the SVM neither maps them nor
+ * reads KFD's zone_device_data as drm_pagemap's. A range holding one is
+ * refused (-EOPNOTSUPP, a fatal GPU fault), nothing of it is mapped, the
+ * page stays where KFD put it, and other memory maps as before.
+ */
+static void mm_kfd_coherent_pages_are_not_ours(struct kunit *test)
+{
+	struct kfd_coherent *kc = kfd_coherent_register(test);
+	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, true);
+	unsigned long buf = user_buffer(test, SZ_64K, 0xc0);
+	unsigned long other;
+	u32 v = 0;
+
+	/* A VMA of its own (NORESERVE keeps it from merging with @buf). */
+	other = kunit_vm_mmap(test, NULL, 0, SZ_64K, PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE | MAP_NORESERVE, 0);
+	KUNIT_ASSERT_TRUE(test, other && other < TASK_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, put_user(0x07, (u32 __user *)other));
+	kfd_coherent_take(test, kc, buf + SZ_16K);
+	KUNIT_ASSERT_EQ(test, user_pfn(test, buf + SZ_16K),
+			PHYS_PFN(kc->res->start));
+
+	KUNIT_EXPECT_EQ(test, -EOPNOTSUPP,
+			amdgpu_svm_test_gpu_access(tdev, buf + SZ_16K, &v,
+						   sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, 0,
+			amdgpu_svm_test_gpu_mapped(tdev, buf, buf + SZ_64K));
+	KUNIT_EXPECT_EQ(test, user_pfn(test, buf + SZ_16K),
+			PHYS_PFN(kc->res->start));
+	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, other), 0x07);
+
+	/* The process lets go of the page: KFD gets it back. */
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_64K));
+	KUNIT_EXPECT_EQ(test, atomic_read(&kc->freed), 1);
+}
+
 /* Another process holding the file (a child, say) calls first. */
 static int other_process_fn(void *arg)
 {
@@ -956,6 +1106,7 @@ static struct kunit_case amdgpu_svm_mm_cases[] = {
 	KUNIT_CASE_PARAM(mm_exit_closes_the_svm, xnack_gen_params),
 	KUNIT_CASE(mm_kfd_vm_is_not_ours),
 	KUNIT_CASE(mm_svm_vm_cannot_be_acquired_by_kfd),
+	KUNIT_CASE(mm_kfd_coherent_pages_are_not_ours),
 	KUNIT_CASE(mm_svm_belongs_to_the_opener),
 	KUNIT_CASE(mm_svm_bounded_by_the_gpu_vm),
 	KUNIT_CASE(mm_exit_while_a_fault_holds_the_svm),
