@@ -8,6 +8,7 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/pm_runtime.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -680,15 +681,13 @@ static void amdgpu_migrate_device_unmap(struct drm_pagemap *dpagemap,
 }
 
 /*
- * Allocate VRAM for [@start, @end) of @mm and migrate the range into it.
- * Called by drm_pagemap_populate_mm() with the mmap lock held for read.
+ * Allocate VRAM of memory partition @xcp_id (any: -1) for [@start, @end)
+ * of @mm and migrate the range into it. The mmap lock is held for read.
  */
-static int amdgpu_migrate_populate_mm(struct drm_pagemap *dpagemap,
-				      unsigned long start, unsigned long end,
-				      struct mm_struct *mm,
-				      unsigned long timeslice_ms)
+static int migrate_populate(struct amdgpu_migrate *mig, unsigned long start,
+			    unsigned long end, struct mm_struct *mm,
+			    unsigned long timeslice_ms, int xcp_id)
 {
-	struct amdgpu_migrate *mig = dpagemap_to_migrate(dpagemap);
 	const struct drm_pagemap_migrate_details details = {
 		.timeslice_ms = timeslice_ms,
 	};
@@ -712,7 +711,7 @@ static int amdgpu_migrate_populate_mm(struct drm_pagemap *dpagemap,
 	if (ret < 0 && ret != -EACCES)
 		goto out_pm;
 
-	vram = amdgpu_migrate_vram_alloc(adev, end - start, &clear);
+	vram = amdgpu_migrate_vram_alloc(adev, end - start, xcp_id, &clear);
 	if (IS_ERR(vram)) {
 		ret = PTR_ERR(vram);
 		goto out_pm;
@@ -726,7 +725,7 @@ static int amdgpu_migrate_populate_mm(struct drm_pagemap *dpagemap,
 	vram->adev = adev;
 	kref_init(&vram->refcount);
 	drm_pagemap_devmem_init(&vram->devmem, adev->dev, mm,
-				&amdgpu_migrate_devmem_ops, dpagemap,
+				&amdgpu_migrate_devmem_ops, &mig->dpagemap,
 				end - start, clear);
 	/* Before any device page exists, TTM must know to evict through us. */
 	ret = xa_err(xa_store_irq(&mig->bos, (unsigned long)vram->bo, vram,
@@ -758,6 +757,49 @@ out_pm:
 out_unlock:
 	up_read(&mig->migrations);
 	drm_dev_exit(idx);
+	return ret;
+}
+
+/* drm_pagemap_populate_mm() has no partition to give: any VRAM will do. */
+static int amdgpu_migrate_populate_mm(struct drm_pagemap *dpagemap,
+				      unsigned long start, unsigned long end,
+				      struct mm_struct *mm,
+				      unsigned long timeslice_ms)
+{
+	return migrate_populate(dpagemap_to_migrate(dpagemap), start, end, mm,
+				timeslice_ms, -1);
+}
+
+/**
+ * amdgpu_migrate_populate() - migrate a span of an address space into the
+ * VRAM of one memory partition
+ * @mig: the device's migration state
+ * @mm: the address space
+ * @start: first byte of the span, page-aligned
+ * @end: end of the span, page-aligned
+ * @timeslice_ms: how long the pages stay before they may move again
+ * @xcp_id: the partition whose memory to use, -1 for any
+ *
+ * As drm_pagemap_populate_mm(), which takes no partition: on a part split
+ * into memory partitions, the buffer object is placed in the partition's
+ * memory, as KFD's svm_range_vram_node_new() places it with xcp_id_plus1.
+ *
+ * Context: process context; takes the mmap lock of @mm for read.
+ * Return: 0, -EFAULT if @mm is gone, -EBUSY if some of the pages are in
+ * flight, -ENOSPC when VRAM is full, or another negative error code.
+ */
+int amdgpu_migrate_populate(struct amdgpu_migrate *mig, struct mm_struct *mm,
+			    unsigned long start, unsigned long end,
+			    unsigned long timeslice_ms, int xcp_id)
+{
+	int ret;
+
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	ret = migrate_populate(mig, start, end, mm, timeslice_ms, xcp_id);
+	mmap_read_unlock(mm);
+	mmput(mm);
 	return ret;
 }
 
@@ -1147,6 +1189,7 @@ static void amdgpu_migrate_vram_release_work(struct work_struct *work)
  * amdgpu_migrate_vram_alloc() - VRAM for one migration
  * @adev: the device
  * @size: bytes, a multiple of the page size
+ * @xcp_id: the partition whose memory to use, -1 for any
  * @clear_fence: receives the fence of the buffer's clear, or NULL if it is
  *	clear already; the caller owns the reference
  *
@@ -1160,7 +1203,7 @@ static void amdgpu_migrate_vram_release_work(struct work_struct *work)
  * another negative error code.
  */
 struct amdgpu_migrate_vram *
-amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size,
+amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size, int xcp_id,
 			  struct dma_fence **clear_fence)
 {
 	struct amdgpu_bo_param bp = {
@@ -1171,6 +1214,7 @@ amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size,
 			 AMDGPU_GEM_CREATE_VRAM_CLEARED,
 		.type = ttm_bo_type_device,
 		.bo_ptr_size = sizeof(struct amdgpu_bo),
+		.xcp_id_plus1 = xcp_id + 1,
 	};
 	struct amdgpu_migrate *mig = migrate_of(adev);
 	struct amdgpu_migrate_vram *vram;

@@ -21,6 +21,7 @@ struct dentry;
 struct resource;
 struct amdgpu_device;
 struct dma_fence;
+struct mm_struct;
 
 /**
  * enum amdgpu_migrate_dir - which way a copy goes
@@ -183,10 +184,13 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			struct drm_pagemap_addr *addr, unsigned long npages,
 			struct dma_fence *pre_migrate_fence,
 			enum amdgpu_migrate_dir dir);
+int amdgpu_migrate_populate(struct amdgpu_migrate *mig, struct mm_struct *mm,
+			    unsigned long start, unsigned long end,
+			    unsigned long timeslice_ms, int xcp_id);
 
 /* Hardware leaves, replaced by the KUnit simulated device. */
 struct amdgpu_migrate_vram *
-amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size,
+amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size, int xcp_id,
 			  struct dma_fence **clear_fence);
 void amdgpu_migrate_vram_free(struct amdgpu_migrate_vram *vram);
 int amdgpu_migrate_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,

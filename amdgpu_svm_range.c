@@ -92,11 +92,6 @@
  * that walks the tables), except the queue leaves, which call KFD.
  */
 
-/* Hardware MTYPE values (the same on GFX9, GFX10/11 and GFX12). */
-#define SVM_MTYPE_NC	0
-#define SVM_MTYPE_RW	1
-#define SVM_MTYPE_UC	3
-
 /* How often a map is retried when an invalidation races with it. */
 #define SVM_MAP_RETRIES	8
 
@@ -409,87 +404,190 @@ void amdgpu_svm_gpu_resume(struct amdgpu_svm *svm)
 #endif
 }
 
+/* The local MTYPE of GC 9.4.3 and later, as the mtype_local parameter asks. */
+static u32 mtype_local_gc943(bool ext_coherent)
+{
+	if (ext_coherent)
+		return AMDGPU_VM_MTYPE_CC;
+	return amdgpu_mtype_local == 1 ? AMDGPU_VM_MTYPE_NC :
+	       amdgpu_mtype_local == 2 ? AMDGPU_VM_MTYPE_CC :
+	       AMDGPU_VM_MTYPE_RW;
+}
+
 /**
- * amdgpu_svm_range_pte_flags() - GPU PTE flags for system pages of a range
+ * amdgpu_svm_range_mapping_flags() - how a GPU maps the pages of a range
  * @adev: the device
  * @attrs: the range's attributes
+ * @mem: where the pages are
+ * @pte_flags: receives the PTE bits that do not depend on the GMC
+ *	generation's encoding (VALID, SYSTEM, SNOOPED, IS_PTE, BUS_ATOMICS)
+ *
+ * The rules of KFD's svm_range_get_pte_flags() for the memory one GPU
+ * reaches itself: its own VRAM, near or far from the VM's memory
+ * partition, and system memory. The MTYPE depends on the GC IP, on the
+ * COHERENT and EXT_COHERENT flags, on whether the part is an APU, the CPU
+ * is XGMI-connected, and on the mtype_local module parameter. VRAM on
+ * another GPU is never mapped here: such pages come through system memory
+ * (amdgpu_migrate_device_map()).
+ *
+ * Context: any.
+ * Return: AMDGPU_VM_MTYPE_* and AMDGPU_VM_PAGE_EXECUTABLE flags for
+ * amdgpu_gmc_get_vm_pte().
+ */
+u32 amdgpu_svm_range_mapping_flags(struct amdgpu_device *adev,
+				   const struct amdgpu_svm_attrs *attrs,
+				   enum amdgpu_svm_mem mem, u64 *pte_flags)
+{
+	u32 gc = amdgpu_ip_version(adev, GC_HWIP, 0);
+	bool vram = mem != AMDGPU_SVM_MEM_SYSTEM;
+	bool coherent = attrs->flags & (AMDGPU_SVM_FLAG_COHERENT |
+					AMDGPU_SVM_FLAG_EXT_COHERENT);
+	bool ext_coherent = attrs->flags & AMDGPU_SVM_FLAG_EXT_COHERENT;
+	bool snoop = !vram, aid_a1;
+	u32 mapping, mtype_local;
+
+	switch (gc) {
+	case IP_VERSION(9, 4, 1):
+	case IP_VERSION(9, 4, 2):
+		if (vram) {
+			mapping = coherent ? AMDGPU_VM_MTYPE_CC : AMDGPU_VM_MTYPE_RW;
+			/* The CPU snoops VRAM it reaches over XGMI. */
+			if (gc == IP_VERSION(9, 4, 2) &&
+			    adev->gmc.xgmi.connected_to_cpu)
+				snoop = true;
+		} else {
+			mapping = coherent ? AMDGPU_VM_MTYPE_UC : AMDGPU_VM_MTYPE_NC;
+		}
+		break;
+	case IP_VERSION(9, 4, 3):
+	case IP_VERSION(9, 4, 4):
+	case IP_VERSION(9, 5, 0):
+		mtype_local = mtype_local_gc943(ext_coherent);
+		snoop = true;
+		if (mem == AMDGPU_SVM_MEM_VRAM)
+			mapping = mtype_local;
+		else if (mem == AMDGPU_SVM_MEM_VRAM_FAR)
+			/* Another partition's HBM: system-scope coherence. */
+			mapping = ext_coherent ? AMDGPU_VM_MTYPE_UC :
+						 AMDGPU_VM_MTYPE_NC;
+		else if (adev->flags & AMD_IS_APU)
+			/*
+			 * With several NUMA nodes the PTE update picks the
+			 * local MTYPE per page (amdgpu_gmc_override_vm_pte_flags()).
+			 */
+			mapping = num_possible_nodes() <= 1 ? mtype_local :
+				  ext_coherent ? AMDGPU_VM_MTYPE_UC :
+						 AMDGPU_VM_MTYPE_NC;
+		else if (gc < IP_VERSION(9, 5, 0) || ext_coherent)
+			mapping = AMDGPU_VM_MTYPE_UC;
+		else
+			mapping = AMDGPU_VM_MTYPE_NC;
+		break;
+	case IP_VERSION(12, 0, 0):
+	case IP_VERSION(12, 0, 1):
+		mapping = AMDGPU_VM_MTYPE_NC;
+		break;
+	case IP_VERSION(12, 1, 0):
+		aid_a1 = adev->rev_id & 0x10;
+		snoop = true;
+		if (vram)
+			mapping = amdgpu_mtype_local == 0 ? AMDGPU_VM_MTYPE_RW :
+				  amdgpu_mtype_local == 1 ? AMDGPU_VM_MTYPE_NC :
+				  aid_a1 ? AMDGPU_VM_MTYPE_RW : AMDGPU_VM_MTYPE_NC;
+		else if (ext_coherent)
+			mapping = AMDGPU_VM_MTYPE_UC;
+		else
+			mapping = aid_a1 ? AMDGPU_VM_MTYPE_NC : AMDGPU_VM_MTYPE_UC;
+		break;
+	default:
+		mapping = coherent ? AMDGPU_VM_MTYPE_UC : AMDGPU_VM_MTYPE_NC;
+		break;
+	}
+	if (attrs->flags & AMDGPU_SVM_FLAG_GPU_EXEC)
+		mapping |= AMDGPU_VM_PAGE_EXECUTABLE;
+
+	*pte_flags = AMDGPU_PTE_VALID;
+	if (!vram)
+		*pte_flags |= AMDGPU_PTE_SYSTEM;
+	if (snoop)
+		*pte_flags |= AMDGPU_PTE_SNOOPED;
+	if (gc >= IP_VERSION(12, 0, 0))
+		*pte_flags |= AMDGPU_PTE_IS_PTE;
+	if (gc == IP_VERSION(12, 1, 0) && adev->have_atomics_support)
+		*pte_flags |= AMDGPU_PTE_BUS_ATOMICS;
+	return mapping;
+}
+
+/**
+ * amdgpu_svm_range_pte_flags() - GPU PTE flags for the pages of a range
+ * @adev: the device
+ * @vm: the VM the PTEs are written in
+ * @attrs: the range's attributes
+ * @mem: where the pages are
  * @writable: the CPU mapping allows writes
  *
- * System memory is mapped snooped; coherent ranges uncached (UC), others
- * non-coherent (NC), except on GC 12.0, which has no UC for system memory.
- * NUMA-local MTYPE overrides of GC 9.4.3 APUs are applied by the PTE
- * update itself.
+ * As KFD's svm_range_get_pte_flags(): amdgpu_svm_range_mapping_flags()
+ * decides, the device's GMC encodes the MTYPE (amdgpu_gmc_get_vm_pte(),
+ * without a buffer object), and the pages are readable, writable unless
+ * the range is GPU_RO or the CPU may not write them.
  *
  * Context: any.
  * Return: AMDGPU_PTE_* flags.
  */
 u64 amdgpu_svm_range_pte_flags(struct amdgpu_device *adev,
+			       struct amdgpu_vm *vm,
 			       const struct amdgpu_svm_attrs *attrs,
-			       bool writable)
+			       enum amdgpu_svm_mem mem, bool writable)
 {
-	u32 gc = amdgpu_ip_version(adev, GC_HWIP, 0);
-	bool coherent = attrs->flags & (AMDGPU_SVM_FLAG_COHERENT |
-					AMDGPU_SVM_FLAG_EXT_COHERENT);
-	u32 mtype = coherent ? SVM_MTYPE_UC : SVM_MTYPE_NC;
-	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM | AMDGPU_PTE_SNOOPED |
-		    AMDGPU_PTE_READABLE;
+	u64 flags;
+	u32 mapping = amdgpu_svm_range_mapping_flags(adev, attrs, mem, &flags);
 
+	amdgpu_gmc_get_vm_pte(adev, vm, NULL, mapping, &flags);
+	flags |= AMDGPU_PTE_READABLE;
 	if (writable && !(attrs->flags & AMDGPU_SVM_FLAG_GPU_RO))
 		flags |= AMDGPU_PTE_WRITEABLE;
-	if (attrs->flags & AMDGPU_SVM_FLAG_GPU_EXEC)
-		flags |= AMDGPU_PTE_EXECUTABLE;
-
-	if (gc >= IP_VERSION(12, 0, 0)) {
-		if (gc < IP_VERSION(12, 1, 0))
-			mtype = SVM_MTYPE_NC;
-		return AMDGPU_PTE_MTYPE_GFX12(flags | AMDGPU_PTE_IS_PTE, mtype);
-	}
-	if (gc >= IP_VERSION(10, 1, 0))
-		return AMDGPU_PTE_MTYPE_NV10(flags, mtype);
-	return AMDGPU_PTE_MTYPE_VG10(flags, mtype);
+	return flags;
 }
 
 /**
- * amdgpu_svm_range_vram_pte_flags() - GPU PTE flags for pages of a range in
- * this device's VRAM
+ * amdgpu_svm_range_vram_mem() - where in this device's VRAM a page is
  * @adev: the device
- * @attrs: the range's attributes
- * @writable: the CPU mapping allows writes
+ * @vm: the VM the page is mapped in
+ * @addr: the page's address as amdgpu_migrate_device_map() gave it
  *
- * Local VRAM is not snooped. GC 9.4.x caches it read-write (RW) unless the
- * range is coherent (UC); other GC versions use NC, GC 12 with the PTE
- * bit.
+ * On a part split into memory partitions, the VM's own partition is near
+ * and every other one far, as KFD tells a node's HBM from another's by
+ * their partitions' mem_id.
  *
  * Context: any.
- * Return: AMDGPU_PTE_* flags.
+ * Return: %AMDGPU_SVM_MEM_VRAM or %AMDGPU_SVM_MEM_VRAM_FAR.
  */
-u64 amdgpu_svm_range_vram_pte_flags(struct amdgpu_device *adev,
-				    const struct amdgpu_svm_attrs *attrs,
-				    bool writable)
+enum amdgpu_svm_mem amdgpu_svm_range_vram_mem(struct amdgpu_device *adev,
+					      struct amdgpu_vm *vm, u64 addr)
 {
-	u32 gc = amdgpu_ip_version(adev, GC_HWIP, 0);
-	bool coherent = attrs->flags & (AMDGPU_SVM_FLAG_COHERENT |
-					AMDGPU_SVM_FLAG_EXT_COHERENT);
-	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE;
-	u32 mtype = coherent ? SVM_MTYPE_UC : SVM_MTYPE_NC;
+	struct amdgpu_mem_partition_info *part;
+	u64 pfn;
 
-	if (writable && !(attrs->flags & AMDGPU_SVM_FLAG_GPU_RO))
-		flags |= AMDGPU_PTE_WRITEABLE;
-	if (attrs->flags & AMDGPU_SVM_FLAG_GPU_EXEC)
-		flags |= AMDGPU_PTE_EXECUTABLE;
-
-	if (gc >= IP_VERSION(12, 0, 0))
-		return AMDGPU_PTE_MTYPE_GFX12(flags | AMDGPU_PTE_IS_PTE,
-					      SVM_MTYPE_NC);
-	if (gc >= IP_VERSION(10, 1, 0))
-		return AMDGPU_PTE_MTYPE_NV10(flags, mtype);
-	if (gc >= IP_VERSION(9, 4, 1) && !coherent)
-		mtype = SVM_MTYPE_RW;
-	return AMDGPU_PTE_MTYPE_VG10(flags, mtype);
+	if (vm->mem_id < 0 || !adev->gmc.mem_partitions ||
+	    adev->gmc.is_app_apu || vm->mem_id >= adev->gmc.num_mem_partitions)
+		return AMDGPU_SVM_MEM_VRAM;
+	part = &adev->gmc.mem_partitions[vm->mem_id];
+	pfn = (addr - adev->vm_manager.vram_base_offset) >> PAGE_SHIFT;
+	return pfn >= part->range.fpfn && pfn <= part->range.lpfn ?
+	       AMDGPU_SVM_MEM_VRAM : AMDGPU_SVM_MEM_VRAM_FAR;
 }
 
 /* GPU pages per CPU page. */
 #define SVM_GPU_PAGES(npages)	((u64)(npages) << (PAGE_SHIFT - AMDGPU_GPU_PAGE_SHIFT))
+
+/* Our VRAM comes as a PTE address (device_map()), not DMA: near or far. */
+static enum amdgpu_svm_mem page_mem(struct amdgpu_svm *svm,
+				    const struct drm_pagemap_addr *da)
+{
+	if (da->proto != DRM_INTERCONNECT_DRIVER)
+		return AMDGPU_SVM_MEM_SYSTEM;
+	return amdgpu_svm_range_vram_mem(svm->adev, svm->vm, da->addr);
+}
 
 /*
  * Write the PTEs of a range whose pages are valid, one call per run. With
@@ -499,33 +597,36 @@ u64 amdgpu_svm_range_vram_pte_flags(struct amdgpu_device *adev,
  * the runs, not on the flags).
  */
 static int range_write_ptes(struct amdgpu_svm *svm,
-			    struct amdgpu_svm_range *range, u64 sys_flags,
-			    u64 vram_flags, bool immediate, bool prepare)
+			    struct amdgpu_svm_range *range, const u64 *flags,
+			    bool immediate, bool prepare)
 {
 	u64 gpu_start = drm_gpusvm_range_start(&range->base) >> AMDGPU_GPU_PAGE_SHIFT;
 	const struct drm_pagemap_addr *da = range->pages.dma_addr;
 	unsigned long npages = range_npages(range), i, j;
 	int ret;
 
-	/* One entry per mapping of (1 << order) pages; merge touching ones. */
+	/*
+	 * One entry per mapping of (1 << order) pages; merge touching ones
+	 * that are the same kind of memory.
+	 */
 	for (i = 0, j = 0; i < npages; ) {
 		unsigned long run = 1UL << da[j].order;
 		dma_addr_t addr = da[j].addr;
+		enum amdgpu_svm_mem mem = page_mem(svm, &da[j]);
 		u64 first;
 
 		while (i + run < npages &&
 		       da[j + 1].addr == addr + (run << PAGE_SHIFT) &&
-		       da[j + 1].proto == da[j].proto) {
+		       da[j + 1].proto == da[j].proto &&
+		       page_mem(svm, &da[j + 1]) == mem) {
 			run += 1UL << da[j + 1].order;
 			j++;
 		}
 		first = gpu_start + SVM_GPU_PAGES(i);
-		/* Our VRAM comes as a PTE address (device_map()), not DMA. */
 		ret = amdgpu_svm_gpu_write_ptes(svm, first,
 						first + SVM_GPU_PAGES(run) - 1,
-						addr, prepare ? 0 :
-						da[j].proto == DRM_INTERCONNECT_DRIVER ?
-						vram_flags : sys_flags, immediate);
+						addr, prepare ? 0 : flags[mem],
+						immediate);
 		if (ret)
 			return ret;
 		i += run;
@@ -874,7 +975,7 @@ static int range_validate_pt(void *param, struct amdgpu_bo *bo)
  * PTEs written into the existing tables, and the new tables linked.
  */
 static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
-			u64 flags, u64 vram_flags, bool immediate)
+			const u64 *flags, bool immediate)
 {
 	struct dma_resv *resv = amdgpu_svm_vm_resv(svm);
 	struct dma_fence *fence = NULL;
@@ -919,7 +1020,7 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	if (ret)
 		goto out_resv;
 	if (!READ_ONCE(range->gpu_mapped)) {
-		ret = range_write_ptes(svm, range, flags, vram_flags, immediate,
+		ret = range_write_ptes(svm, range, flags, immediate,
 				       true);
 		if (ret)
 			goto out_resv;
@@ -949,12 +1050,12 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	}
 	range->gpu_mapped = true;
 	range->gpu_complete = false;
-	ret = range_write_ptes(svm, range, flags, vram_flags, immediate, false);
+	ret = range_write_ptes(svm, range, flags, immediate, false);
 	if (!ret)
 		ret = amdgpu_svm_gpu_link_ptes(svm, immediate);
 	if (!ret) {
 		range->gpu_complete = true;
-		range->pte_flags = flags;
+		range->pte_flags = flags[AMDGPU_SVM_MEM_SYSTEM];
 		if (!immediate)
 			fence = amdgpu_svm_gpu_map_fence(svm);
 	}
@@ -1019,6 +1120,8 @@ static int range_map_one(struct amdgpu_svm *svm, unsigned long addr,
 	};
 	struct drm_gpusvm_range *base;
 	struct amdgpu_svm_range *range;
+	u64 flags[AMDGPU_SVM_MEM_COUNT];
+	enum amdgpu_svm_mem mem;
 	bool placed = false;
 	int tries = 0, ret;
 
@@ -1068,13 +1171,14 @@ retry:
 				   &base->notifier->notifier,
 				   drm_gpusvm_range_start(base),
 				   drm_gpusvm_range_end(base), &ctx);
-	if (!ret)
-		ret = range_commit(svm, range,
-				   amdgpu_svm_range_pte_flags(svm->adev, attrs,
-							      !ctx.read_only),
-				   amdgpu_svm_range_vram_pte_flags(svm->adev, attrs,
-								   !ctx.read_only),
+	if (!ret) {
+		for (mem = 0; mem < AMDGPU_SVM_MEM_COUNT; mem++)
+			flags[mem] = amdgpu_svm_range_pte_flags(svm->adev, svm->vm,
+								attrs, mem,
+								!ctx.read_only);
+		ret = range_commit(svm, range, flags,
 				   trigger == AMDGPU_SVM_TRIGGER_GPU_FAULT);
+	}
 	/*
 	 * -EAGAIN: an invalidation won the race; -EFAULT: the range was
 	 * unmapped meanwhile and the garbage collector must run first.

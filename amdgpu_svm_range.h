@@ -16,6 +16,7 @@
 struct amdgpu_device;
 struct amdgpu_svm;
 struct amdgpu_svm_attrs;
+struct amdgpu_vm;
 struct dma_fence;
 struct vm_area_struct;
 struct dma_resv;
@@ -72,12 +73,30 @@ to_amdgpu_svm_range(struct drm_gpusvm_range *range)
 
 extern const struct drm_gpusvm_ops amdgpu_svm_range_ops;
 
+/**
+ * enum amdgpu_svm_mem - where the pages a GPU maps are
+ * @AMDGPU_SVM_MEM_SYSTEM: system memory
+ * @AMDGPU_SVM_MEM_VRAM: this device's VRAM, in the VM's memory partition
+ *	(all of it on a part without partitions)
+ * @AMDGPU_SVM_MEM_VRAM_FAR: this device's VRAM in another memory partition
+ * @AMDGPU_SVM_MEM_COUNT: the number of kinds
+ */
+enum amdgpu_svm_mem {
+	AMDGPU_SVM_MEM_SYSTEM,
+	AMDGPU_SVM_MEM_VRAM,
+	AMDGPU_SVM_MEM_VRAM_FAR,
+	AMDGPU_SVM_MEM_COUNT,
+};
+
+u32 amdgpu_svm_range_mapping_flags(struct amdgpu_device *adev,
+				   const struct amdgpu_svm_attrs *attrs,
+				   enum amdgpu_svm_mem mem, u64 *pte_flags);
 u64 amdgpu_svm_range_pte_flags(struct amdgpu_device *adev,
+			       struct amdgpu_vm *vm,
 			       const struct amdgpu_svm_attrs *attrs,
-			       bool writable);
-u64 amdgpu_svm_range_vram_pte_flags(struct amdgpu_device *adev,
-				    const struct amdgpu_svm_attrs *attrs,
-				    bool writable);
+			       enum amdgpu_svm_mem mem, bool writable);
+enum amdgpu_svm_mem amdgpu_svm_range_vram_mem(struct amdgpu_device *adev,
+					      struct amdgpu_vm *vm, u64 addr);
 
 int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 			 unsigned long end, enum amdgpu_svm_trigger trigger);

@@ -254,6 +254,9 @@ static int migrate_to_vram(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 			   enum amdgpu_svm_placement placement)
 {
 	unsigned long timeslice = READ_ONCE(amdgpu_svm_timeslice_ms);
+	/* The VM's memory partition, as the file's buffers are placed. */
+	int xcp_id = svm->adev->gmc.mem_partitions ?
+		     svm->vm->root.bo->xcp_id : -1;
 	int ret;
 
 	/* drm_pagemap would refuse a span that is partly ours already. */
@@ -262,14 +265,14 @@ static int migrate_to_vram(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 		if (ret)
 			return ret;
 	}
-	ret = drm_pagemap_populate_mm(&mig->dpagemap, start, end, svm->mm,
-				      timeslice);
+	ret = amdgpu_migrate_populate(mig, svm->mm, start, end, timeslice,
+				      xcp_id);
 	if (ret == -EBUSY) {
 		/* Raced with another migration of these pages: once more. */
 		ret = evict_span(svm->mm, notifier, start, end);
 		if (!ret)
-			ret = drm_pagemap_populate_mm(&mig->dpagemap, start, end,
-						      svm->mm, timeslice);
+			ret = amdgpu_migrate_populate(mig, svm->mm, start, end,
+						      timeslice, xcp_id);
 	}
 	return ret;
 }

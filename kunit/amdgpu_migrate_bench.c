@@ -254,7 +254,7 @@ static int bench_floor_migrate(struct bench *b, unsigned long start,
 		 * pages are device pages; the copy waits for its clear.
 		 */
 		mmap_read_lock(mm);
-		mv = amdgpu_migrate_vram_alloc(adev, BENCH_CHUNK, &clear);
+		mv = amdgpu_migrate_vram_alloc(adev, BENCH_CHUNK, -1, &clear);
 		if (IS_ERR(mv)) {
 			mmap_read_unlock(mm);
 			return PTR_ERR(mv);

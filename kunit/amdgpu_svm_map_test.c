@@ -23,6 +23,7 @@
 #include "../amdgpu_ttm.h"
 #include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
+#include "vega10_enum.h"
 
 struct map_fixture {
 	struct amdgpu_svm_test_dev *tdev;
@@ -921,32 +922,101 @@ static void map_flag_change_rewrites_ptes(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_WRITEABLE);
 }
 
+/* The part a row is about, beyond its GC IP. */
+#define PART_APU	BIT(0)	/* an APU (AMD_IS_APU) */
+#define PART_CPU_XGMI	BIT(1)	/* the CPU reaches VRAM over XGMI */
+#define PART_AID_A1	BIT(2)	/* GC 12.1 AID revision A1 */
+#define PART_ATOMICS	BIT(3)	/* PCIe atomics to system memory */
+#define PART_NUMA	BIT(4)	/* several NUMA nodes possible */
+
 struct pte_flags_case {
 	const char *name;
 	u32 gc;
-	u32 flags;
-	bool writable;
-	u64 want;
+	u32 part;
+	int mtype_local;	/* the module parameter; -1 is its default */
+	u32 flags;		/* AMDGPU_SVM_FLAG_* of the range */
+	enum amdgpu_svm_mem mem;
+	u32 mapping;		/* AMDGPU_VM_* flags for amdgpu_gmc_get_vm_pte() */
+	u64 pte;		/* the bits decided before the GMC encodes */
 };
 
-#define SYS	(AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM | AMDGPU_PTE_SNOOPED | \
-		 AMDGPU_PTE_READABLE)
+#define C	AMDGPU_SVM_FLAG_COHERENT
+#define E	(AMDGPU_SVM_FLAG_COHERENT | AMDGPU_SVM_FLAG_EXT_COHERENT)
+#define SYS	AMDGPU_SVM_MEM_SYSTEM
+#define NEAR	AMDGPU_SVM_MEM_VRAM
+#define FAR	AMDGPU_SVM_MEM_VRAM_FAR
+#define NC	AMDGPU_VM_MTYPE_NC
+#define RW	AMDGPU_VM_MTYPE_RW
+#define CC	AMDGPU_VM_MTYPE_CC
+#define UC	AMDGPU_VM_MTYPE_UC
+#define X	AMDGPU_VM_PAGE_EXECUTABLE
+#define P_V	AMDGPU_PTE_VALID
+#define P_S	(AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM | AMDGPU_PTE_SNOOPED)
+#define P_VS	(AMDGPU_PTE_VALID | AMDGPU_PTE_SNOOPED)
+#define P12	AMDGPU_PTE_IS_PTE
+#define P_AT	AMDGPU_PTE_BUS_ATOMICS
 
+/*
+ * KFD's svm_range_get_pte_flags(), row by row, for the memory one GPU
+ * maps itself: every GC IP it names, coherent or not, local VRAM near and
+ * far from the VM's partition, system memory.
+ */
 static const struct pte_flags_case pte_flags_cases[] = {
-	{ "gc9.4.2 rw nc", IP_VERSION(9, 4, 2), 0, true,
-	  AMDGPU_PTE_MTYPE_VG10(SYS | AMDGPU_PTE_WRITEABLE, 0) },
-	{ "gc9.4.2 coherent uc", IP_VERSION(9, 4, 2), AMDGPU_SVM_FLAG_COHERENT,
-	  true, AMDGPU_PTE_MTYPE_VG10(SYS | AMDGPU_PTE_WRITEABLE, 3) },
-	{ "gc9.4.2 gpu_ro", IP_VERSION(9, 4, 2), AMDGPU_SVM_FLAG_GPU_RO, true,
-	  AMDGPU_PTE_MTYPE_VG10(SYS, 0) },
-	{ "gc9.4.2 ro vma exec", IP_VERSION(9, 4, 2), AMDGPU_SVM_FLAG_GPU_EXEC,
-	  false, AMDGPU_PTE_MTYPE_VG10(SYS | AMDGPU_PTE_EXECUTABLE, 0) },
-	{ "gc11 ext coherent uc", IP_VERSION(11, 0, 0),
-	  AMDGPU_SVM_FLAG_EXT_COHERENT, true,
-	  AMDGPU_PTE_MTYPE_NV10(SYS | AMDGPU_PTE_WRITEABLE, 3) },
-	{ "gc12.0 coherent is nc", IP_VERSION(12, 0, 0), AMDGPU_SVM_FLAG_COHERENT,
-	  true, AMDGPU_PTE_MTYPE_GFX12(SYS | AMDGPU_PTE_WRITEABLE |
-				       AMDGPU_PTE_IS_PTE, 0) },
+	{ "gc9.0.1 sys nc", IP_VERSION(9, 0, 1), 0, -1, 0, SYS, NC, P_S },
+	{ "gc9.0.1 sys coherent uc", IP_VERSION(9, 0, 1), 0, -1, C, SYS, UC, P_S },
+	{ "gc9.0.1 vram nc", IP_VERSION(9, 0, 1), 0, -1, 0, NEAR, NC, P_V },
+	{ "gc9.0.1 vram coherent uc", IP_VERSION(9, 0, 1), 0, -1, C, NEAR, UC, P_V },
+	{ "gc9.4.1 vram rw", IP_VERSION(9, 4, 1), 0, -1, 0, NEAR, RW, P_V },
+	{ "gc9.4.1 vram coherent cc", IP_VERSION(9, 4, 1), 0, -1, C, NEAR, CC, P_V },
+	{ "gc9.4.1 sys coherent uc", IP_VERSION(9, 4, 1), 0, -1, C, SYS, UC, P_S },
+	{ "gc9.4.2 vram rw", IP_VERSION(9, 4, 2), 0, -1, 0, NEAR, RW, P_V },
+	{ "gc9.4.2 vram coherent cc", IP_VERSION(9, 4, 2), 0, -1, C, NEAR, CC, P_V },
+	{ "gc9.4.2 cpu xgmi vram snooped", IP_VERSION(9, 4, 2), PART_CPU_XGMI, -1,
+	  C, NEAR, CC, P_VS },
+	{ "gc9.4.2 sys nc exec", IP_VERSION(9, 4, 2), 0, -1,
+	  AMDGPU_SVM_FLAG_GPU_EXEC, SYS, NC | X, P_S },
+	{ "gc9.4.2 sys coherent uc", IP_VERSION(9, 4, 2), 0, -1, C, SYS, UC, P_S },
+	{ "gc9.4.3 vram local rw", IP_VERSION(9, 4, 3), 0, -1, C, NEAR, RW, P_VS },
+	{ "gc9.4.3 vram ext coherent cc", IP_VERSION(9, 4, 3), 0, -1, E, NEAR, CC,
+	  P_VS },
+	{ "gc9.4.3 vram mtype_local nc", IP_VERSION(9, 4, 3), 0, 1, 0, NEAR, NC,
+	  P_VS },
+	{ "gc9.4.3 vram mtype_local cc", IP_VERSION(9, 4, 3), 0, 2, 0, NEAR, CC,
+	  P_VS },
+	{ "gc9.4.3 far hbm nc", IP_VERSION(9, 4, 3), 0, -1, C, FAR, NC, P_VS },
+	{ "gc9.4.3 far hbm ext coherent uc", IP_VERSION(9, 4, 3), 0, -1, E, FAR,
+	  UC, P_VS },
+	{ "gc9.4.3 dgpu sys uc", IP_VERSION(9, 4, 3), 0, -1, 0, SYS, UC, P_S },
+	{ "gc9.4.3 apu sys one node local", IP_VERSION(9, 4, 3), PART_APU, -1, C,
+	  SYS, RW, P_S },
+	{ "gc9.4.3 apu sys numa nc", IP_VERSION(9, 4, 3), PART_APU | PART_NUMA, -1,
+	  C, SYS, NC, P_S },
+	{ "gc9.4.3 apu sys numa ext uc", IP_VERSION(9, 4, 3),
+	  PART_APU | PART_NUMA, -1, E, SYS, UC, P_S },
+	{ "gc9.4.4 vram rw", IP_VERSION(9, 4, 4), 0, -1, 0, NEAR, RW, P_VS },
+	{ "gc9.5.0 dgpu sys nc", IP_VERSION(9, 5, 0), 0, -1, C, SYS, NC, P_S },
+	{ "gc9.5.0 dgpu sys ext coherent uc", IP_VERSION(9, 5, 0), 0, -1, E, SYS,
+	  UC, P_S },
+	{ "gc9.5.0 far hbm nc", IP_VERSION(9, 5, 0), 0, -1, 0, FAR, NC, P_VS },
+	{ "gc10.3 vram coherent uc", IP_VERSION(10, 3, 0), 0, -1, C, NEAR, UC, P_V },
+	{ "gc11 sys nc", IP_VERSION(11, 0, 0), 0, -1, 0, SYS, NC, P_S },
+	{ "gc11 sys ext coherent uc", IP_VERSION(11, 0, 0), 0, -1, E, SYS, UC, P_S },
+	{ "gc11 vram nc", IP_VERSION(11, 0, 0), 0, -1, 0, NEAR, NC, P_V },
+	{ "gc12.0 sys coherent nc", IP_VERSION(12, 0, 0), 0, -1, C, SYS, NC,
+	  P_S | P12 },
+	{ "gc12.0.1 vram coherent nc", IP_VERSION(12, 0, 1), 0, -1, C, NEAR, NC,
+	  P_V | P12 },
+	{ "gc12.1 a1 vram rw", IP_VERSION(12, 1, 0), PART_AID_A1, -1, C, NEAR, RW,
+	  P_VS | P12 },
+	{ "gc12.1 vram nc", IP_VERSION(12, 1, 0), 0, -1, C, NEAR, NC, P_VS | P12 },
+	{ "gc12.1 vram mtype_local rw", IP_VERSION(12, 1, 0), 0, 0, 0, NEAR, RW,
+	  P_VS | P12 },
+	{ "gc12.1 a1 sys nc", IP_VERSION(12, 1, 0), PART_AID_A1, -1, C, SYS, NC,
+	  P_S | P12 },
+	{ "gc12.1 sys uc atomics", IP_VERSION(12, 1, 0), PART_ATOMICS, -1, 0, SYS,
+	  UC, P_S | P12 | P_AT },
+	{ "gc12.1 a1 sys ext coherent uc", IP_VERSION(12, 1, 0), PART_AID_A1, -1,
+	  E, SYS, UC, P_S | P12 },
 };
 
 static void pte_flags_desc(const struct pte_flags_case *c, char *desc)
@@ -956,57 +1026,159 @@ static void pte_flags_desc(const struct pte_flags_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(pte_flags, pte_flags_cases, pte_flags_desc);
 
-static void map_pte_flags_per_ip(struct kunit *test)
-{
-	const struct pte_flags_case *c = test->param_value;
-	struct map_fixture *f = test->priv;
-	struct amdgpu_svm_attrs attrs = { .flags = c->flags };
-
-	f->tdev->adev->ip_versions[GC_HWIP][0] = c->gc;
-	KUNIT_EXPECT_EQ(test, c->want,
-			amdgpu_svm_range_pte_flags(f->tdev->adev, &attrs, c->writable));
-	/* The device's page tables are GC 9.4.2's: it goes back to that. */
-	f->tdev->adev->ip_versions[GC_HWIP][0] = IP_VERSION(9, 4, 2);
-}
-
-#define VRAM	(AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE)
-
-/* Pages in local VRAM: never SYSTEM or SNOOPED, MTYPE by IP version. */
-static const struct pte_flags_case vram_pte_flags_cases[] = {
-	{ "gc9.0.1 nc", IP_VERSION(9, 0, 1), 0, true,
-	  AMDGPU_PTE_MTYPE_VG10(VRAM | AMDGPU_PTE_WRITEABLE, 0) },
-	{ "gc9.4.2 rw", IP_VERSION(9, 4, 2), 0, true,
-	  AMDGPU_PTE_MTYPE_VG10(VRAM | AMDGPU_PTE_WRITEABLE, 1) },
-	{ "gc9.4.2 coherent uc", IP_VERSION(9, 4, 2), AMDGPU_SVM_FLAG_COHERENT,
-	  true, AMDGPU_PTE_MTYPE_VG10(VRAM | AMDGPU_PTE_WRITEABLE, 3) },
-	{ "gc9.4.2 gpu_ro exec", IP_VERSION(9, 4, 2),
-	  AMDGPU_SVM_FLAG_GPU_RO | AMDGPU_SVM_FLAG_GPU_EXEC, true,
-	  AMDGPU_PTE_MTYPE_VG10(VRAM | AMDGPU_PTE_EXECUTABLE, 1) },
-	{ "gc11 nc", IP_VERSION(11, 0, 0), 0, true,
-	  AMDGPU_PTE_MTYPE_NV10(VRAM | AMDGPU_PTE_WRITEABLE, 0) },
-	{ "gc11 ext coherent uc", IP_VERSION(11, 0, 0),
-	  AMDGPU_SVM_FLAG_EXT_COHERENT, false,
-	  AMDGPU_PTE_MTYPE_NV10(VRAM, 3) },
-	{ "gc12.0 coherent is nc", IP_VERSION(12, 0, 0), AMDGPU_SVM_FLAG_COHERENT,
-	  true, AMDGPU_PTE_MTYPE_GFX12(VRAM | AMDGPU_PTE_WRITEABLE |
-				       AMDGPU_PTE_IS_PTE, 0) },
+/* The device as it was, put back after a row changed it. */
+struct part_state {
+	struct amdgpu_device *adev;
+	u32 gc;
+	u32 flags;
+	u32 rev_id;
+	bool cpu_xgmi;
+	bool atomics;
+	int mtype_local;
 };
 
-KUNIT_ARRAY_PARAM(vram_pte_flags, vram_pte_flags_cases, pte_flags_desc);
+static void part_restore(void *data)
+{
+	struct part_state *st = data;
+	struct amdgpu_device *adev = st->adev;
 
-static void map_vram_pte_flags_per_ip(struct kunit *test)
+	adev->ip_versions[GC_HWIP][0] = st->gc;
+	adev->flags = st->flags;
+	adev->rev_id = st->rev_id;
+	adev->gmc.xgmi.connected_to_cpu = st->cpu_xgmi;
+	adev->have_atomics_support = st->atomics;
+	amdgpu_mtype_local = st->mtype_local;
+}
+
+/* Make the simulated device the part @c is about, until the case ends. */
+static void part_set(struct kunit *test, struct amdgpu_device *adev,
+		     const struct pte_flags_case *c)
+{
+	struct part_state *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	*st = (struct part_state) {
+		.adev = adev,
+		.gc = adev->ip_versions[GC_HWIP][0],
+		.flags = adev->flags,
+		.rev_id = adev->rev_id,
+		.cpu_xgmi = adev->gmc.xgmi.connected_to_cpu,
+		.atomics = adev->have_atomics_support,
+		.mtype_local = amdgpu_mtype_local,
+	};
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, part_restore,
+							   st));
+	adev->ip_versions[GC_HWIP][0] = c->gc;
+	if (c->part & PART_APU)
+		adev->flags |= AMD_IS_APU;
+	else
+		adev->flags &= ~AMD_IS_APU;
+	adev->rev_id = c->part & PART_AID_A1 ? 0x10 : 0;
+	adev->gmc.xgmi.connected_to_cpu = c->part & PART_CPU_XGMI;
+	adev->have_atomics_support = c->part & PART_ATOMICS;
+	amdgpu_mtype_local = c->mtype_local;
+}
+
+static void map_pte_flags_follow_kfd(struct kunit *test)
 {
 	const struct pte_flags_case *c = test->param_value;
 	struct map_fixture *f = test->priv;
 	struct amdgpu_svm_attrs attrs = { .flags = c->flags };
+	u64 pte = 0;
 
-	f->tdev->adev->ip_versions[GC_HWIP][0] = c->gc;
-	KUNIT_EXPECT_EQ(test, c->want,
-			amdgpu_svm_range_vram_pte_flags(f->tdev->adev, &attrs,
-							c->writable));
-	/* The device's page tables are GC 9.4.2's: it goes back to that. */
-	f->tdev->adev->ip_versions[GC_HWIP][0] = IP_VERSION(9, 4, 2);
+	/* The system the test kernel runs on decides this one. */
+	if (!!(c->part & PART_NUMA) != (num_possible_nodes() > 1))
+		kunit_skip(test, "%u NUMA node(s) possible",
+			   num_possible_nodes());
+	part_set(test, f->tdev->adev, c);
+	KUNIT_EXPECT_EQ(test, c->mapping,
+			amdgpu_svm_range_mapping_flags(f->tdev->adev, &attrs,
+						       c->mem, &pte));
+	KUNIT_EXPECT_EQ(test, c->pte, pte);
 }
+
+/*
+ * The whole PTE on the simulated device's own IP, GC 9.4.2: the MTYPE as
+ * gmc_v9_0_get_vm_pte() encodes it, READABLE always, WRITEABLE unless
+ * GPU_RO or a read-only CPU mapping.
+ */
+static void map_pte_flags_encoded_by_the_gmc(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_vm *vm = &f->tdev->fpriv->vm;
+	struct amdgpu_svm_attrs attrs = { .flags = C };
+	const u64 rw = AMDGPU_PTE_READABLE | AMDGPU_PTE_WRITEABLE;
+
+	KUNIT_ASSERT_EQ(test, amdgpu_ip_version(adev, GC_HWIP, 0),
+			IP_VERSION(9, 4, 2));
+	KUNIT_EXPECT_EQ(test, AMDGPU_PTE_MTYPE_VG10(P_V | rw, MTYPE_CC),
+			amdgpu_svm_range_pte_flags(adev, vm, &attrs, NEAR, true));
+	KUNIT_EXPECT_EQ(test, AMDGPU_PTE_MTYPE_VG10(P_S | rw, MTYPE_UC),
+			amdgpu_svm_range_pte_flags(adev, vm, &attrs, SYS, true));
+	attrs.flags = AMDGPU_SVM_FLAG_GPU_EXEC;
+	KUNIT_EXPECT_EQ(test, AMDGPU_PTE_MTYPE_VG10(P_V | rw |
+						    AMDGPU_PTE_EXECUTABLE,
+						    MTYPE_RW),
+			amdgpu_svm_range_pte_flags(adev, vm, &attrs, NEAR, true));
+	KUNIT_EXPECT_EQ(test, AMDGPU_PTE_MTYPE_VG10(P_S | AMDGPU_PTE_READABLE |
+						    AMDGPU_PTE_EXECUTABLE,
+						    MTYPE_NC),
+			amdgpu_svm_range_pte_flags(adev, vm, &attrs, SYS, false));
+	attrs.flags = AMDGPU_SVM_FLAG_GPU_RO;
+	KUNIT_EXPECT_EQ(test, AMDGPU_PTE_MTYPE_VG10(P_S | AMDGPU_PTE_READABLE,
+						    MTYPE_NC),
+			amdgpu_svm_range_pte_flags(adev, vm, &attrs, SYS, true));
+}
+
+/*
+ * A part split into memory partitions: VRAM in the VM's partition is
+ * near, the other partition's far, as KFD compares the partitions'
+ * mem_id; each is mapped with its own flags.
+ */
+static void map_vram_of_another_partition_is_far(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_vm *vm = &f->tdev->fpriv->vm;
+	u64 base = adev->vm_manager.vram_base_offset;
+	u64 half = adev->gmc.real_vram_size / 2;
+
+	/* Without partitions every page of the device's VRAM is near. */
+	KUNIT_EXPECT_EQ(test, NEAR, amdgpu_svm_range_vram_mem(adev, vm,
+							      base + half));
+	amdgpu_svm_test_mem_partitions(f->tdev, half);
+	vm->mem_id = 0;
+	KUNIT_EXPECT_EQ(test, NEAR, amdgpu_svm_range_vram_mem(adev, vm, base));
+	KUNIT_EXPECT_EQ(test, NEAR, amdgpu_svm_range_vram_mem(adev, vm,
+							      base + half - PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, FAR, amdgpu_svm_range_vram_mem(adev, vm,
+							     base + half));
+	vm->mem_id = 1;
+	KUNIT_EXPECT_EQ(test, FAR, amdgpu_svm_range_vram_mem(adev, vm, base));
+	KUNIT_EXPECT_EQ(test, NEAR, amdgpu_svm_range_vram_mem(adev, vm,
+							      base + half));
+	/* A VM of no partition sees the whole device as near. */
+	vm->mem_id = -1;
+	KUNIT_EXPECT_EQ(test, NEAR, amdgpu_svm_range_vram_mem(adev, vm,
+							      base + half));
+}
+
+#undef C
+#undef E
+#undef SYS
+#undef NEAR
+#undef FAR
+#undef NC
+#undef RW
+#undef CC
+#undef UC
+#undef X
+#undef P_V
+#undef P_S
+#undef P_VS
+#undef P12
+#undef P_AT
 
 static void map_teardown_with_live_ranges(struct kunit *test)
 {
@@ -1048,8 +1220,9 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_inaccessible_part_unmaps_only_it),
 	KUNIT_CASE(map_reset_unmaps),
 	KUNIT_CASE(map_flag_change_rewrites_ptes),
-	KUNIT_CASE_PARAM(map_pte_flags_per_ip, pte_flags_gen_params),
-	KUNIT_CASE_PARAM(map_vram_pte_flags_per_ip, vram_pte_flags_gen_params),
+	KUNIT_CASE_PARAM(map_pte_flags_follow_kfd, pte_flags_gen_params),
+	KUNIT_CASE(map_pte_flags_encoded_by_the_gmc),
+	KUNIT_CASE(map_vram_of_another_partition_is_far),
 	KUNIT_CASE(map_teardown_with_live_ranges),
 	{}
 };

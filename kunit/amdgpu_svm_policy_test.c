@@ -23,6 +23,7 @@
 #include "../amdgpu_svm_range_migrate.h"
 #include "../amdgpu_svm_trace.h"
 #include "amdgpu_svm_test.h"
+#include "vega10_enum.h"
 
 #define UNDEF		AMDGPU_SVM_LOCATION_UNDEFINED
 #define SYSMEM		AMDGPU_SVM_LOCATION_SYSMEM
@@ -605,6 +606,70 @@ static void probe_fallback(void *data, const struct device *dev, int action,
 	log->fallback_err = err;
 }
 
+/* The MTYPE the GPU maps page @i of @buf with; the page is in VRAM. */
+static u64 vram_mtype(struct kunit *test, struct policy_fixture *f,
+		      unsigned long buf, unsigned long i)
+{
+	struct amdgpu_svm_test_pte pte = {};
+
+	KUNIT_EXPECT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev,
+							buf + i * PAGE_SIZE,
+							&pte));
+	KUNIT_EXPECT_FALSE(test, pte.flags & AMDGPU_PTE_SYSTEM);
+	return pte.flags & AMDGPU_PTE_MTYPE_VG10_MASK;
+}
+
+/*
+ * A GC 9.4.3 part split into memory partitions (all of the simulated
+ * VRAM is the first one's): a prefetch gives its buffer objects the VM's
+ * partition (the root page directory's, 1 here; without a partition
+ * manager amdgpu places them anywhere, so only the tag is checked), and
+ * the pages are mapped with the local MTYPE while the VM's memory is the
+ * first partition (mem_id 0), with NC once it is the second.
+ */
+static void policy_partition_places_and_maps_near_and_far(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, true);
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_vm *vm = &f->tdev->fpriv->vm;
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
+	struct amdgpu_migrate_vram *mv;
+	unsigned long a, b, index, flags;
+	int bos = 0, others = 0;
+
+	amdgpu_svm_test_mem_partitions(f->tdev, adev->gmc.real_vram_size);
+	adev->ip_versions[GC_HWIP][0] = IP_VERSION(9, 4, 3);
+	vm->root.bo->xcp_id = 1;
+	vm->mem_id = 0;
+
+	a = buffer(test, SZ_2M, SZ_2M, 0x9a7);
+	KUNIT_ASSERT_EQ(test, 0, set(f, a, SZ_2M, AMDGPU_SVM_ATTR_ACCESS, ALLOW));
+	KUNIT_ASSERT_EQ(test, 0, set(f, a, SZ_2M, AMDGPU_SVM_ATTR_PREFETCH_LOC,
+				     GPU));
+	xa_lock_irqsave(&mig->bos, flags);
+	xa_for_each(&mig->bos, index, mv) {
+		bos++;
+		if (mv->bo->xcp_id != 1)
+			others++;
+	}
+	xa_unlock_irqrestore(&mig->bos, flags);
+	KUNIT_EXPECT_GT(test, bos, 0);
+	KUNIT_EXPECT_EQ(test, others, 0);
+	KUNIT_EXPECT_EQ(test, vram_mtype(test, f, a, 3),
+			AMDGPU_PTE_MTYPE_VG10(0ULL, MTYPE_RW));
+
+	/* The VM on the other partition: the same VRAM is far now. */
+	vm->mem_id = 1;
+	b = buffer(test, SZ_2M, SZ_2M, 0xfa4);
+	KUNIT_ASSERT_EQ(test, 0, set(f, b, SZ_2M, AMDGPU_SVM_ATTR_ACCESS, ALLOW));
+	KUNIT_ASSERT_EQ(test, 0, set(f, b, SZ_2M, AMDGPU_SVM_ATTR_PREFETCH_LOC,
+				     GPU));
+	KUNIT_EXPECT_EQ(test, vram_mtype(test, f, b, 3),
+			AMDGPU_PTE_MTYPE_VG10(0ULL, MTYPE_NC));
+	expect_cpu_bytes(test, b, SZ_2M, 0xfa4);
+	expect_cpu_bytes(test, a, SZ_2M, 0x9a7);
+}
+
 static void policy_tracepoints_report_migrations(struct kunit *test)
 {
 	struct policy_fixture *f = fixture(test, true);
@@ -661,6 +726,7 @@ static struct kunit_case policy_cases[] = {
 	KUNIT_CASE_PARAM(policy_failure_maps_from_system_memory,
 			 failure_gen_params),
 	KUNIT_CASE(policy_timeslice_keeps_pages_in_vram),
+	KUNIT_CASE(policy_partition_places_and_maps_near_and_far),
 	KUNIT_CASE(policy_tracepoints_report_migrations),
 	{}
 };

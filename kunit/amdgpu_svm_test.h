@@ -170,6 +170,9 @@ struct amdgpu_bo *amdgpu_svm_test_vram_bo(struct amdgpu_svm_test_vram *vram,
 char *amdgpu_svm_test_attr_dump(struct kunit *test,
 				struct amdgpu_svm_attr_tree *tree);
 
+void amdgpu_svm_test_mem_partitions(struct amdgpu_svm_test_dev *tdev,
+				    u64 split);
+
 void amdgpu_svm_test_open_file(struct amdgpu_svm_test_dev *tdev);
 void amdgpu_svm_test_freeze_queues(struct kunit *test);
 void amdgpu_svm_test_thaw_queues(struct kunit *test);

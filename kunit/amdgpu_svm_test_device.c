@@ -631,6 +631,75 @@ struct amdgpu_migrate *amdgpu_svm_test_migrate(struct amdgpu_svm_test_dev *tdev)
 	return rcu_dereference_protected(tdev->adev->svm_migrate, true);
 }
 
+/* What amdgpu_svm_test_mem_partitions() changed, put back at case end. */
+struct mem_partitions {
+	struct amdgpu_svm_test_dev *tdev;
+	struct amdgpu_mem_partition_info parts[2];
+	struct amdgpu_mem_partition_info *saved;
+	u8 nsaved;
+	s8 mem_id;
+	s32 root_xcp;
+	u32 gc;
+};
+
+static void mem_partitions_restore(void *data)
+{
+	struct mem_partitions *p = data;
+	struct amdgpu_device *adev = p->tdev->adev;
+	struct amdgpu_vm *vm = &p->tdev->fpriv->vm;
+
+	adev->gmc.mem_partitions = p->saved;
+	adev->gmc.num_mem_partitions = p->nsaved;
+	adev->ip_versions[GC_HWIP][0] = p->gc;
+	vm->mem_id = p->mem_id;
+	vm->root.bo->xcp_id = p->root_xcp;
+}
+
+/**
+ * amdgpu_svm_test_mem_partitions() - split the simulated VRAM into two
+ * memory partitions for the rest of the case
+ * @tdev: the device
+ * @split: bytes of the first partition; the second has the rest (none
+ *	if @split is the whole VRAM)
+ *
+ * As amdgpu_gmc_init_sw_mem_ranges() splits an NPS2 part. The VM stays
+ * where it is until the case sets its &amdgpu_vm.mem_id (and the root
+ * page directory's partition, which the VM's buffers follow); those and
+ * the GC IP version are put back when the case ends.
+ *
+ * Context: process context.
+ */
+void amdgpu_svm_test_mem_partitions(struct amdgpu_svm_test_dev *tdev,
+				    u64 split)
+{
+	struct amdgpu_device *adev = tdev->adev;
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+	u32 npages = adev->gmc.real_vram_size >> PAGE_SHIFT;
+	struct mem_partitions *p;
+
+	p = kunit_kzalloc(tdev->test, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(tdev->test, p);
+	*p = (struct mem_partitions) {
+		.tdev = tdev,
+		.saved = adev->gmc.mem_partitions,
+		.nsaved = adev->gmc.num_mem_partitions,
+		.mem_id = vm->mem_id,
+		.root_xcp = vm->root.bo->xcp_id,
+		.gc = adev->ip_versions[GC_HWIP][0],
+	};
+	p->parts[0].range.fpfn = 0;
+	p->parts[0].range.lpfn = (split >> PAGE_SHIFT) - 1;
+	p->parts[0].size = split;
+	p->parts[1].range.fpfn = split >> PAGE_SHIFT;
+	p->parts[1].range.lpfn = npages - 1;
+	p->parts[1].size = adev->gmc.real_vram_size - split;
+	KUNIT_ASSERT_EQ(tdev->test, 0,
+			kunit_add_action_or_reset(tdev->test,
+						  mem_partitions_restore, p));
+	adev->gmc.mem_partitions = p->parts;
+	adev->gmc.num_mem_partitions = 2;
+}
+
 /**
  * amdgpu_svm_test_vram_allocs() - VRAM allocations asked for user buffers
  * @vram: the VRAM
