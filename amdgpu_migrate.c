@@ -5,6 +5,7 @@
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/ioport.h>
+#include <linux/lockdep.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/pm_runtime.h>
@@ -926,8 +927,19 @@ void amdgpu_svm_mem_unreserve(u64 size)
 					  KFD_IOC_ALLOC_MEM_FLAGS_USERPTR, 0);
 }
 #else
-struct amdgpu_svm_mem_limit amdgpu_svm_mem_limit = {
-	.lock = __SPIN_LOCK_UNLOCKED(amdgpu_svm_mem_limit.lock),
+/*
+ * Without KFD, the limit on the system memory that XNACK-off SVM mappings
+ * and VRAM registrations tie up, all devices and processes together.
+ */
+static struct svm_mem_limit {
+	/* Protects @used and @max. */
+	spinlock_t lock;
+	/* Bytes reserved. */
+	u64 used;
+	/* Bytes that may be reserved: KFD's size, set at first use. */
+	u64 max;
+} svm_mem_limit = {
+	.lock = __SPIN_LOCK_UNLOCKED(svm_mem_limit.lock),
 };
 
 /* KFD's size: 63/64 of low memory, less 1.5 GiB (or half, if small). */
@@ -945,7 +957,7 @@ static u64 svm_mem_default_max(void)
 
 int amdgpu_svm_mem_reserve(u64 size)
 {
-	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
+	struct svm_mem_limit *l = &svm_mem_limit;
 	int ret = 0;
 
 	spin_lock(&l->lock);
@@ -961,7 +973,7 @@ int amdgpu_svm_mem_reserve(u64 size)
 
 void amdgpu_svm_mem_unreserve(u64 size)
 {
-	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
+	struct svm_mem_limit *l = &svm_mem_limit;
 
 	spin_lock(&l->lock);
 	WARN_ON_ONCE(l->used < size);
@@ -972,6 +984,35 @@ void amdgpu_svm_mem_unreserve(u64 size)
 
 /* Serialises the registrations with each other and with unbind. */
 static DEFINE_MUTEX(amdgpu_migrate_mutex);
+
+/*
+ * KFD sets its limit up when its first device initialises
+ * (amdgpu_amdkfd_device_init()). On a system where KFD drives no device
+ * it is left unset, its lock uninitialised: the SVM sets it up the same
+ * way before its first reservation. Our own limit needs nothing.
+ */
+static void mem_limit_init_locked(void)
+{
+	lockdep_assert_held(&amdgpu_migrate_mutex);
+#if IS_ENABLED(CONFIG_HSA_AMD)
+	amdgpu_amdkfd_gpuvm_init_mem_limits();
+#endif
+}
+
+/**
+ * amdgpu_svm_mem_limit_init() - set the system memory limit up, if no one
+ * did
+ *
+ * amdgpu_migrate_init(), which every new SVM calls, does it too.
+ *
+ * Context: process context.
+ */
+void amdgpu_svm_mem_limit_init(void)
+{
+	mutex_lock(&amdgpu_migrate_mutex);
+	mem_limit_init_locked();
+	mutex_unlock(&amdgpu_migrate_mutex);
+}
 
 static int migrate_register(struct amdgpu_device *adev)
 {
@@ -1079,6 +1120,9 @@ static bool migrate_has_allocations(struct amdgpu_migrate *mig)
  * a lack of memory, which the next SVM retries). Where migration is not
  * possible nothing is registered and SVM keeps pages in system memory.
  *
+ * Before anything, the system memory limit is set up if no one did
+ * (amdgpu_svm_mem_limit_init()).
+ *
  * Context: process context; no SVM, VM or mmap lock held.
  * Return: 0 (also when nothing was registered), or a negative error code
  * when the registration failed; SVM then works without migration.
@@ -1088,6 +1132,8 @@ int amdgpu_migrate_init(struct amdgpu_device *adev)
 	int ret = 0;
 
 	mutex_lock(&amdgpu_migrate_mutex);
+	/* What the struct pages and every SVM's ranges are charged to. */
+	mem_limit_init_locked();
 	if (!adev->svm_migrate_off && !migrate_of(adev) &&
 	    amdgpu_migrate_possible(adev)) {
 		ret = migrate_register(adev);

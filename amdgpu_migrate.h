@@ -152,25 +152,9 @@ struct amdgpu_migrate {
 	struct rcu_head rcu;
 };
 
-#if !IS_ENABLED(CONFIG_HSA_AMD)
-/**
- * struct amdgpu_svm_mem_limit - without KFD, the limit on system memory
- * that XNACK-off SVM mappings keep resident, all processes together
- */
-struct amdgpu_svm_mem_limit {
-	/** @lock: protects @used and @max */
-	spinlock_t lock;
-	/** @used: bytes reserved by the ranges of XNACK-off SVMs */
-	u64 used;
-	/** @max: bytes that may be reserved; KFD's size, set at first use */
-	u64 max;
-};
-
-extern struct amdgpu_svm_mem_limit amdgpu_svm_mem_limit;
-#endif
-
 #if IS_ENABLED(CONFIG_DRM_AMDGPU_SVM)
 
+void amdgpu_svm_mem_limit_init(void);
 int amdgpu_svm_mem_reserve(u64 size);
 void amdgpu_svm_mem_unreserve(u64 size);
 

@@ -1031,49 +1031,32 @@ static void migrate_init_skipped_where_impossible(struct kunit *test)
 
 /*
  * The struct pages of the registration are charged to the system memory
- * limit (the SVM's own here, KFD's where KFD is built), under its lock:
+ * limit (KFD's where KFD is built, the SVM's own otherwise), under its lock:
  * beyond it nothing is registered and SVM works from system memory; at
  * unbind the charge is given back.
  */
 static void migrate_init_charges_its_struct_pages(struct kunit *test)
 {
-#if IS_ENABLED(CONFIG_HSA_AMD)
-	kunit_skip(test, "the limit is KFD's");
-#else
 	struct amdgpu_svm_test_dev *tdev = amdgpu_svm_test_dev_create(test, true);
 	struct amdgpu_device *adev = tdev->adev;
 	u64 pages = (ALIGN(adev->gmc.real_vram_size, SZ_2M) >> PAGE_SHIFT) *
 		    sizeof(struct page);
-	struct amdgpu_svm_mem_limit *l = &amdgpu_svm_mem_limit;
-	u64 used, max;
+	struct amdgpu_svm_test_mem_hold *hold;
 
 	adev->svm_migrate_off = false;
-	/* The limit's size is set at first use. */
-	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_mem_reserve(0));
-	spin_lock(&l->lock);
-	used = l->used;
-	max = l->max;
-	l->max = used + pages - 1;
-	spin_unlock(&l->lock);
+	/* One byte short of the struct pages: nothing registered. */
+	hold = amdgpu_svm_test_mem_hold(test, pages - 1);
 	KUNIT_EXPECT_EQ(test, -ENOMEM, amdgpu_migrate_init(adev));
-	spin_lock(&l->lock);
-	KUNIT_EXPECT_EQ(test, l->used, used);
-	l->max = used + pages;
-	spin_unlock(&l->lock);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), pages - 1);
 	KUNIT_EXPECT_NULL(test, amdgpu_migrate_get(adev));
 
+	amdgpu_svm_test_mem_headroom(test, hold, pages);
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_migrate_init(adev));
-	spin_lock(&l->lock);
-	KUNIT_EXPECT_EQ(test, l->used, used + pages);
-	l->max = max;
-	spin_unlock(&l->lock);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), 0);
 	amdgpu_migrate_put(amdgpu_migrate_get(adev));
 
 	amdgpu_migrate_fini(adev);
-	spin_lock(&l->lock);
-	KUNIT_EXPECT_EQ(test, l->used, used);
-	spin_unlock(&l->lock);
-#endif
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), pages);
 }
 
 /* A device with VRAM for migrations that has not registered it yet. */

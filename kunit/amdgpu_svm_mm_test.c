@@ -964,27 +964,6 @@ static void mm_exit_while_the_restore_worker_maps(struct kunit *test)
 			amdgpu_svm_sim_count_valid(tdev->sim, &tdev->fpriv->vm));
 }
 
-#if !IS_ENABLED(CONFIG_HSA_AMD)
-static u64 saved_mem_max;
-
-static void restore_mem_limit(void *unused)
-{
-	spin_lock(&amdgpu_svm_mem_limit.lock);
-	amdgpu_svm_mem_limit.max = saved_mem_max;
-	spin_unlock(&amdgpu_svm_mem_limit.lock);
-}
-
-static u64 mem_used(void)
-{
-	u64 used;
-
-	spin_lock(&amdgpu_svm_mem_limit.lock);
-	used = amdgpu_svm_mem_limit.used;
-	spin_unlock(&amdgpu_svm_mem_limit.lock);
-	return used;
-}
-#endif
-
 /*
  * XNACK off, what the GPU maps stays resident: each range is reserved
  * against the system memory limit (KFD's, or one of its size) from when it
@@ -994,9 +973,6 @@ static u64 mem_used(void)
  */
 static void mm_xnack_off_mappings_within_the_memory_limit(struct kunit *test)
 {
-#if IS_ENABLED(CONFIG_HSA_AMD)
-	kunit_skip(test, "the limit is KFD's");
-#else
 	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, false);
 	unsigned long a = user_buffer(test, SZ_64K, 0x1a);
 	unsigned long b = user_buffer(test, SZ_128K, 0x2b);
@@ -1006,21 +982,15 @@ static void mm_xnack_off_mappings_within_the_memory_limit(struct kunit *test)
 	struct drm_amdgpu_svm_attribute access = {
 		AMDGPU_SVM_ATTR_ACCESS, 0
 	};
-	u64 used;
+	struct amdgpu_svm_test_mem_hold *hold;
 
-	spin_lock(&amdgpu_svm_mem_limit.lock);
-	used = amdgpu_svm_mem_limit.used;
-	saved_mem_max = amdgpu_svm_mem_limit.max;
-	amdgpu_svm_mem_limit.max = used + SZ_128K;
-	spin_unlock(&amdgpu_svm_mem_limit.lock);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-							   restore_mem_limit,
-							   NULL));
+	/* The limit leaves the SVM room for 128 KiB. */
+	hold = amdgpu_svm_test_mem_hold(test, SZ_128K);
 
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
 						       AMDGPU_SVM_OP_SET_ATTR,
 						       a, SZ_64K, &allow, 1));
-	KUNIT_EXPECT_EQ(test, mem_used(), used + SZ_64K);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), SZ_64K);
 
 	/* Mapped again after an invalidation: reserved once. */
 	if (IS_BUILTIN(CONFIG_DRM_AMDGPU)) {
@@ -1028,14 +998,14 @@ static void mm_xnack_off_mappings_within_the_memory_limit(struct kunit *test)
 		amdgpu_svm_test_run_restore(tdev);
 		KUNIT_EXPECT_EQ(test, SZ_64K >> PAGE_SHIFT,
 				amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
-		KUNIT_EXPECT_EQ(test, mem_used(), used + SZ_64K);
+		KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), SZ_64K);
 	}
 
 	/* Twice as much again does not fit: nothing changes. */
 	KUNIT_EXPECT_EQ(test, -ENOMEM,
 			amdgpu_svm_test_ioctl(tdev, AMDGPU_SVM_OP_SET_ATTR, b,
 					      SZ_128K, &allow, 1));
-	KUNIT_EXPECT_EQ(test, mem_used(), used + SZ_64K);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), SZ_64K);
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, b,
 							    b + SZ_128K));
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
@@ -1046,24 +1016,21 @@ static void mm_xnack_off_mappings_within_the_memory_limit(struct kunit *test)
 			amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
 
 	/* At the limit, new flags for what is mapped need nothing more. */
-	spin_lock(&amdgpu_svm_mem_limit.lock);
-	amdgpu_svm_mem_limit.max = used + SZ_64K;
-	spin_unlock(&amdgpu_svm_mem_limit.lock);
+	amdgpu_svm_test_mem_headroom(test, hold, 0);
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
 						       AMDGPU_SVM_OP_SET_ATTR,
 						       a, SZ_64K, &gpu_ro, 1));
 	KUNIT_EXPECT_EQ(test, SZ_64K >> PAGE_SHIFT,
 			amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
-	KUNIT_EXPECT_EQ(test, mem_used(), used + SZ_64K);
-	spin_lock(&amdgpu_svm_mem_limit.lock);
-	amdgpu_svm_mem_limit.max = used + SZ_128K;
-	spin_unlock(&amdgpu_svm_mem_limit.lock);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), 0);
+	amdgpu_svm_test_mem_headroom(test, hold, SZ_64K);
 
 	/* Access to the first buffer withdrawn: its ranges and reservation go. */
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
 						       AMDGPU_SVM_OP_RESET_ATTR,
 						       a, SZ_64K, NULL, 0));
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), SZ_128K);
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
 						       AMDGPU_SVM_OP_SET_ATTR,
 						       b, SZ_128K, &allow, 1));
@@ -1071,30 +1038,26 @@ static void mm_xnack_off_mappings_within_the_memory_limit(struct kunit *test)
 			amdgpu_svm_test_gpu_mapped(tdev, b, b + SZ_128K));
 	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, b + SZ_64K),
 			0x2b ^ (SZ_64K >> PAGE_SHIFT));
-	KUNIT_EXPECT_EQ(test, mem_used(), used + SZ_128K);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), 0);
 
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
 						       AMDGPU_SVM_OP_RESET_ATTR,
 						       b, SZ_128K, NULL, 0));
-	KUNIT_EXPECT_EQ(test, mem_used(), used);
-#endif
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), SZ_128K);
 }
 
 static void mm_xnack_on_faults_reserve_nothing(struct kunit *test)
 {
-#if IS_ENABLED(CONFIG_HSA_AMD)
-	kunit_skip(test, "the limit is KFD's");
-#else
 	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, true);
 	unsigned long buf = user_buffer(test, SZ_128K, 0x3c);
-	u64 used = mem_used();
 
+	/* Not a byte of room: a fault needs none. */
+	amdgpu_svm_test_mem_hold(test, 0);
 	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, buf + SZ_64K),
 			0x3c ^ (SZ_64K >> PAGE_SHIFT));
 	KUNIT_EXPECT_GT(test, amdgpu_svm_test_gpu_mapped(tdev, buf,
 							 buf + SZ_128K), 0);
-	KUNIT_EXPECT_EQ(test, mem_used(), used);
-#endif
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_mem_free(), 0);
 }
 
 static struct kunit_case amdgpu_svm_mm_cases[] = {

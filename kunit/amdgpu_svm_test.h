@@ -170,8 +170,23 @@ struct amdgpu_bo *amdgpu_svm_test_vram_bo(struct amdgpu_svm_test_vram *vram,
 char *amdgpu_svm_test_attr_dump(struct kunit *test,
 				struct amdgpu_svm_attr_tree *tree);
 
+/**
+ * struct amdgpu_svm_test_mem_hold - system memory limit a test holds, see
+ * amdgpu_svm_test_mem_hold()
+ */
+struct amdgpu_svm_test_mem_hold {
+	/** @bytes: reserved by the test */
+	u64 bytes;
+};
+
 void amdgpu_svm_test_mem_partitions(struct amdgpu_svm_test_dev *tdev,
 				    u64 split);
+u64 amdgpu_svm_test_mem_free(void);
+struct amdgpu_svm_test_mem_hold *
+amdgpu_svm_test_mem_hold(struct kunit *test, u64 headroom);
+void amdgpu_svm_test_mem_headroom(struct kunit *test,
+				  struct amdgpu_svm_test_mem_hold *h,
+				  u64 headroom);
 
 void amdgpu_svm_test_open_file(struct amdgpu_svm_test_dev *tdev);
 void amdgpu_svm_test_freeze_queues(struct kunit *test);

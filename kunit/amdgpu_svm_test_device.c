@@ -701,6 +701,100 @@ void amdgpu_svm_test_mem_partitions(struct amdgpu_svm_test_dev *tdev,
 }
 
 /**
+ * amdgpu_svm_test_mem_free() - what the system memory limit grants now
+ *
+ * amdgpu_svm_mem_reserve() charges KFD's limit where KFD is built and the
+ * SVM's own otherwise; either way the test sees it only through
+ * reservations: the largest that succeeds, found by bisection, each one
+ * given back at once.
+ *
+ * Context: process context.
+ * Return: bytes; 1 << 50 or more means no limit (no_system_mem_limit).
+ */
+u64 amdgpu_svm_test_mem_free(void)
+{
+	u64 lo = 0, hi = 1ULL << 50;
+
+	/* Set up by the first SVM; a case may ask before there is one. */
+	amdgpu_svm_mem_limit_init();
+	if (!amdgpu_svm_mem_reserve(hi)) {
+		amdgpu_svm_mem_unreserve(hi);
+		return hi;
+	}
+	/* @lo is granted, @hi is not. */
+	while (hi - lo > 1) {
+		u64 mid = lo + (hi - lo) / 2;
+
+		if (amdgpu_svm_mem_reserve(mid)) {
+			hi = mid;
+		} else {
+			amdgpu_svm_mem_unreserve(mid);
+			lo = mid;
+		}
+	}
+	return lo;
+}
+
+static void mem_hold_release(void *data)
+{
+	struct amdgpu_svm_test_mem_hold *h = data;
+
+	amdgpu_svm_mem_unreserve(h->bytes);
+}
+
+/**
+ * amdgpu_svm_test_mem_hold() - leave @headroom bytes of the system memory
+ * limit to the SVM until the case ends
+ * @test: the case
+ * @headroom: the bytes left
+ *
+ * The rest of what the limit grants is reserved by the test, and given
+ * back when the case ends. The case is skipped when there is no limit.
+ *
+ * Context: process context.
+ * Return: the hold, for amdgpu_svm_test_mem_headroom().
+ */
+struct amdgpu_svm_test_mem_hold *
+amdgpu_svm_test_mem_hold(struct kunit *test, u64 headroom)
+{
+	struct amdgpu_svm_test_mem_hold *h;
+
+	if (amdgpu_svm_test_mem_free() >= 1ULL << 50)
+		kunit_skip(test, "no system memory limit (no_system_mem_limit)");
+	h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   mem_hold_release, h));
+	amdgpu_svm_test_mem_headroom(test, h, headroom);
+	return h;
+}
+
+/**
+ * amdgpu_svm_test_mem_headroom() - change what a hold leaves free
+ * @test: the case
+ * @h: the hold
+ * @headroom: the bytes left now
+ *
+ * Context: process context.
+ */
+void amdgpu_svm_test_mem_headroom(struct kunit *test,
+				  struct amdgpu_svm_test_mem_hold *h,
+				  u64 headroom)
+{
+	u64 free = amdgpu_svm_test_mem_free();
+
+	if (free > headroom) {
+		KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_mem_reserve(free - headroom));
+		h->bytes += free - headroom;
+	} else {
+		/* More room than the hold holds cannot be made. */
+		KUNIT_ASSERT_GE(test, h->bytes, headroom - free);
+		amdgpu_svm_mem_unreserve(headroom - free);
+		h->bytes -= headroom - free;
+	}
+}
+
+/**
  * amdgpu_svm_test_vram_allocs() - VRAM allocations asked for user buffers
  * @vram: the VRAM
  *

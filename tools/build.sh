@@ -4,7 +4,8 @@
 # The main job: build amdgpu.ko with CONFIG_DRM_AMDGPU_SVM=y.
 #
 # Without KDIR: this clone's Linux 7.3 tree, configured from x86_64
-# defconfig plus tools/module.config into build/module.  With KDIR=/path:
+# defconfig plus tools/module.config and tools/kfd.config (KFD built in,
+# as in ROCm kernels) into build/module.  With KDIR=/path:
 # the user's tree, keeping its .config (made from defconfig if it has none)
 # with the options SVM needs and lacks switched on (and listed), built in
 # place (or in O= if given).  Re-running rebuilds only what changed.
@@ -117,15 +118,19 @@ if [ -n "${KDIR:-}" ]; then
 	configure_kdir
 # This clone's tree: configure once; afterwards only when the fragment is
 # newer than .config.
-elif [ ! -f "$out/.config" ] || [ "$TOP/tools/module.config" -nt "$out/.config" ]; then
+elif [ ! -f "$out/.config" ] || [ "$TOP/tools/module.config" -nt "$out/.config" ] ||
+	[ "$TOP/tools/kfd.config" -nt "$out/.config" ]; then
 	say "configuring $out"
 	[ -f "$out/.config" ] || kmake -s defconfig >&2
 	merge_config "$TOP/tools/module.config"
+	merge_config "$TOP/tools/kfd.config"
 	touch "$out/.config"
 fi
 
 # Make sure kconfig did not drop an option whose dependencies are missing.
-for opt in DRM_AMDGPU DRM_AMDGPU_SVM DRM_GPUSVM ZONE_DEVICE DEVICE_PRIVATE; do
+opts="DRM_AMDGPU DRM_AMDGPU_SVM DRM_GPUSVM ZONE_DEVICE DEVICE_PRIVATE"
+[ -n "${KDIR:-}" ] || opts+=" HSA_AMD HSA_AMD_SVM"
+for opt in $opts; do
 	grep -Eq "^CONFIG_$opt=(y|m)" "$out/.config" ||
 		die "CONFIG_$opt is not set in $out/.config (missing dependency?)"
 done
