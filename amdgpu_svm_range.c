@@ -572,7 +572,9 @@ enum amdgpu_svm_mem amdgpu_svm_range_vram_mem(struct amdgpu_device *adev,
 	    adev->gmc.is_app_apu || vm->mem_id >= adev->gmc.num_mem_partitions)
 		return AMDGPU_SVM_MEM_VRAM;
 	part = &adev->gmc.mem_partitions[vm->mem_id];
-	pfn = (addr - adev->vm_manager.vram_base_offset) >> PAGE_SHIFT;
+	/* The partitions' bounds count GPU pages, as amdgpu_gmc.c sets them. */
+	pfn = (addr - adev->vm_manager.vram_base_offset) >>
+	      AMDGPU_GPU_PAGE_SHIFT;
 	return pfn >= part->range.fpfn && pfn <= part->range.lpfn ?
 	       AMDGPU_SVM_MEM_VRAM : AMDGPU_SVM_MEM_VRAM_FAR;
 }

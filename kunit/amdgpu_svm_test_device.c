@@ -674,7 +674,7 @@ void amdgpu_svm_test_mem_partitions(struct amdgpu_svm_test_dev *tdev,
 {
 	struct amdgpu_device *adev = tdev->adev;
 	struct amdgpu_vm *vm = &tdev->fpriv->vm;
-	u32 npages = adev->gmc.real_vram_size >> PAGE_SHIFT;
+	u32 npages = adev->gmc.real_vram_size >> AMDGPU_GPU_PAGE_SHIFT;
 	struct mem_partitions *p;
 
 	p = kunit_kzalloc(tdev->test, sizeof(*p), GFP_KERNEL);
@@ -688,9 +688,10 @@ void amdgpu_svm_test_mem_partitions(struct amdgpu_svm_test_dev *tdev,
 		.gc = adev->ip_versions[GC_HWIP][0],
 	};
 	p->parts[0].range.fpfn = 0;
-	p->parts[0].range.lpfn = (split >> PAGE_SHIFT) - 1;
+	/* In GPU pages, as amdgpu_gmc_init_sw_mem_ranges() counts. */
+	p->parts[0].range.lpfn = (split >> AMDGPU_GPU_PAGE_SHIFT) - 1;
 	p->parts[0].size = split;
-	p->parts[1].range.fpfn = split >> PAGE_SHIFT;
+	p->parts[1].range.fpfn = split >> AMDGPU_GPU_PAGE_SHIFT;
 	p->parts[1].range.lpfn = npages - 1;
 	p->parts[1].size = adev->gmc.real_vram_size - split;
 	KUNIT_ASSERT_EQ(tdev->test, 0,
