@@ -1022,8 +1022,7 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	if (ret)
 		goto out_resv;
 	if (!READ_ONCE(range->gpu_mapped)) {
-		ret = range_write_ptes(svm, range, flags, immediate,
-				       true);
+		ret = range_write_ptes(svm, range, flags, immediate, true);
 		if (ret)
 			goto out_resv;
 	}

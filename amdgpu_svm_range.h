@@ -51,7 +51,10 @@ struct amdgpu_svm_range {
 	 * lock.
 	 */
 	bool gpu_complete;
-	/** @pte_flags: the flags the PTEs were written with */
+	/**
+	 * @pte_flags: the flags the PTEs of its system pages were written
+	 * with (VRAM pages differ in memory type, not in access bits)
+	 */
 	u64 pte_flags;
 	/**
 	 * @mapped_node: the range's pages in &amdgpu_svm.mapped while
