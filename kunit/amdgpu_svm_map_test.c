@@ -1097,6 +1097,102 @@ static void map_pte_flags_follow_kfd(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->pte, pte);
 }
 
+/* Every GC IP that amdgpu's IP discovery sets up in Linux 7.3. */
+static const u32 gc_ips[] = {
+	IP_VERSION(9, 0, 1), IP_VERSION(9, 1, 0), IP_VERSION(9, 2, 1),
+	IP_VERSION(9, 2, 2), IP_VERSION(9, 3, 0), IP_VERSION(9, 4, 0),
+	IP_VERSION(9, 4, 1), IP_VERSION(9, 4, 2), IP_VERSION(9, 4, 3),
+	IP_VERSION(9, 4, 4), IP_VERSION(9, 5, 0), IP_VERSION(10, 1, 1),
+	IP_VERSION(10, 1, 2), IP_VERSION(10, 1, 3), IP_VERSION(10, 1, 4),
+	IP_VERSION(10, 1, 10), IP_VERSION(10, 3, 0), IP_VERSION(10, 3, 1),
+	IP_VERSION(10, 3, 2), IP_VERSION(10, 3, 3), IP_VERSION(10, 3, 4),
+	IP_VERSION(10, 3, 5), IP_VERSION(10, 3, 6), IP_VERSION(10, 3, 7),
+	IP_VERSION(11, 0, 0), IP_VERSION(11, 0, 1), IP_VERSION(11, 0, 2),
+	IP_VERSION(11, 0, 3), IP_VERSION(11, 0, 4), IP_VERSION(11, 5, 0),
+	IP_VERSION(11, 5, 1), IP_VERSION(11, 5, 2), IP_VERSION(11, 5, 3),
+	IP_VERSION(11, 5, 4), IP_VERSION(11, 5, 6), IP_VERSION(11, 7, 0),
+	IP_VERSION(11, 7, 1), IP_VERSION(12, 0, 0), IP_VERSION(12, 0, 1),
+	IP_VERSION(12, 1, 0),
+};
+
+/* The GC IPs svm_range_get_pte_flags() has a rule of its own for. */
+static bool kfd_has_rule(u32 gc)
+{
+	switch (gc) {
+	case IP_VERSION(9, 4, 1):
+	case IP_VERSION(9, 4, 2):
+	case IP_VERSION(9, 4, 3):
+	case IP_VERSION(9, 4, 4):
+	case IP_VERSION(9, 5, 0):
+	case IP_VERSION(12, 0, 0):
+	case IP_VERSION(12, 0, 1):
+	case IP_VERSION(12, 1, 0):
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool gc_in_table(u32 gc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pte_flags_cases); i++)
+		if (pte_flags_cases[i].gc == gc)
+			return true;
+	return false;
+}
+
+/*
+ * Every GC IP the driver supports: one KFD has a rule for has rows in the
+ * table above; every other one takes KFD's default, UC when coherent and
+ * NC otherwise, system memory snooped, IS_PTE from GC 12 on.
+ */
+static void map_pte_flags_cover_every_gc_ip(struct kunit *test)
+{
+	static const struct pte_flags_case base = { .mtype_local = -1 };
+	struct map_fixture *f = test->priv;
+	struct amdgpu_device *adev = f->tdev->adev;
+	static const u32 flags[] = { 0, C };
+	enum amdgpu_svm_mem mem;
+	unsigned int i, k;
+	u64 pte, want;
+	u32 got;
+
+	/* The device as the other cases leave it, put back at the end. */
+	part_set(test, adev, &base);
+	for (i = 0; i < ARRAY_SIZE(gc_ips); i++) {
+		u32 gc = gc_ips[i];
+
+		if (kfd_has_rule(gc)) {
+			KUNIT_EXPECT_TRUE_MSG(test, gc_in_table(gc),
+					      "GC %u.%u.%u has no row",
+					      IP_VERSION_MAJ(gc), IP_VERSION_MIN(gc),
+					      IP_VERSION_REV(gc));
+			continue;
+		}
+		adev->ip_versions[GC_HWIP][0] = gc;
+		for (k = 0; k < ARRAY_SIZE(flags); k++) {
+			struct amdgpu_svm_attrs attrs = { .flags = flags[k] };
+
+			for (mem = SYS; mem <= NEAR; mem++) {
+				got = amdgpu_svm_range_mapping_flags(adev, &attrs,
+								     mem, &pte);
+				want = (mem == SYS ? P_S : P_V) |
+				       (gc >= IP_VERSION(12, 0, 0) ? P12 : 0);
+				KUNIT_EXPECT_EQ_MSG(test, flags[k] ? UC : NC, got,
+						    "GC %u.%u.%u", IP_VERSION_MAJ(gc),
+						    IP_VERSION_MIN(gc),
+						    IP_VERSION_REV(gc));
+				KUNIT_EXPECT_EQ_MSG(test, want, pte, "GC %u.%u.%u",
+						    IP_VERSION_MAJ(gc),
+						    IP_VERSION_MIN(gc),
+						    IP_VERSION_REV(gc));
+			}
+		}
+	}
+}
+
 /*
  * The whole PTE on the simulated device's own IP, GC 9.4.2: the MTYPE as
  * gmc_v9_0_get_vm_pte() encodes it, READABLE always, WRITEABLE unless
@@ -1221,6 +1317,7 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_reset_unmaps),
 	KUNIT_CASE(map_flag_change_rewrites_ptes),
 	KUNIT_CASE_PARAM(map_pte_flags_follow_kfd, pte_flags_gen_params),
+	KUNIT_CASE(map_pte_flags_cover_every_gc_ip),
 	KUNIT_CASE(map_pte_flags_encoded_by_the_gmc),
 	KUNIT_CASE(map_vram_of_another_partition_is_far),
 	KUNIT_CASE(map_teardown_with_live_ranges),
