@@ -67,9 +67,12 @@
  *    taken (see range_commit()).
  * 4. The drm_gpusvm notifier lock: read while the PTEs of a range are
  *    committed into page tables that exist, write in the MMU notifier
- *    callback. No page table is allocated under it, and what the PTE
- *    update allocates under it is allocated with reclaim off (reclaim
- *    runs MMU notifiers), as under KFD's svm_range_lock().
+ *    callback. Nothing is allocated with reclaim under it (reclaim runs
+ *    MMU notifiers): page tables are allocated and linked before it is
+ *    taken, and the PTE update allocates under amdgpu's VM eviction lock,
+ *    which disables reclaim, and its TLB callback without reclaim. The SVM
+ *    does not disable reclaim itself around the update, as KFD's
+ *    svm_range_lock() does.
  *
  * The attribute tree's mutex is a leaf lock beside them. The MMU notifier
  * callback is entered with the mmap lock (or reclaim) above it and takes

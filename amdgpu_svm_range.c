@@ -226,7 +226,8 @@ struct dma_fence *amdgpu_svm_gpu_map_fence(struct amdgpu_svm *svm)
  * svm_range_map_to_gpu() and amdgpu_vm_handle_fault() follow every
  * amdgpu_vm_update_range() with amdgpu_vm_update_pdes() the same way.
  *
- * Context: VM reservation held; allocates nothing that evicts.
+ * Context: VM reservation held, notifier lock not held: its job is
+ * allocated with reclaim. Allocates nothing that evicts.
  * Return: 0 or a negative error code.
  */
 int amdgpu_svm_gpu_link_ptes(struct amdgpu_svm *svm, bool immediate)
@@ -287,10 +288,12 @@ static struct dma_fence *immediate_update_fence(struct amdgpu_vm *vm)
  * caller drops the lock a map needs (the notifier lock, the SVM lock or
  * the VM reservation).
  *
- * Context: notifier lock held. The update allocates its bookkeeping, which
- * must not recurse into reclaim (reclaim runs MMU notifiers that take the
- * notifier lock): it runs with reclaim off, as KFD's svm_range_lock() does
- * for the same update under the lock its notifier takes.
+ * Context: notifier lock held, in the MMU notifier or not. Nothing here
+ * may allocate with reclaim, which may run this notifier: the dependency
+ * is recorded without it (or waited for on the CPU when that fails), and
+ * amdgpu_vm_update_range() allocates the job under the VM eviction lock,
+ * which disables reclaim (amdgpu_vm_eviction_lock()), as it must for
+ * KFD's svm_range_unmap_from_gpus() from its notifier as well.
  * Return: 0 or a negative error code; -EBUSY while the VM's page tables
  * are being evicted (nothing was written).
  */
@@ -299,22 +302,19 @@ int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
 {
 	struct dma_fence *f = NULL, *mapped;
 	struct amdgpu_sync sync;
-	unsigned int noreclaim;
-	int ret = 0;
+	int ret;
 
 	amdgpu_sync_create(&sync);
-	noreclaim = memalloc_noreclaim_save();
 	mapped = svm->vm->use_cpu_for_update ? NULL :
 		 immediate_update_fence(svm->vm);
-	if (mapped)
-		ret = amdgpu_sync_fence(&sync, mapped, GFP_KERNEL);
+	if (mapped &&
+	    amdgpu_sync_fence(&sync, mapped, GFP_NOWAIT | __GFP_NOWARN))
+		dma_fence_wait(mapped, false);
 	dma_fence_put(mapped);
-	if (!ret)
-		ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, true,
-					     true, false, &sync, start, last,
-					     svm->adev->gmc.init_pte_flags, 0,
-					     0, NULL, NULL, &f);
-	memalloc_noreclaim_restore(noreclaim);
+	ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, true, true,
+				     false, &sync, start, last,
+				     svm->adev->gmc.init_pte_flags, 0, 0, NULL,
+				     NULL, &f);
 	amdgpu_sync_free(&sync);
 	if (f) {
 		dma_fence_put(*fence);
@@ -973,15 +973,21 @@ static int range_validate_pt(void *param, struct amdgpu_bo *bo)
  * updates are prepared before xe_pt_svm_pre_commit() takes the lock), the
  * tables are made first, with only the VM reservation held, by writing the
  * range's PTEs cleared: they are cleared already, as the range is not
- * mapped. Then, under the notifier lock, the pages are checked and the
- * PTEs written into the existing tables, and the new tables linked.
+ * mapped. The new tables are linked then too: their entries are invalid.
+ * Then, under the notifier lock, the pages are checked and the PTEs
+ * written into the existing tables.
+ *
+ * Nothing under the notifier lock may allocate with reclaim either, which
+ * may run the notifier for this address space: the PTE write allocates
+ * its job under the VM eviction lock, which disables reclaim
+ * (amdgpu_vm_eviction_lock()), and its TLB callback without reclaim; the
+ * link, whose job is allocated with reclaim, comes before the lock.
  */
 static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 			const u64 *flags, bool immediate)
 {
 	struct dma_resv *resv = amdgpu_svm_vm_resv(svm);
 	struct dma_fence *fence = NULL;
-	unsigned int noreclaim;
 	int ret;
 
 	amdgpu_svm_race_point(svm, AMDGPU_SVM_RACE_COMMIT);
@@ -1023,16 +1029,13 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 		goto out_resv;
 	if (!READ_ONCE(range->gpu_mapped)) {
 		ret = range_write_ptes(svm, range, flags, immediate, true);
+		if (!ret)
+			ret = amdgpu_svm_gpu_link_ptes(svm, immediate);
 		if (ret)
 			goto out_resv;
 	}
 
 	drm_gpusvm_notifier_lock(&svm->gpusvm);
-	/*
-	 * Reclaim may run our notifier, which waits for this lock: nothing
-	 * allocated below may recurse into it (KFD's svm_range_lock()).
-	 */
-	noreclaim = memalloc_noreclaim_save();
 	if (!drm_gpusvm_pages_valid(&svm->gpusvm, &range->pages)) {
 		ret = -EAGAIN;
 		goto out_unlock;
@@ -1052,8 +1055,6 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	range->gpu_mapped = true;
 	range->gpu_complete = false;
 	ret = range_write_ptes(svm, range, flags, immediate, false);
-	if (!ret)
-		ret = amdgpu_svm_gpu_link_ptes(svm, immediate);
 	if (!ret) {
 		range->gpu_complete = true;
 		range->pte_flags = flags[AMDGPU_SVM_MEM_SYSTEM];
@@ -1061,7 +1062,6 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 			fence = amdgpu_svm_gpu_map_fence(svm);
 	}
 out_unlock:
-	memalloc_noreclaim_restore(noreclaim);
 	drm_gpusvm_notifier_unlock(&svm->gpusvm);
 out_resv:
 	dma_resv_unlock(resv);

@@ -8,9 +8,11 @@
 
 #include <kunit/test.h>
 #include <linux/dma-fence.h>
+#include <linux/debug_locks.h>
 #include <linux/delay.h>
 #include <linux/dma-resv.h>
 #include <linux/mman.h>
+#include <linux/sched.h>
 #include <linux/workqueue.h>
 #include <linux/uaccess.h>
 
@@ -24,6 +26,8 @@
 #include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
 #include "vega10_enum.h"
+
+#include <trace/events/kmem.h>
 
 struct map_fixture {
 	struct amdgpu_svm_test_dev *tdev;
@@ -436,6 +440,82 @@ static void map_page_tables_allocated_outside_notifier_lock(struct kunit *test)
 	KUNIT_EXPECT_GT(test, atomic_read(&p.created), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&p.under_notifier_lock), 0);
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf), 0x9a6e);
+}
+
+struct alloc_probe {
+	struct amdgpu_svm *svm;
+	atomic_t reclaiming;
+	unsigned long first_site;
+};
+
+/*
+ * An allocation that may enter reclaim while this task holds the notifier
+ * lock. amdgpu's VM eviction lock disables reclaim for the PTE update it
+ * covers (amdgpu_vm_eviction_lock()); reclaim disabled by anything else
+ * counts, as it would only hide the allocation.
+ */
+static void alloc_probe_check(struct alloc_probe *p, unsigned long site,
+			      gfp_t gfp)
+{
+	if (!(gfp & __GFP_DIRECT_RECLAIM) ||
+	    !lockdep_is_held(&p->svm->gpusvm.notifier_lock))
+		return;
+	if ((current->flags & PF_MEMALLOC) &&
+	    lockdep_is_held(&p->svm->vm->eviction_lock))
+		return;
+	if (atomic_inc_return(&p->reclaiming) == 1)
+		WRITE_ONCE(p->first_site, site);
+}
+
+static void probe_kmalloc(void *data, unsigned long site, const void *ptr,
+			  size_t req, size_t alloc, gfp_t gfp, int node)
+{
+	alloc_probe_check(data, site, gfp);
+}
+
+static void probe_cache_alloc(void *data, unsigned long site, const void *ptr,
+			      struct kmem_cache *s, gfp_t gfp, int node)
+{
+	alloc_probe_check(data, site, gfp);
+}
+
+/*
+ * Nothing under the notifier lock, nor in the MMU notifier (which holds
+ * it), allocates with reclaim: reclaim runs MMU notifiers, which take that
+ * lock. A map links its new page tables before it takes the lock, and the
+ * PTE updates of a map and of a zap allocate without reclaim. Lockdep
+ * alone misses some of it (drm_dev_enter()'s SRCU read section between
+ * the lock and the allocation hides the dependency), so every slab
+ * allocation of this thread is checked as well.
+ */
+static void map_and_zap_allocate_nothing_with_reclaim(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct alloc_probe p = { .svm = f->tdev->fpriv->vm.svm };
+	const size_t size = SZ_4M;
+	unsigned long buf;
+
+	if (!IS_ENABLED(CONFIG_PROVE_LOCKING))
+		kunit_skip(test, "needs lockdep");
+	KUNIT_ASSERT_TRUE_MSG(test, debug_locks, "lockdep was off already");
+	KUNIT_ASSERT_EQ(test, 0, register_trace_kmalloc(probe_kmalloc, &p));
+	KUNIT_ASSERT_EQ(test, 0,
+			register_trace_kmem_cache_alloc(probe_cache_alloc, &p));
+
+	/* New page tables, linked, then PTEs; then a zap and a remap. */
+	buf = user_buffer(test, size, 0x7ec1);
+	KUNIT_EXPECT_EQ(test, 0, grant_access(test, f, buf, size));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_2M), 0x7ec1 ^ 512);
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf + SZ_1M, SZ_64K));
+	KUNIT_EXPECT_EQ(test, 0, grant_access(test, f, buf + SZ_2M, SZ_2M));
+
+	unregister_trace_kmem_cache_alloc(probe_cache_alloc, &p);
+	unregister_trace_kmalloc(probe_kmalloc, &p);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&p.reclaiming), 0,
+			    "first from %pS", (void *)p.first_site);
+	KUNIT_EXPECT_TRUE_MSG(test, debug_locks,
+			      "lockdep reported a lock problem; see the log");
 }
 
 /*
@@ -1302,6 +1382,7 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_zap_flushes_every_xcc_heavyweight),
 	KUNIT_CASE(map_sdma_update_reserves_a_fence_slot),
 	KUNIT_CASE(map_page_tables_allocated_outside_notifier_lock),
+	KUNIT_CASE(map_and_zap_allocate_nothing_with_reclaim),
 	KUNIT_CASE(map_after_page_tables_were_evicted),
 	KUNIT_CASE(map_without_vram_for_page_tables_fails_cleanly),
 	KUNIT_CASE_PARAM(map_nth_page_table_allocation_fails,
