@@ -652,7 +652,9 @@ static const u32 *set_access(const struct drm_amdgpu_svm_attribute *attrs,
  * SET covers a buffer mapping of the VM, -EFAULT if it covers a device
  * mapping (%VM_IO, %VM_PFNMAP, %VM_MIXEDMAP), -ENOMEM (with XNACK off
  * also if what a SET would keep resident exceeds the system memory limit,
- * see amdgpu_svm_range_prepare_set()).
+ * see amdgpu_svm_range_prepare_set()), -EOPNOTSUPP if the mapping a SET
+ * makes with XNACK off, or a prefetch, covers device memory of another
+ * owner (every other range is mapped, the attributes are set).
  */
 int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *filp)

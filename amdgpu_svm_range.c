@@ -1429,12 +1429,15 @@ void amdgpu_svm_range_reserve_end(struct amdgpu_svm *svm)
  * are moved where the policy wants them.
  *
  * Context: process context; the SVM lock held, the mmap lock not held.
- * Return: 0 or a negative error code (the parts mapped stay mapped).
+ * Return: 0 or a negative error code (the parts mapped stay mapped);
+ * -EOPNOTSUPP, after mapping every other range, if a range holds device
+ * memory of another owner (see drm_gpusvm_get_pages()).
  */
 int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 			 unsigned long end, enum amdgpu_svm_trigger trigger)
 {
 	unsigned long addr = start;
+	int err = 0;
 
 	lockdep_assert_held(&svm->lock);
 
@@ -1472,13 +1475,21 @@ int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 							 run_end);
 			if (next == ULONG_MAX)
 				next = run_end;
+		} else if (ret == -EOPNOTSUPP) {
+			/*
+			 * Memory only its owner maps (another driver's
+			 * device pages) fails its own range, not the ranges
+			 * after it: as KFD's svm_range_set_attr() maps every
+			 * range and returns the error.
+			 */
+			err = err ?: ret;
 		} else if (ret) {
 			return ret;
 		}
 		/* Always make progress, whatever drm_gpusvm reported. */
 		addr = next > addr ? next : run_end;
 	}
-	return 0;
+	return err;
 }
 
 static void range_gc_add(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
@@ -1629,7 +1640,21 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 		int err = amdgpu_svm_range_map(svm, spans[i].start, spans[i].end,
 					       AMDGPU_SVM_TRIGGER_RESTORE);
 
-		/* On failure try again later; the queues stay stopped. */
+		/*
+		 * What can never be mapped (another driver's device pages:
+		 * the process let KFD migrate them) is given up, and the
+		 * queues resume; they take a fatal fault if they touch it.
+		 * KFD's svm_range_restore_work() retries every failure, as
+		 * its own memory always maps again; retrying this one would
+		 * keep the queues stopped for good.
+		 */
+		if (err == -EOPNOTSUPP) {
+			dev_warn_ratelimited(svm->adev->dev,
+					     "SVM: [%lx, %lx) holds device memory of another owner; left unmapped\n",
+					     spans[i].start, spans[i].end);
+			continue;
+		}
+		/* On other failures try again later; the queues stay stopped. */
 		if (err) {
 			spin_lock(&svm->restore.lock);
 			restore_span_add_locked(svm, spans[i].start,

@@ -678,6 +678,70 @@ static void mm_kfd_coherent_pages_are_not_ours(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&kc->freed), 1);
 }
 
+/*
+ * XNACK off, a SET over memory that holds a page KFD took: the range of
+ * that page is refused (-EOPNOTSUPP, as the uAPI documents), and every
+ * other range of the SET is mapped all the same, as KFD's
+ * svm_range_set_attr() maps every range and returns the error.
+ */
+static void mm_xnack_off_set_maps_around_kfd_pages(struct kunit *test)
+{
+	struct kfd_coherent *kc = kfd_coherent_register(test);
+	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, false);
+	unsigned long buf = user_buffer(test, SZ_256K, 0xc2);
+	unsigned long mapped;
+
+	kfd_coherent_take(test, kc, buf + SZ_16K);
+	KUNIT_EXPECT_EQ(test, -EOPNOTSUPP,
+			amdgpu_svm_test_ioctl(tdev, AMDGPU_SVM_OP_SET_ATTR,
+					      buf, SZ_256K, &allow, 1));
+	/* The page's range stays unmapped, and only it. */
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, buf + SZ_16K,
+							    buf + SZ_16K +
+							    PAGE_SIZE));
+	mapped = amdgpu_svm_test_gpu_mapped(tdev, buf, buf + SZ_256K);
+	KUNIT_EXPECT_GE(test, mapped, (SZ_256K - SZ_64K) >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, buf + SZ_256K - PAGE_SIZE),
+			0xc2 ^ 63);
+	KUNIT_EXPECT_EQ(test, user_pfn(test, buf + SZ_16K),
+			PHYS_PFN(kc->res->start));
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_256K));
+}
+
+/*
+ * XNACK off, the process let KFD migrate a page the SVM had mapped: the
+ * invalidation stops the queues and zaps the range, and the restore
+ * cannot map it again. It gives that range up and resumes the queues (a
+ * touch there is a fatal fault) instead of retrying with the queues
+ * stopped for good.
+ */
+static void mm_xnack_off_restore_gives_up_on_kfd_pages(struct kunit *test)
+{
+	struct kfd_coherent *kc = kfd_coherent_register(test);
+	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, false);
+	unsigned long buf = user_buffer(test, SZ_256K, 0xc3);
+	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       buf, SZ_256K, &allow, 1));
+	kfd_coherent_take(test, kc, buf + SZ_16K);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces), 1);
+
+	amdgpu_svm_test_run_restore(tdev);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->resumes), 1);
+	KUNIT_EXPECT_EQ(test, svm->restore.nspans, 0);
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&svm->restore.work));
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			amdgpu_svm_test_gpu_access(tdev, buf + SZ_16K, &v,
+						   sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, buf + SZ_256K - PAGE_SIZE),
+			0xc3 ^ 63);
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_256K));
+	KUNIT_EXPECT_EQ(test, atomic_read(&kc->freed), 1);
+}
+
 /* Another process holding the file (a child, say) calls first. */
 static int other_process_fn(void *arg)
 {
@@ -1070,6 +1134,8 @@ static struct kunit_case amdgpu_svm_mm_cases[] = {
 	KUNIT_CASE(mm_kfd_vm_is_not_ours),
 	KUNIT_CASE(mm_svm_vm_cannot_be_acquired_by_kfd),
 	KUNIT_CASE(mm_kfd_coherent_pages_are_not_ours),
+	KUNIT_CASE(mm_xnack_off_set_maps_around_kfd_pages),
+	KUNIT_CASE(mm_xnack_off_restore_gives_up_on_kfd_pages),
 	KUNIT_CASE(mm_svm_belongs_to_the_opener),
 	KUNIT_CASE(mm_svm_bounded_by_the_gpu_vm),
 	KUNIT_CASE(mm_exit_while_a_fault_holds_the_svm),
