@@ -973,9 +973,10 @@ static int range_validate_pt(void *param, struct amdgpu_bo *bo)
  * updates are prepared before xe_pt_svm_pre_commit() takes the lock), the
  * tables are made first, with only the VM reservation held, by writing the
  * range's PTEs cleared: they are cleared already, as the range is not
- * mapped. The new tables are linked then too: their entries are invalid.
- * Then, under the notifier lock, the pages are checked and the PTEs
- * written into the existing tables.
+ * mapped. The tables are linked then too (new ones, and those validation
+ * moved): the new ones hold invalid entries. Then, under the notifier
+ * lock, the pages are checked and the PTEs written into the existing
+ * tables.
  *
  * Nothing under the notifier lock may allocate with reclaim either, which
  * may run the notifier for this address space: the PTE write allocates
@@ -1029,11 +1030,13 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 		goto out_resv;
 	if (!READ_ONCE(range->gpu_mapped)) {
 		ret = range_write_ptes(svm, range, flags, immediate, true);
-		if (!ret)
-			ret = amdgpu_svm_gpu_link_ptes(svm, immediate);
 		if (ret)
 			goto out_resv;
 	}
+	/* New tables, and those amdgpu_vm_validate() moved back, linked. */
+	ret = amdgpu_svm_gpu_link_ptes(svm, immediate);
+	if (ret)
+		goto out_resv;
 
 	drm_gpusvm_notifier_lock(&svm->gpusvm);
 	if (!drm_gpusvm_pages_valid(&svm->gpusvm, &range->pages)) {
