@@ -600,16 +600,25 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 			map_end = max(map_end, end);
 		}
 		if (map_start < map_end) {
-			ret = amdgpu_svm_range_map(svm, map_start, map_end,
-						   prefetch ?
-						   AMDGPU_SVM_TRIGGER_PREFETCH :
-						   AMDGPU_SVM_TRIGGER_MAP);
-			if (ret) {
+			int err = amdgpu_svm_range_map(svm, map_start, map_end,
+						       prefetch ?
+						       AMDGPU_SVM_TRIGGER_PREFETCH :
+						       AMDGPU_SVM_TRIGGER_MAP);
+
+			/*
+			 * Another owner's memory fails only its own ranges,
+			 * mapped again once that owner lets go of it (see
+			 * amdgpu_svm_range_map()): go on with the rest.
+			 */
+			if (err == -EOPNOTSUPP) {
+				ret = ret ?: err;
+			} else if (err) {
 				/* What went must come back before they run. */
 				if (quiesced)
 					amdgpu_svm_range_restore_add(svm,
 								     map_start,
 								     map_end);
+				ret = err;
 				break;
 			}
 		}

@@ -1057,6 +1057,7 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	}
 	range->gpu_mapped = true;
 	range->gpu_complete = false;
+	range->foreign = false;
 	ret = range_write_ptes(svm, range, flags, immediate, false);
 	if (!ret) {
 		range->gpu_complete = true;
@@ -1107,6 +1108,26 @@ static void range_remove(struct amdgpu_svm *svm, struct amdgpu_svm_range *range)
 }
 
 /*
+ * XNACK off: @range holds device memory of another owner and stays
+ * unmapped. Mark it, so that the invalidation that comes when the owner
+ * lets go of the memory has it restored; if that invalidation came since
+ * @seq, before the mark, restore it now.
+ */
+static void range_foreign(struct amdgpu_svm *svm,
+			  struct amdgpu_svm_range *range, unsigned long seq)
+{
+	drm_gpusvm_notifier_lock(&svm->gpusvm);
+	range->foreign = true;
+	if (mmu_interval_read_retry(&range->base.notifier->notifier, seq)) {
+		range->foreign = false;
+		amdgpu_svm_range_restore_add(svm,
+					     drm_gpusvm_range_start(&range->base),
+					     drm_gpusvm_range_end(&range->base));
+	}
+	drm_gpusvm_notifier_unlock(&svm->gpusvm);
+}
+
+/*
  * Map the range around @addr, inside [@start, @end) (one attribute run);
  * return the end of the range in @next.
  */
@@ -1128,6 +1149,7 @@ static int range_map_one(struct amdgpu_svm *svm, unsigned long addr,
 	enum amdgpu_svm_mem mem;
 	bool placed = false;
 	int tries = 0, ret;
+	unsigned long seq;
 
 retry:
 	base = drm_gpusvm_range_find_or_insert(&svm->gpusvm, addr, start, end,
@@ -1171,10 +1193,13 @@ retry:
 		placed = true;
 	}
 
+	seq = mmu_interval_read_begin(&base->notifier->notifier);
 	ret = drm_gpusvm_get_pages(&svm->gpusvm, &range->pages, svm->gpusvm.mm,
 				   &base->notifier->notifier,
 				   drm_gpusvm_range_start(base),
 				   drm_gpusvm_range_end(base), &ctx);
+	if (ret == -EOPNOTSUPP && !svm->xnack_on)
+		range_foreign(svm, range, seq);
 	if (!ret) {
 		for (mem = 0; mem < AMDGPU_SVM_MEM_COUNT; mem++)
 			flags[mem] = amdgpu_svm_range_pte_flags(svm->adev, svm->vm,
@@ -1713,6 +1738,16 @@ static void amdgpu_svm_range_invalidate(struct drm_gpusvm *gpusvm,
 	drm_gpusvm_for_each_range(base, notifier, start, end) {
 		struct amdgpu_svm_range *range = to_amdgpu_svm_range(base);
 
+		/*
+		 * Another owner's memory moved: it may be ours to map now
+		 * (KFD took its pages back to system memory, say).
+		 */
+		if (range->foreign && !svm->closing) {
+			range->foreign = false;
+			amdgpu_svm_range_restore_add(svm,
+						     drm_gpusvm_range_start(base),
+						     drm_gpusvm_range_end(base));
+		}
 		if (!range->gpu_mapped)
 			continue;
 		/*

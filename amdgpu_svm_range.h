@@ -46,6 +46,13 @@ struct amdgpu_svm_range {
 	 */
 	bool gpu_mapped;
 	/**
+	 * @foreign: XNACK off: the last map failed on device memory of
+	 * another owner (-EOPNOTSUPP); the invalidation that comes when the
+	 * owner lets go of it has the restore worker map the range. Under the
+	 * notifier lock.
+	 */
+	bool foreign;
+	/**
 	 * @gpu_complete: every PTE of the range was written, with
 	 * @pte_flags: a GPU fault in the range is stale. Under the notifier
 	 * lock.

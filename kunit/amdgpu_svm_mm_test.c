@@ -9,6 +9,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/memremap.h>
 #include <linux/migrate.h>
@@ -627,6 +628,51 @@ static void kfd_coherent_take(struct kunit *test, struct kfd_coherent *kc,
 	KUNIT_ASSERT_TRUE(test, src & MIGRATE_PFN_MIGRATE);
 }
 
+/*
+ * KFD lets go of the page at @addr: it goes back to system memory, as
+ * KFD's svm_migrate_vram_to_ram() would, holding @value (the stand-in's
+ * pages have no content to copy).
+ */
+static void kfd_coherent_give_back(struct kunit *test, struct kfd_coherent *kc,
+				   unsigned long addr, u32 value)
+{
+	struct page *spage = alloc_page(GFP_HIGHUSER);
+	unsigned long src = 0, dst = 0;
+	struct migrate_vma args = {
+		.start = addr,
+		.end = addr + PAGE_SIZE,
+		.src = &src,
+		.dst = &dst,
+		.pgmap_owner = kc,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_COHERENT,
+	};
+	u32 *p;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, spage);
+	p = kmap_local_page(spage);
+	*p = value;
+	kunmap_local(p);
+
+	mmap_read_lock(current->mm);
+	args.vma = vma_lookup(current->mm, addr);
+	ret = args.vma ? migrate_vma_setup(&args) : -EFAULT;
+	if (!ret && (src & MIGRATE_PFN_MIGRATE)) {
+		lock_page(spage);
+		dst = migrate_pfn(page_to_pfn(spage));
+		spage = NULL;
+	}
+	if (!ret) {
+		migrate_vma_pages(&args);
+		migrate_vma_finalize(&args);
+	}
+	mmap_read_unlock(current->mm);
+	if (spage)
+		__free_page(spage);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	KUNIT_ASSERT_TRUE(test, src & MIGRATE_PFN_MIGRATE);
+}
+
 /* The page that backs @addr in the process, by its PFN. */
 static unsigned long user_pfn(struct kunit *test, unsigned long addr)
 {
@@ -681,16 +727,25 @@ static void mm_kfd_coherent_pages_are_not_ours(struct kunit *test)
 /*
  * XNACK off, a SET over memory that holds a page KFD took: the range of
  * that page is refused (-EOPNOTSUPP, as the uAPI documents), and every
- * other range of the SET is mapped all the same, as KFD's
- * svm_range_set_attr() maps every range and returns the error.
+ * other range of the SET, in the same attribute run and in the next, is
+ * mapped all the same, as KFD's svm_range_set_attr() maps every range
+ * and returns the error.
  */
 static void mm_xnack_off_set_maps_around_kfd_pages(struct kunit *test)
 {
+	const struct drm_amdgpu_svm_attribute exec = {
+		AMDGPU_SVM_ATTR_GPU_EXEC, 1
+	};
 	struct kfd_coherent *kc = kfd_coherent_register(test);
 	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, false);
 	unsigned long buf = user_buffer(test, SZ_256K, 0xc2);
 	unsigned long mapped;
 
+	/* Two attribute runs, so that the SET below makes two changes. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       buf + SZ_128K, SZ_128K,
+						       &exec, 1));
 	kfd_coherent_take(test, kc, buf + SZ_16K);
 	KUNIT_EXPECT_EQ(test, -EOPNOTSUPP,
 			amdgpu_svm_test_ioctl(tdev, AMDGPU_SVM_OP_SET_ATTR,
@@ -713,7 +768,8 @@ static void mm_xnack_off_set_maps_around_kfd_pages(struct kunit *test)
  * invalidation stops the queues and zaps the range, and the restore
  * cannot map it again. It gives that range up and resumes the queues (a
  * touch there is a fatal fault) instead of retrying with the queues
- * stopped for good.
+ * stopped for good. Once KFD lets go of the page, the range is mapped
+ * again.
  */
 static void mm_xnack_off_restore_gives_up_on_kfd_pages(struct kunit *test)
 {
@@ -738,8 +794,15 @@ static void mm_xnack_off_restore_gives_up_on_kfd_pages(struct kunit *test)
 						   sizeof(v), false));
 	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, buf + SZ_256K - PAGE_SIZE),
 			0xc3 ^ 63);
-	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_256K));
+
+	/* KFD lets go of the page: the range is the SVM's to map again. */
+	kfd_coherent_give_back(test, kc, buf + SZ_16K, 0xbac);
 	KUNIT_EXPECT_EQ(test, atomic_read(&kc->freed), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces), 2);
+	amdgpu_svm_test_run_restore(tdev);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->resumes), 2);
+	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, buf + SZ_16K), 0xbac);
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_256K));
 }
 
 /* Another process holding the file (a child, say) calls first. */
