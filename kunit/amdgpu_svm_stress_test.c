@@ -66,6 +66,13 @@ static void note_error(struct stress *s, int ret, const int *expected,
 
 	if (!ret)
 		return;
+	/*
+	 * kthread_stop() makes a signal pending (TIF_NOTIFY_SIGNAL): an
+	 * interruptible wait the stop caught in (the VM reservation) returns
+	 * -EINTR, as it would for a signal to a user thread.
+	 */
+	if (ret == -EINTR && kthread_should_stop())
+		return;
 	for (i = 0; i < n; i++)
 		if (ret == expected[i])
 			return;
