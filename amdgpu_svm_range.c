@@ -1669,12 +1669,13 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 					       AMDGPU_SVM_TRIGGER_RESTORE);
 
 		/*
-		 * What can never be mapped (another driver's device pages:
-		 * the process let KFD migrate them) is given up, and the
-		 * queues resume; they take a fatal fault if they touch it.
-		 * KFD's svm_range_restore_work() retries every failure, as
-		 * its own memory always maps again; retrying this one would
-		 * keep the queues stopped for good.
+		 * What cannot be mapped while another driver holds it (the
+		 * process let KFD migrate it) is given up until that driver
+		 * lets go (range_foreign()), and the queues resume; they
+		 * take a fatal fault if they touch it. KFD's
+		 * svm_range_restore_work() retries every failure, as its
+		 * own memory always maps again; retrying this one would keep
+		 * the queues stopped until then.
 		 */
 		if (err == -EOPNOTSUPP) {
 			dev_warn_ratelimited(svm->adev->dev,
