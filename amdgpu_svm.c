@@ -74,10 +74,18 @@
  *    does not disable reclaim itself around the update, as KFD's
  *    svm_range_lock() does.
  *
+ * 5. amdgpu's notifier lock (&amdgpu_device.notifier_lock, a mutex):
+ *    with XNACK off, taken under the drm_gpusvm notifier lock or the SVM
+ *    lock to mark the VM's queues held, then dropped before the SVM waits
+ *    for the VM's fences (amdgpu_svm_range_quiesce()); amdgpu_hmm's
+ *    notifier takes it in the same context, and command submission checks
+ *    the mark under it.
+ *
  * The attribute tree's mutex is a leaf lock beside them. The MMU notifier
  * callback is entered with the mmap lock (or reclaim) above it and takes
- * only the notifier lock and the garbage collector's and the restore
- * worker's spinlocks.  The mm release callback is entered with no lock
+ * only the notifier locks and the garbage collector's and the restore
+ * worker's spinlocks, and with XNACK off waits for the VM's fences (the
+ * user queues' suspend worker takes neither lock).  The mm release callback is entered with no lock
  * held (exit_mmap() calls it first) and closes the SVM, taking the SVM
  * lock like any other caller.
  *
@@ -146,8 +154,6 @@ static void amdgpu_svm_gc_work(struct work_struct *work)
  */
 static void amdgpu_svm_close(struct amdgpu_svm *svm)
 {
-	bool quiesced;
-
 	/*
 	 * The process may be tearing its address space down at the same time
 	 * (its MMU notifier then reports UNMAP events): stop the notifier
@@ -159,10 +165,6 @@ static void amdgpu_svm_close(struct amdgpu_svm *svm)
 	up_write(&svm->gpusvm.notifier_lock);
 	cancel_work_sync(&svm->gc.work);
 	cancel_delayed_work_sync(&svm->restore.work);
-	spin_lock(&svm->restore.lock);
-	quiesced = svm->restore.quiesced;
-	svm->restore.quiesced = false;
-	spin_unlock(&svm->restore.lock);
 	mutex_lock(&svm->lock);
 	if (!svm->closed) {
 		/*
@@ -172,19 +174,20 @@ static void amdgpu_svm_close(struct amdgpu_svm *svm)
 		 * after munmap(). Under the lock: the VM's teardown and the
 		 * process's exit may close at the same time.
 		 */
-		if (!svm->xnack_on && !quiesced) {
-			amdgpu_svm_gpu_quiesce(svm);
-			quiesced = true;
-		}
+		if (!svm->xnack_on)
+			amdgpu_svm_range_quiesce(svm);
 		amdgpu_svm_range_garbage_collect(svm);
 		amdgpu_svm_range_unmap_all(svm);
 		/* Removes every notifier and the ranges left in them. */
 		drm_gpusvm_fini(&svm->gpusvm);
 		svm->closed = true;
 	}
+	/* Nothing is left to restore; resume what is still stopped. */
+	spin_lock(&svm->restore.lock);
+	svm->restore.nspans = 0;
+	spin_unlock(&svm->restore.lock);
+	amdgpu_svm_range_resume(svm);
 	mutex_unlock(&svm->lock);
-	if (quiesced)
-		amdgpu_svm_gpu_resume(svm);
 }
 
 /*
@@ -402,9 +405,14 @@ void amdgpu_svm_vm_init(struct amdgpu_vm *vm)
  * amdgpu_svm_vm_fini() - destroy the SVM of a VM being torn down
  * @vm: the VM
  *
- * Context: process context, from amdgpu_vm_fini(); no ioctl on the VM's
- * file runs any more. A GPU fault still running holds its own reference;
- * it finds the SVM closed.
+ * Called from the file's release, before the user queues are shut down
+ * (the SVM may schedule their restore until it is closed), and again
+ * from amdgpu_vm_fini(), which then finds nothing to do; a VM that is no
+ * file's (KFD's own) only has the second.
+ *
+ * Context: process context, from amdgpu_drm_release() or
+ * amdgpu_vm_fini(); no ioctl on the VM's file runs any more. A GPU fault
+ * still running holds its own reference; it finds the SVM closed.
  */
 void amdgpu_svm_vm_fini(struct amdgpu_vm *vm)
 {
@@ -513,6 +521,55 @@ int amdgpu_svm_vm_validated(struct amdgpu_vm *vm)
 	if (!svm)
 		return 0;
 	return amdgpu_svm_range_clear_stale(svm);
+}
+
+/**
+ * amdgpu_svm_vm_held() - XNACK off: must work on the VM wait for the SVM?
+ * @vm: the VM
+ *
+ * From the moment an invalidation (or a SET) stops the VM's queues until
+ * the SVM mapped again what it took, nothing may start on the VM: with
+ * XNACK off a GPU access to an address whose PTE is gone is a fatal
+ * fault. amdgpu_cs_submit() refuses a submission then (-EAGAIN, as for
+ * an invalidated userptr BO; libdrm restarts the ioctl), and the user
+ * queues' restore leaves them stopped; the SVM restarts them when done
+ * (amdgpu_svm_gpu_resume()). A submission checks under adev->notifier_lock,
+ * and the user queues' restore under its mutex right before it maps them
+ * (amdgpu_userq_restore_all()): see amdgpu_svm_range_quiesce() for why
+ * that closes each race.
+ *
+ * Context: any context; the caller keeps the VM alive. Takes a spinlock.
+ * Return: true while the VM's queues are held for the SVM.
+ */
+bool amdgpu_svm_vm_held(struct amdgpu_vm *vm)
+{
+	/* Pairs with amdgpu_svm_get(); the VM holds its SVM until fini. */
+	struct amdgpu_svm *svm = smp_load_acquire(&vm->svm);
+
+	return svm && !svm->xnack_on && amdgpu_svm_range_held(svm);
+}
+
+/**
+ * amdgpu_svm_vm_restore_now() - XNACK off: map again now what the restore
+ *	worker would map later
+ * @vm: the VM
+ *
+ * A command submission calls this before it locks anything, as it gets a
+ * userptr BO's pages first, so that amdgpu_svm_vm_held() does not refuse
+ * it again and again for the worker's delay.
+ *
+ * Context: process context; no lock held. Waits for the restore worker.
+ */
+void amdgpu_svm_vm_restore_now(struct amdgpu_vm *vm)
+{
+	/* Pairs with amdgpu_svm_get(); the VM holds its SVM until fini. */
+	struct amdgpu_svm *svm = smp_load_acquire(&vm->svm);
+
+	if (!amdgpu_svm_vm_held(vm))
+		return;
+	/* The worker's own queue, freezable; closing cancels it. */
+	mod_delayed_work(system_freezable_wq, &svm->restore.work, 0);
+	flush_delayed_work(&svm->restore.work);
 }
 
 /* A page-aligned, non-empty range the SVM may mirror. */

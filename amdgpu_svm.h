@@ -174,6 +174,8 @@ void amdgpu_svm_vm_fini(struct amdgpu_vm *vm);
 void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where);
 int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start, u64 size);
 int amdgpu_svm_vm_validated(struct amdgpu_vm *vm);
+bool amdgpu_svm_vm_held(struct amdgpu_vm *vm);
+void amdgpu_svm_vm_restore_now(struct amdgpu_vm *vm);
 
 #else
 
@@ -200,6 +202,15 @@ static inline int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start,
 static inline int amdgpu_svm_vm_validated(struct amdgpu_vm *vm)
 {
 	return 0;
+}
+
+static inline bool amdgpu_svm_vm_held(struct amdgpu_vm *vm)
+{
+	return false;
+}
+
+static inline void amdgpu_svm_vm_restore_now(struct amdgpu_vm *vm)
+{
 }
 
 #endif /* CONFIG_DRM_AMDGPU_SVM */

@@ -11,7 +11,6 @@
 #include <linux/stddef.h>
 #include <linux/string.h>
 
-#include <kunit/static_stub.h>
 
 #include <uapi/linux/kfd_ioctl.h>
 
@@ -88,8 +87,9 @@
  * amdgpu_svm_gpu_link_ptes(), amdgpu_svm_gpu_clear_ptes(),
  * amdgpu_svm_gpu_flush_tlb(), amdgpu_svm_gpu_quiesce() and
  * amdgpu_svm_gpu_resume(). The KUnit suites run all of them on a simulated
- * GPU (amdgpu's own page-table code on simulated VRAM, with an MMU model
- * that walks the tables), except the queue leaves, which call KFD.
+ * GPU: amdgpu's own page-table code on simulated VRAM, with an MMU model
+ * that walks the tables, and amdgpu's own user-queue manager and eviction
+ * fence over a model of the scheduler firmware's queues.
  */
 
 /* How often a map is retried when an invalidation races with it. */
@@ -367,41 +367,58 @@ int amdgpu_svm_gpu_flush_tlb(struct amdgpu_svm *svm, struct dma_fence *fence)
 }
 
 /**
- * amdgpu_svm_gpu_quiesce() - stop the GPU queues that use the SVM's VM
- * @svm: the SVM
+ * amdgpu_svm_gpu_quiesce() - stop, or wait for, all work on the SVM's VM
+ * @svm: the SVM, marked quiesced (amdgpu_svm_range_quiesce())
  *
- * Hardware leaf. With XNACK off a queue must not run while pages it may
- * touch are unmapped.
+ * Hardware leaf. With XNACK off nothing may run on the VM while pages it
+ * may touch are unmapped. Two kinds of work run there: amdgpu user queues
+ * and jobs of the render node's kernel queues (KFD's queues never do: a
+ * VM with a DRM SVM is not KFD's, see amdgpu_svm_get()). This does what
+ * amdgpu_hmm_invalidate_gfx() does before a userptr BO's pages go: wait
+ * for every fence on the VM's root reservation. There, the user queues'
+ * eviction fence (BOOKKEEP) suspends them when it is waited for
+ * (amdgpu_eviction_fence_suspend_worker()), and every command submission
+ * left its job's fence. Neither can start again while the SVM is marked
+ * quiesced: amdgpu_svm_vm_held() keeps the user queues' restore and the
+ * next submission back until the restore worker mapped again.
  *
- * Context: in the MMU notifier callback; may sleep.
+ * Context: the MMU notifier, or the SVM lock held; may sleep.
  */
 void amdgpu_svm_gpu_quiesce(struct amdgpu_svm *svm)
 {
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_quiesce, svm);
+	long r;
 
-#if IS_ENABLED(CONFIG_HSA_AMD)
-	/* Nothing to stop is not an error: the process may run no queue. */
-	kgd2kfd_quiesce_mm(svm->gpusvm.mm, KFD_QUEUE_EVICTION_TRIGGER_SVM);
-#endif
+	r = dma_resv_wait_timeout(svm->vm->root.bo->tbo.base.resv,
+				  DMA_RESV_USAGE_BOOKKEEP, false,
+				  MAX_SCHEDULE_TIMEOUT);
+	if (r <= 0)
+		dev_err(svm->adev->dev, "SVM: waiting for the VM's queues failed (%ld)\n",
+			r);
 }
 
 /**
- * amdgpu_svm_gpu_resume() - restart the queues amdgpu_svm_gpu_quiesce()
- * stopped
- * @svm: the SVM
+ * amdgpu_svm_gpu_resume() - let the user queues amdgpu_svm_gpu_quiesce()
+ * stopped run again
+ * @svm: the SVM, no longer marked quiesced
  *
- * Hardware leaf.
+ * Hardware leaf. The user queues are restored by their own worker
+ * (amdgpu_userq_restore_worker()), which validates the VM, arms a new
+ * eviction fence and maps the queues; when it ran while the SVM held
+ * them it did nothing, so it is scheduled again. Submissions need no
+ * restart: they were refused, and the next one goes through.
  *
- * Context: process context (the restore worker).
+ * Context: process context, the SVM lock held, which orders this before
+ * the file's release shuts the user queues down: amdgpu_drm_release()
+ * closes the SVM first (amdgpu_svm_vm_fini()).
  */
 void amdgpu_svm_gpu_resume(struct amdgpu_svm *svm)
 {
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_gpu_resume, svm);
+	struct amdgpu_fpriv *fpriv = container_of(svm->vm, struct amdgpu_fpriv,
+						  vm);
 
-#if IS_ENABLED(CONFIG_HSA_AMD)
-	/* As above: no queue to restart is fine. */
-	kgd2kfd_resume_mm(svm->gpusvm.mm);
-#endif
+	lockdep_assert_held(&svm->lock);
+	if (!xa_empty(&fpriv->userq_mgr.userq_xa))
+		schedule_delayed_work(&fpriv->userq_mgr.resume_work, 0);
 }
 
 /* The local MTYPE of GC 9.4.3 and later, as the mtype_local parameter asks. */
@@ -1538,22 +1555,30 @@ static void range_gc_add(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
  * @svm: the SVM
  *
  * KFD stops a process's queues before any unmap with XNACK off
- * (svm_range_evict()); a SET that removes mapped ranges does the same. The
- * stop is shared with the restore worker: the queues stop once, and run
- * again (amdgpu_svm_range_resume()) only once nothing is left to restore.
+ * (svm_range_evict()); a SET that removes mapped ranges does the same.
+ * The SVM is marked first, under amdgpu's notifier lock: a command
+ * submission checks the mark under the same lock before it adds its
+ * job's fence to the VM (amdgpu_cs_submit()), so either the submission
+ * is refused or its fence is there to be waited for. The user queues'
+ * restore checks it right before it maps them, after it armed a new
+ * eviction fence and under the mutex the fence's suspend worker takes:
+ * either it sees the mark and maps nothing, or the wait below finds the
+ * new fence and the suspend worker unmaps what it mapped. Then
+ * everything that runs is waited for (or stopped), every
+ * time: another invalidation may still be waiting for the queues it
+ * found running. The mark is shared with the restore worker, and goes
+ * (amdgpu_svm_range_resume()) once nothing is left to restore.
  *
  * Context: process context or the MMU notifier; may sleep.
  */
 void amdgpu_svm_range_quiesce(struct amdgpu_svm *svm)
 {
-	bool quiesce;
-
+	mutex_lock(&svm->adev->notifier_lock);
 	spin_lock(&svm->restore.lock);
-	quiesce = !svm->restore.quiesced;
 	svm->restore.quiesced = true;
 	spin_unlock(&svm->restore.lock);
-	if (quiesce)
-		amdgpu_svm_gpu_quiesce(svm);
+	mutex_unlock(&svm->adev->notifier_lock);
+	amdgpu_svm_gpu_quiesce(svm);
 }
 
 /**
@@ -1561,13 +1586,14 @@ void amdgpu_svm_range_quiesce(struct amdgpu_svm *svm)
  *	still to be restored
  * @svm: the SVM
  *
- * Context: process context; after the PTE updates landed (the map path
- * waits for them outside a GPU fault).
+ * Context: process context, the SVM lock held; after the PTE updates
+ * landed (the map path waits for them outside a GPU fault).
  */
 void amdgpu_svm_range_resume(struct amdgpu_svm *svm)
 {
 	bool resume;
 
+	lockdep_assert_held(&svm->lock);
 	spin_lock(&svm->restore.lock);
 	resume = svm->restore.quiesced && !svm->restore.nspans;
 	if (resume)
@@ -1575,6 +1601,24 @@ void amdgpu_svm_range_resume(struct amdgpu_svm *svm)
 	spin_unlock(&svm->restore.lock);
 	if (resume)
 		amdgpu_svm_gpu_resume(svm);
+}
+
+/**
+ * amdgpu_svm_range_held() - are the VM's queues held for a restore?
+ * @svm: the SVM
+ *
+ * Context: any context; takes the restore spinlock.
+ * Return: true from amdgpu_svm_range_quiesce() until the restore worker
+ * (or the SET that quiesced) mapped again and resumed.
+ */
+bool amdgpu_svm_range_held(struct amdgpu_svm *svm)
+{
+	bool held;
+
+	spin_lock(&svm->restore.lock);
+	held = svm->restore.quiesced;
+	spin_unlock(&svm->restore.lock);
+	return held;
 }
 
 /**
@@ -1693,8 +1737,6 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 		}
 	}
 
-	mutex_unlock(&svm->lock);
-
 	/*
 	 * Resume what was quiesced, once nothing is left to restore (KFD
 	 * counts quiesce and resume); a span added meanwhile scheduled this
@@ -1705,6 +1747,7 @@ void amdgpu_svm_range_restore_work(struct work_struct *work)
 				 svm->restore.delay);
 	else
 		amdgpu_svm_range_resume(svm);
+	mutex_unlock(&svm->lock);
 	mmput_async(svm->mm);
 }
 

@@ -121,6 +121,7 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm);
 bool amdgpu_svm_vma_mirrorable(const struct vm_area_struct *vma);
 void amdgpu_svm_range_quiesce(struct amdgpu_svm *svm);
+bool amdgpu_svm_range_held(struct amdgpu_svm *svm);
 void amdgpu_svm_range_resume(struct amdgpu_svm *svm);
 bool amdgpu_svm_range_mapped_in(struct amdgpu_svm *svm, unsigned long first,
 				unsigned long last);

@@ -43,8 +43,8 @@ static int map_test_init(struct kunit *test)
 
 	/*
 	 * Make the SVM now and keep its restore worker from running on its
-	 * own: off the test's thread the model GPU's leaves are not in
-	 * place. Tests run it with run_restore().
+	 * own, so that a case knows when it ran: tests run it with
+	 * amdgpu_svm_test_run_restore().
 	 */
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(f->tdev,
 						       AMDGPU_SVM_OP_RESET_ATTR,
@@ -230,16 +230,6 @@ static void map_gc_waits_while_frozen(struct kunit *test)
 }
 
 /*
- * Run the restore worker in the test's own thread, where the model GPU's
- * leaves are in place; its delay was made long enough not to run alone.
- */
-static void run_restore(struct amdgpu_svm *svm)
-{
-	cancel_delayed_work_sync(&svm->restore.work);
-	amdgpu_svm_range_restore_work(&svm->restore.work.work);
-}
-
-/*
  * The GPU read a page, then the CPU unmapped it: the page is freed once
  * munmap returns, so the TLB entry the read left must be gone by then.
  * Without the flush after the zap the MMU model catches the stale hit
@@ -255,7 +245,7 @@ static void map_munmap_leaves_no_stale_tlb_entry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_16K), 0x57a1e ^ 4);
 	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_64K));
 	/* XNACK off: the queues run again once the restore worker ran. */
-	run_restore(f->tdev->fpriv->vm.svm);
+	amdgpu_svm_test_run_restore(f->tdev);
 	KUNIT_EXPECT_EQ(test, -EFAULT,
 			amdgpu_svm_test_gpu_access(f->tdev, buf + SZ_16K, &v,
 						   sizeof(v), false));
@@ -321,7 +311,7 @@ static void map_zap_flushes_every_xcc_heavyweight(struct kunit *test)
 		KUNIT_EXPECT_GE_MSG(test, atomic_read(&sim->pasid_flushes[i]), 1,
 				    "XCC %d not flushed", i);
 	KUNIT_EXPECT_GE(test, atomic_read(&sim->heavy_flushes) - heavy, 4);
-	run_restore(f->tdev->fpriv->vm.svm);
+	amdgpu_svm_test_run_restore(f->tdev);
 	f->tdev->adev->gfx.xcc_mask = 0;
 }
 
@@ -530,6 +520,11 @@ static void map_after_page_tables_were_evicted(struct kunit *test)
 	unsigned long b = user_buffer(test, SZ_64K, 0xba5e);
 
 	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, a, SZ_64K));
+	/*
+	 * Everything out of VRAM, as at suspend, where amdgpu stops the user
+	 * queues first: their restore would bring the tables back at once.
+	 */
+	amdgpu_svm_test_userq_hold(f->tdev);
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_ttm_evict_resources(f->tdev->adev,
 							    TTM_PL_VRAM));
 	KUNIT_ASSERT_FALSE(test, f->tdev->fpriv->vm.root.bo->tbo.resource &&
@@ -652,6 +647,12 @@ static int evict_page_tables(struct amdgpu_svm_test_dev *tdev)
 	amdgpu_vm_eviction_lock(vm);
 	vm->evicting = true;
 	amdgpu_vm_eviction_unlock(vm);
+	/*
+	 * TTM waits for the user queues' eviction fence: amdgpu stops them
+	 * and would restore them, validating the tables back, at once.
+	 * Until the case runs the restore, that is still to come.
+	 */
+	amdgpu_svm_test_userq_hold(tdev);
 	return amdgpu_ttm_evict_resources(tdev->adev, TTM_PL_VRAM);
 }
 
@@ -706,7 +707,7 @@ static void expect_stale_cleared_at_validation(struct kunit *test,
 	struct amdgpu_svm_test_dev *tdev = f->tdev;
 	u32 v;
 
-	run_restore(tdev->fpriv->vm.svm);
+	amdgpu_svm_test_run_restore(tdev);
 	KUNIT_ASSERT_EQ(test, 0, validate_like_cs(tdev));
 	KUNIT_EXPECT_EQ(test, tdev->fpriv->vm.svm->stale.nspans, 0);
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, a, a + SZ_64K));
@@ -820,7 +821,7 @@ static void map_many_refused_clears_spare_what_is_mapped(struct kunit *test)
 	}
 
 	/* The queues run again; the GPU reads what the CPU wrote. */
-	run_restore(svm);
+	amdgpu_svm_test_run_restore(tdev);
 	for (i = 1; i < pieces; i += 2) {
 		unsigned long piece = base + 2 * i * SZ_64K;
 		unsigned long off = piece + SZ_4K - buf;
@@ -883,8 +884,8 @@ static void map_restore_maps_only_what_was_invalidated(struct kunit *test)
 	atomic_set(&tdev->watch_writes, 0);
 	amdgpu_svm_test_run_restore(tdev);
 	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->watch_writes), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces),
-			atomic_read(&tdev->resumes));
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->sim->queue_stops),
+			amdgpu_svm_test_queue_starts(tdev));
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(tdev, buf, buf + SZ_8M),
 			(SZ_8M >> PAGE_SHIFT) - 2);
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_128K), 0x5a ^ 32);
@@ -906,8 +907,8 @@ static void map_restore_of_many_invalidations(struct kunit *test)
 						   PAGE_SIZE));
 	amdgpu_svm_test_run_restore(tdev);
 	KUNIT_EXPECT_EQ(test, tdev->fpriv->vm.svm->restore.nspans, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces),
-			atomic_read(&tdev->resumes));
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->sim->queue_stops),
+			amdgpu_svm_test_queue_starts(tdev));
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(tdev, buf, buf + size),
 			(size >> PAGE_SHIFT) - holes);
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + size - PAGE_SIZE),
@@ -920,23 +921,21 @@ static void map_partial_munmap_restores_the_rest(struct kunit *test)
 	const size_t size = SZ_4M;
 	unsigned long buf = user_buffer(test, size, 12);
 	unsigned long hole = buf + SZ_1M, hole_end = hole + SZ_64K;
-	struct amdgpu_svm *svm;
 
 	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, size));
-	svm = f->tdev->fpriv->vm.svm;
 
 	KUNIT_ASSERT_EQ(test, 0, vm_munmap(hole, hole_end - hole));
 	/* The whole range around the hole was zapped; queues are stopped. */
 	KUNIT_EXPECT_LT(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + size),
 			(size - (hole_end - hole)) >> PAGE_SHIFT);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->sim->queue_stops), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(f->tdev), 0);
 
-	run_restore(svm);
+	amdgpu_svm_test_run_restore(f->tdev);
 	KUNIT_EXPECT_EQ(test, (size - (hole_end - hole)) >> PAGE_SHIFT,
 			amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + size));
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, hole, hole_end));
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(f->tdev), 1);
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, hole_end),
 			12 ^ (u32)((hole_end - buf) >> PAGE_SHIFT));
 }
@@ -992,8 +991,8 @@ static void map_flag_change_rewrites_ptes(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_128K));
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_64K), 15 ^ 16);
 	KUNIT_ASSERT_EQ(test, 0, svm_set(test, f, buf + SZ_64K, SZ_64K, &ro, 1));
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->sim->queue_stops), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(f->tdev), 1);
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_64K + SZ_4K), 15 ^ 17);
 	KUNIT_EXPECT_EQ(test, 32, amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_128K));
 	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(f->tdev, buf + SZ_64K, &pte));
@@ -1369,6 +1368,164 @@ static void map_teardown_with_live_ranges(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, f->tdev->fpriv->vm.svm);
 }
 
+/*
+ * XNACK off: after the CPU took part of a mapped range, the user queue
+ * stays stopped until the SVM mapped it again, although amdgpu's suspend
+ * worker scheduled the queues' restore at once: amdgpu_svm_vm_held()
+ * keeps that restore back (amdgpu_userq_vm_validate_and_restore_queue())
+ * and refuses submissions, until the restore worker mapped and let the
+ * queues go. The submission path's own calls are checked as it makes
+ * them: held, then mapped now by amdgpu_svm_vm_restore_now().
+ */
+static void map_xnack_off_queues_wait_for_the_restore(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+	unsigned long buf = user_buffer(test, SZ_128K, 0x9e1d);
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_128K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_64K), 0x9e1d ^ 16);
+	KUNIT_EXPECT_FALSE(test, amdgpu_svm_vm_held(vm));
+
+	/* The CPU unmaps a page: the range goes with the queue stopped. */
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_4K));
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->sim->queue_stops), 1);
+	KUNIT_EXPECT_TRUE(test, amdgpu_svm_vm_held(vm));
+	/* amdgpu's restore ran (the suspend scheduled it) and did nothing. */
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(tdev), 0);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(tdev->sim->queues_quiesced));
+
+	/* What a submission does first: map now; then it is not held. */
+	amdgpu_svm_vm_restore_now(vm);
+	KUNIT_EXPECT_FALSE(test, amdgpu_svm_vm_held(vm));
+	KUNIT_EXPECT_EQ(test, (SZ_128K - SZ_4K) >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, buf, buf + SZ_128K));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(tdev), 1);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(tdev->sim->queues_quiesced));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_4K), 0x9e1d ^ 1);
+}
+
+/*
+ * SDMA page-table updates: the restore worker lets the queues go only
+ * once the PTEs it wrote are there, as KFD's restore waits for its update
+ * before it resumes. While the engine holds the update back, the queue
+ * stays stopped; the worker ends, and the queue starts, after it ran.
+ */
+static void map_xnack_off_queues_start_after_the_update_landed(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	struct amdgpu_svm_sim_sdma *sdma = &tdev->sim->sdma;
+	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
+	const size_t size = SZ_4M;
+	unsigned long buf = user_buffer(test, size, 0x1a4d);
+	unsigned long hole = buf + SZ_1M;
+
+	if (tdev->fpriv->vm.use_cpu_for_update)
+		kunit_skip(test, "page tables written by the CPU: nothing in flight");
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, size));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf), 0x1a4d);
+	/* A hole in a 2 MiB range: all of it goes, the rest comes back. */
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(hole, SZ_64K));
+	KUNIT_ASSERT_TRUE(test, READ_ONCE(tdev->sim->queues_quiesced));
+	KUNIT_ASSERT_LT(test, amdgpu_svm_test_gpu_mapped(tdev, buf, buf + size),
+			(size - SZ_64K) >> PAGE_SHIFT);
+
+	/* The real worker, on its own thread, with the engine held. */
+	amdgpu_svm_sim_sdma_hold(sdma, true);
+	mod_delayed_work(system_dfl_wq, &svm->restore.work, 0);
+	msleep(300);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&svm->restore.work) ||
+			  work_busy(&svm->restore.work.work));
+	/* Not waited for: amdgpu's own restore may wait for the engine. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->sim->queue_starts), 0);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(tdev->sim->queues_quiesced));
+
+	amdgpu_svm_sim_sdma_hold(sdma, false);
+	flush_delayed_work(&svm->restore.work);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(tdev), 1);
+	KUNIT_EXPECT_EQ(test, (size - SZ_64K) >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, buf, buf + size));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_8K), 0x1a4d ^ 2);
+}
+
+/* A job of a kernel queue of the render node, running in the VM. */
+struct kernel_job {
+	struct dma_fence fence;
+	/* the fence's lock */
+	spinlock_t lock;
+	struct delayed_work work;
+	struct amdgpu_svm_test_dev *tdev;
+	unsigned long start, end;
+	/* GPU pages of [@start, @end) still mapped when the job ended */
+	unsigned long mapped_at_end;
+};
+
+/* The job outlives the case when the reservation still holds it. */
+static void kernel_job_release(struct dma_fence *f)
+{
+	/* The fence comes first: this frees the whole job. */
+	dma_fence_free(f);
+}
+
+static const struct dma_fence_ops kernel_job_ops = {
+	.get_driver_name = foreign_name,
+	.get_timeline_name = foreign_name,
+	.release = kernel_job_release,
+};
+
+static void kernel_job_end(struct work_struct *work)
+{
+	struct kernel_job *job = container_of(to_delayed_work(work),
+					      struct kernel_job, work);
+
+	job->mapped_at_end = amdgpu_svm_test_gpu_mapped(job->tdev, job->start,
+							job->end);
+	dma_fence_signal(&job->fence);
+}
+
+/*
+ * XNACK off: a job a command submission left running in the VM (its fence
+ * on the root reservation, as amdgpu_cs_submit() adds it) may use any
+ * page of the VM; munmap() waits for it before the PTEs go, as
+ * amdgpu_hmm_invalidate_gfx() waits before a userptr BO's pages go. The
+ * job sees every PTE it started with until it ends.
+ */
+static void map_xnack_off_zap_waits_for_kernel_jobs(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	struct dma_resv *resv = tdev->fpriv->vm.root.bo->tbo.base.resv;
+	unsigned long buf = user_buffer(test, SZ_64K, 0x70b);
+	struct kernel_job *job;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	job = kzalloc_obj(*job);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	BUILD_BUG_ON(offsetof(struct kernel_job, fence));
+	spin_lock_init(&job->lock);
+	dma_fence_init(&job->fence, &kernel_job_ops, &job->lock,
+		       dma_fence_context_alloc(1), 1);
+	INIT_DELAYED_WORK(&job->work, kernel_job_end);
+	job->tdev = tdev;
+	job->start = buf;
+	job->end = buf + SZ_64K;
+	KUNIT_ASSERT_EQ(test, 0, dma_resv_lock(resv, NULL));
+	KUNIT_ASSERT_EQ(test, 0, dma_resv_reserve_fences(resv, 1));
+	dma_resv_add_fence(resv, &job->fence, DMA_RESV_USAGE_WRITE);
+	dma_resv_unlock(resv);
+	schedule_delayed_work(&job->work, msecs_to_jiffies(200));
+
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_64K));
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(&job->fence));
+	KUNIT_EXPECT_EQ(test, job->mapped_at_end, SZ_64K >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, buf,
+							    buf + SZ_64K));
+	flush_delayed_work(&job->work);
+	dma_fence_put(&job->fence);
+}
+
 static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_xnack_off_access_maps_every_page),
 	KUNIT_CASE(map_default_access_maps_nothing),
@@ -1397,6 +1554,9 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_inaccessible_part_unmaps_only_it),
 	KUNIT_CASE(map_reset_unmaps),
 	KUNIT_CASE(map_flag_change_rewrites_ptes),
+	KUNIT_CASE(map_xnack_off_queues_wait_for_the_restore),
+	KUNIT_CASE(map_xnack_off_queues_start_after_the_update_landed),
+	KUNIT_CASE(map_xnack_off_zap_waits_for_kernel_jobs),
 	KUNIT_CASE_PARAM(map_pte_flags_follow_kfd, pte_flags_gen_params),
 	KUNIT_CASE(map_pte_flags_cover_every_gc_ip),
 	KUNIT_CASE(map_pte_flags_encoded_by_the_gmc),

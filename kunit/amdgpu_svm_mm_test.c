@@ -168,7 +168,6 @@ static void mm_mprotect_xnack_off_restores_read_only(struct kunit *test)
 {
 	struct amdgpu_svm_test_dev *tdev = dev_with_svm(test, false);
 	unsigned long buf = user_buffer(test, SZ_2M, 0x3a08);
-	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
 	struct amdgpu_svm_test_pte pte;
 	u32 v = 1;
 
@@ -184,14 +183,13 @@ static void mm_mprotect_xnack_off_restores_read_only(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, test_mprotect(buf, SZ_2M, VM_READ));
 	KUNIT_EXPECT_LT(test, amdgpu_svm_test_gpu_mapped(tdev, buf, buf + SZ_2M),
 			SZ_2M >> PAGE_SHIFT);
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->sim->queue_stops), 1);
 
 	/* What the restore worker maps again follows the new protection. */
-	cancel_delayed_work_sync(&svm->restore.work);
-	amdgpu_svm_range_restore_work(&svm->restore.work.work);
+	amdgpu_svm_test_run_restore(tdev);
 	KUNIT_EXPECT_EQ(test, SZ_2M >> PAGE_SHIFT,
 			amdgpu_svm_test_gpu_mapped(tdev, buf, buf + SZ_2M));
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->resumes), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(tdev), 1);
 	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(tdev, buf, &pte));
 	KUNIT_EXPECT_FALSE(test, pte.flags & AMDGPU_PTE_WRITEABLE);
 	KUNIT_EXPECT_EQ(test, -EACCES, amdgpu_svm_test_gpu_access(tdev, buf, &v,
@@ -220,10 +218,10 @@ static void mm_prot_none_xnack_off_restore_skips_it(struct kunit *test)
 						       AMDGPU_SVM_OP_SET_ATTR,
 						       buf, SZ_2M, &allow, 1));
 	KUNIT_ASSERT_EQ(test, 0, test_mprotect(buf, SZ_1M, VM_NONE));
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->sim->queue_stops), 1);
 
 	amdgpu_svm_test_run_restore(tdev);
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->resumes), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(tdev), 1);
 	KUNIT_EXPECT_EQ(test, svm->restore.nspans, 0);
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, buf,
 							    buf + SZ_1M));
@@ -437,9 +435,9 @@ static void mm_exit_closes_the_svm(struct kunit *test)
 	 * PTEs went (XNACK off), run again.
 	 */
 	KUNIT_EXPECT_EQ(test, svm->restore.nspans, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces),
-			atomic_read(&tdev->resumes));
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces), xnack_on ? 0 : 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->sim->queue_stops),
+			amdgpu_svm_test_queue_starts(tdev));
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->sim->queue_stops), xnack_on ? 0 : 1);
 
 	/* The VM lives on; faults are not serviced, other processes refused. */
 	KUNIT_EXPECT_EQ(test, -ENOENT,
@@ -783,10 +781,10 @@ static void mm_xnack_off_restore_gives_up_on_kfd_pages(struct kunit *test)
 						       AMDGPU_SVM_OP_SET_ATTR,
 						       buf, SZ_256K, &allow, 1));
 	kfd_coherent_take(test, kc, buf + SZ_16K);
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->sim->queue_stops), 1);
 
 	amdgpu_svm_test_run_restore(tdev);
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->resumes), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(tdev), 1);
 	KUNIT_EXPECT_EQ(test, svm->restore.nspans, 0);
 	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&svm->restore.work));
 	KUNIT_EXPECT_EQ(test, -EFAULT,
@@ -798,9 +796,9 @@ static void mm_xnack_off_restore_gives_up_on_kfd_pages(struct kunit *test)
 	/* KFD lets go of the page: the range is the SVM's to map again. */
 	kfd_coherent_give_back(test, kc, buf + SZ_16K, 0xbac);
 	KUNIT_EXPECT_EQ(test, atomic_read(&kc->freed), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->quiesces), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->sim->queue_stops), 2);
 	amdgpu_svm_test_run_restore(tdev);
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->resumes), 2);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(tdev), 2);
 	KUNIT_EXPECT_EQ(test, gpu_read32(tdev, buf + SZ_16K), 0xbac);
 	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_256K));
 }
@@ -1024,7 +1022,7 @@ static int restoring_exit_fn(void *arg)
 
 static struct kunit *restoring_test;
 
-/* The restore work, with the simulated device's leaves in reach. */
+/* The restore work, with the case's race hook in reach. */
 static void restore_work_of_the_test(struct work_struct *work)
 {
 	current->kunit_test = restoring_test;
@@ -1061,7 +1059,7 @@ static void mm_exit_while_the_restore_worker_maps(struct kunit *test)
 	wait_for_completion(&r->ready);
 	svm = tdev->fpriv->vm.svm;
 	KUNIT_ASSERT_NOT_NULL(test, svm);
-	KUNIT_ASSERT_EQ(test, atomic_read(&tdev->quiesces), 1);
+	KUNIT_ASSERT_EQ(test, atomic_read(&tdev->sim->queue_stops), 1);
 	KUNIT_ASSERT_EQ(test, svm->restore.nspans, 1);
 
 	/* The real work item, run by a kworker now. */
@@ -1085,8 +1083,8 @@ static void mm_exit_while_the_restore_worker_maps(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, r->exited_under_lock,
 			      "the process's exit waited for the SVM lock");
 	/* Every stop of the queues was followed by a restart. */
-	KUNIT_EXPECT_EQ(test, atomic_read(&tdev->resumes),
-			atomic_read(&tdev->quiesces));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(tdev),
+			atomic_read(&tdev->sim->queue_stops));
 	KUNIT_EXPECT_EQ(test, 0,
 			amdgpu_svm_sim_count_valid(tdev->sim, &tdev->fpriv->vm));
 }

@@ -382,7 +382,6 @@ static void policy_xnack_off_only_a_prefetch_migrates(struct kunit *test)
 		{ AMDGPU_SVM_ATTR_PREFERRED_LOC, GPU },
 		{ AMDGPU_SVM_ATTR_ACCESS, ALLOW },
 	};
-	struct amdgpu_svm *svm = f->tdev->fpriv->vm.svm;
 	unsigned long used;
 	u32 v;
 
@@ -401,10 +400,9 @@ static void policy_xnack_off_only_a_prefetch_migrates(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
 				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 512);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 1);
-	cancel_delayed_work_sync(&svm->restore.work);
-	amdgpu_svm_range_restore_work(&svm->restore.work.work);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->sim->queue_stops), 1);
+	amdgpu_svm_test_run_restore(f->tdev);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(f->tdev), 1);
 	expect_gpu_page(test, f, buf, 1, 0x7e, true);
 
 	/* The CPU takes some pages back, which stops the GPU queues... */
@@ -412,13 +410,12 @@ static void policy_xnack_off_only_a_prefetch_migrates(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, 0x7e ^ 1);
 	used = amdgpu_svm_test_vram_used(f->vram);
 	KUNIT_EXPECT_LT(test, used, 512);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->quiesces), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->sim->queue_stops), 2);
 
 	/* ...and the restore worker maps them where they are now. */
-	cancel_delayed_work_sync(&svm->restore.work);
-	amdgpu_svm_range_restore_work(&svm->restore.work.work);
+	amdgpu_svm_test_run_restore(f->tdev);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), used);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->resumes), 2);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_queue_starts(f->tdev), 2);
 	expect_gpu_page(test, f, buf, 1, 0x7e, false);
 	expect_cpu_bytes(test, buf, SZ_2M, 0x7e);
 }

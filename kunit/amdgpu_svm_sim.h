@@ -8,8 +8,9 @@
  *    over simulated VRAM;
  *  - amdgpu_svm_sim_mmu.c: the GPU MMU: a page walker over the real page
  *    tables and a TLB that keeps translations until a flush;
- *  - amdgpu_svm_sim_queue.c: the VM's queues, running or quiesced, and
- *    what XNACK off forbids while they run;
+ *  - amdgpu_svm_sim_queue.c: the VM's queues below amdgpu's user-queue
+ *    manager (in place of MES), running or stopped, and what XNACK off
+ *    forbids while they run;
  *  - amdgpu_svm_sim_sdma.c: an SDMA v4 engine that executes the packets
  *    amdgpu's emitters wrote, and the GART it reaches system memory by.
  *
@@ -293,8 +294,20 @@ struct amdgpu_svm_sim {
 	atomic_t walks;
 	/** @vm: the VM whose queues run on the device (for the queue rules) */
 	struct amdgpu_vm *vm;
-	/** @queues_quiesced: the queues are stopped; under @access_lock */
+	/**
+	 * @queues_quiesced: the queues are stopped (they are until amdgpu's
+	 * user-queue manager maps one); under @access_lock
+	 */
 	bool queues_quiesced;
+	/**
+	 * @userq_fence_ctx: the fence context of the user queues' eviction
+	 * fences, or 0; amdgpu_svm_sim_vm_settle() does not wait for them
+	 */
+	u64 userq_fence_ctx;
+	/** @queue_stops: unmaps and preemptions by the user-queue manager */
+	atomic_t queue_stops;
+	/** @queue_starts: maps and restores by the user-queue manager */
+	atomic_t queue_starts;
 	/** @fail_lock: protects @fail_msg */
 	spinlock_t fail_lock;
 	/** @fail_msg: the first broken rule not reported yet, or "" */
@@ -365,5 +378,8 @@ void amdgpu_svm_sim_queue_check(struct amdgpu_svm_sim *sim,
 void amdgpu_svm_sim_queue_quiesce(struct amdgpu_svm_sim *sim,
 				  struct amdgpu_vm *vm);
 void amdgpu_svm_sim_queue_resume(struct amdgpu_svm_sim *sim);
+struct amdgpu_svm_sim *amdgpu_svm_sim_of(struct amdgpu_device *adev);
+
+extern const struct amdgpu_userq_funcs amdgpu_svm_sim_userq_funcs;
 
 #endif /* __AMDGPU_SVM_SIM_H__ */

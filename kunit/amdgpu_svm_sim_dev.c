@@ -96,7 +96,14 @@ MODULE_PARM_DESC(svm_sim_pt_sdma,
 static DEFINE_SPINLOCK(sim_devices_lock);
 static LIST_HEAD(sim_devices);
 
-static struct amdgpu_svm_sim *sim_of(struct amdgpu_device *adev)
+/**
+ * amdgpu_svm_sim_of() - the simulated device behind an amdgpu device
+ * @adev: the device
+ *
+ * Context: any context that may spin.
+ * Return: the simulated device, or NULL.
+ */
+struct amdgpu_svm_sim *amdgpu_svm_sim_of(struct amdgpu_device *adev)
 {
 	struct amdgpu_svm_sim *sim, *found = NULL;
 
@@ -119,7 +126,7 @@ static struct amdgpu_svm_sim *sim_of(struct amdgpu_device *adev)
 static void sim_flush_gpu_tlb(struct amdgpu_device *adev, u32 vmid,
 			      u32 vmhub, u32 flush_type)
 {
-	struct amdgpu_svm_sim *sim = sim_of(adev);
+	struct amdgpu_svm_sim *sim = amdgpu_svm_sim_of(adev);
 
 	if (!sim)
 		return;
@@ -132,7 +139,7 @@ static void sim_flush_gpu_tlb(struct amdgpu_device *adev, u32 vmid,
 static void sim_flush_gpu_tlb_pasid(struct amdgpu_device *adev, u16 pasid,
 				    u32 flush_type, bool all_hub, u32 inst)
 {
-	struct amdgpu_svm_sim *sim = sim_of(adev);
+	struct amdgpu_svm_sim *sim = amdgpu_svm_sim_of(adev);
 
 	if (!sim)
 		return;
@@ -165,6 +172,7 @@ static void sim_identity(struct amdgpu_svm_sim *sim)
 	spin_lock_init(&adev->wb.lock);
 	spin_lock_init(&adev->mmio_idx_lock);
 	mutex_init(&adev->srbm_mutex);
+	mutex_init(&adev->notifier_lock);
 	RCU_INIT_POINTER(adev->gang_submit, dma_fence_get_stub());
 
 	adev->gmc.real_vram_size = sim->vram_size;
@@ -510,6 +518,8 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	rwlock_init(&sim->access_lock);
 	spin_lock_init(&sim->fail_lock);
 	spin_lock_init(&sim->tlb_lock);
+	/* No queue runs until the user-queue manager maps one. */
+	sim->queues_quiesced = true;
 	spin_lock(&sim_devices_lock);
 	list_add(&sim->link, &sim_devices);
 	spin_unlock(&sim_devices_lock);
@@ -625,11 +635,25 @@ int amdgpu_svm_sim_vm_init(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm)
  */
 void amdgpu_svm_sim_vm_settle(struct amdgpu_vm *vm)
 {
+	struct amdgpu_device *adev = amdgpu_ttm_adev(vm->root.bo->tbo.bdev);
+	struct amdgpu_svm_sim *sim = amdgpu_svm_sim_of(adev);
+	struct dma_resv_iter cursor;
 	struct dma_fence *f;
 
-	dma_resv_wait_timeout(vm->root.bo->tbo.base.resv,
-			      DMA_RESV_USAGE_BOOKKEEP, false,
-			      MAX_SCHEDULE_TIMEOUT);
+	/*
+	 * Every fence but the user queues' eviction fence: waiting for that
+	 * one is what stops the queues (amdgpu_evf_mgr), which the SVM does
+	 * and a test must not do behind its back.
+	 */
+	dma_resv_iter_begin(&cursor, vm->root.bo->tbo.base.resv,
+			    DMA_RESV_USAGE_BOOKKEEP);
+	dma_resv_for_each_fence_unlocked(&cursor, f) {
+		if (sim && sim->userq_fence_ctx &&
+		    f->context == sim->userq_fence_ctx)
+			continue;
+		dma_fence_wait(f, false);
+	}
+	dma_resv_iter_end(&cursor);
 	rcu_read_lock();
 	f = dma_fence_get_rcu_safe((struct dma_fence __rcu **)&vm->last_unlocked);
 	rcu_read_unlock();

@@ -1,25 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The simulated GPU, part "queues": the user queues of the VM, as the
- * scheduler firmware sees them, running or quiesced.
+ * scheduler firmware sees them, running or stopped.
  *
- * What it models: one state for all queues of the device's VM. The driver
- * quiesces them (KFD's kgd2kfd_quiesce_mm() in the product; the test
- * device routes the queue leaves here) and resumes them. While they are
- * quiesced nothing executes, so a GPU access then is a test bug and fails
- * the test. With XNACK off a running queue cannot survive a page fault:
- * a translation the queue was using (one the TLB holds) that is no longer
- * valid when the driver flushes the TLB or quiesces the queues means a
- * valid PTE was taken away under a running queue, and fails the test
- * ("PTE invalidated under a running queue").
+ * What it models: the firmware below amdgpu's user-queue manager
+ * (amdgpu_userq.c), in place of MES: the manager's map, unmap, preempt
+ * and restore reach amdgpu_svm_sim_userq_funcs, which start and stop the
+ * queues. The manager itself, its eviction fence and its restore worker
+ * are amdgpu's own. All queues of the device's VM share one state. While
+ * they are stopped nothing executes, so a GPU access then is a test bug
+ * and fails the test. With XNACK off a running queue cannot survive a
+ * page fault: a translation the queue was using (one the TLB holds) that
+ * is no longer valid when the driver flushes the TLB or stops the queues
+ * means a valid PTE was taken away under a running queue, and fails the
+ * test ("PTE invalidated under a running queue").
  *
  * What it does not model: individual queues, the time a queue needs to
- * drain, preemption failures and the resulting GPU reset.
+ * drain, preemption failures and the resulting GPU reset, doorbells and
+ * the queues' own fences.
  */
 
 #include <kunit/test.h>
 
 #include "../amdgpu.h"
+#include "../amdgpu_userq.h"
 #include "amdgpu_svm_sim.h"
 
 /**
@@ -82,3 +86,33 @@ void amdgpu_svm_sim_queue_resume(struct amdgpu_svm_sim *sim)
 	write_unlock(&sim->access_lock);
 	amdgpu_svm_sim_report(sim);
 }
+
+static int sim_userq_stop(struct amdgpu_usermode_queue *queue)
+{
+	struct amdgpu_svm_sim *sim = amdgpu_svm_sim_of(queue->userq_mgr->adev);
+
+	atomic_inc(&sim->queue_stops);
+	amdgpu_svm_sim_queue_quiesce(sim, queue->vm);
+	return 0;
+}
+
+static int sim_userq_start(struct amdgpu_usermode_queue *queue)
+{
+	struct amdgpu_svm_sim *sim = amdgpu_svm_sim_of(queue->userq_mgr->adev);
+
+	atomic_inc(&sim->queue_starts);
+	amdgpu_svm_sim_queue_resume(sim);
+	return 0;
+}
+
+/*
+ * What MES does for amdgpu's user-queue manager, for the compute queue
+ * the test device makes (amdgpu_svm_test_dev_create()). Creating and
+ * destroying a queue's MQD is the test device's part.
+ */
+const struct amdgpu_userq_funcs amdgpu_svm_sim_userq_funcs = {
+	.map = sim_userq_start,
+	.restore = sim_userq_start,
+	.unmap = sim_userq_stop,
+	.preempt = sim_userq_stop,
+};

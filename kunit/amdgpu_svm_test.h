@@ -24,6 +24,7 @@ struct amdgpu_svm_sim;
 struct amdgpu_svm_test_vram;
 struct drm_amdgpu_svm_attribute;
 struct amdgpu_fpriv;
+struct amdgpu_usermode_queue;
 struct device;
 struct drm_device;
 struct drm_file;
@@ -75,10 +76,10 @@ struct amdgpu_svm_test_dev {
 	unsigned long watch_end;
 	/** @watch_writes: PTE writes that touched the watched span */
 	atomic_t watch_writes;
-	/** @quiesces: calls of the queue-quiesce leaf */
-	atomic_t quiesces;
-	/** @resumes: calls of the queue-resume leaf */
-	atomic_t resumes;
+	/** @userq: the file's user queue, running on the model GPU */
+	struct amdgpu_usermode_queue *userq;
+	/** @userq_held: amdgpu_svm_test_userq_hold() is in effect */
+	bool userq_held;
 	/** @gpu_faults: GPU faults raised by amdgpu_svm_test_gpu_access() */
 	atomic_t gpu_faults;
 	/** @gpu_fault_retries: replays of a faulting access that faulted again */
@@ -224,6 +225,8 @@ int amdgpu_svm_test_ioctl(struct amdgpu_svm_test_dev *tdev, u32 op,
 			  unsigned long start, size_t size,
 			  const struct drm_amdgpu_svm_attribute *attrs, u32 n);
 void amdgpu_svm_test_run_restore(struct amdgpu_svm_test_dev *tdev);
+void amdgpu_svm_test_userq_hold(struct amdgpu_svm_test_dev *tdev);
+int amdgpu_svm_test_queue_starts(struct amdgpu_svm_test_dev *tdev);
 int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
 			       unsigned long addr, void *buf, size_t len,
 			       bool write);

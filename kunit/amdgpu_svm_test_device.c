@@ -37,6 +37,7 @@
 #include "../amdgpu_svm_fault.h"
 #include "../amdgpu_svm_range.h"
 #include "../amdgpu_trace.h"
+#include "../amdgpu_userq.h"
 /* After amdgpu_trace.h, which defines TRACE_INCLUDE_FILE unconditionally. */
 #include "../amdgpu_svm_trace.h"
 #include "../amdgpu_vm.h"
@@ -86,23 +87,6 @@ static void test_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where)
 	}
 	if (hook)
 		hook(tdev);
-}
-
-/* KFD's queue leaves reach the queue model of the simulated GPU. */
-static void test_quiesce(struct amdgpu_svm *svm)
-{
-	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
-
-	atomic_inc(&tdev->quiesces);
-	amdgpu_svm_sim_queue_quiesce(tdev->sim, svm->vm);
-}
-
-static void test_resume(struct amdgpu_svm *svm)
-{
-	struct amdgpu_svm_test_dev *tdev = test_dev_of(svm);
-
-	atomic_inc(&tdev->resumes);
-	amdgpu_svm_sim_queue_resume(tdev->sim);
 }
 
 /* amdgpu's own tracepoint for each run of PTEs a page-table update writes. */
@@ -241,9 +225,11 @@ static int take_fault_ret(struct amdgpu_svm_test_dev *tdev)
  * amdgpu_svm_test_run_restore() - let the XNACK-off restore worker run
  * @tdev: the device
  *
- * The suites keep the restore worker from running on its own (off the
- * test's thread the queue leaves are not in place) and run it here, on
- * the test's thread, where on hardware it would have run a moment later.
+ * The suites keep the restore worker from running on its own, so that a
+ * case knows when it ran, and run it here, on the test's thread, where
+ * on hardware it would have run a moment later; then they wait for the
+ * user-queue manager's restore, which the SVM scheduled, to start the
+ * queues again.
  *
  * Context: process context; the SVM lock not held.
  */
@@ -251,10 +237,53 @@ void amdgpu_svm_test_run_restore(struct amdgpu_svm_test_dev *tdev)
 {
 	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
 
-	if (!svm)
-		return;
-	cancel_delayed_work_sync(&svm->restore.work);
-	amdgpu_svm_range_restore_work(&svm->restore.work.work);
+	if (svm) {
+		cancel_delayed_work_sync(&svm->restore.work);
+		amdgpu_svm_range_restore_work(&svm->restore.work.work);
+	}
+	if (tdev->userq_held) {
+		struct amdgpu_eviction_fence_mgr *evf_mgr = &tdev->fpriv->evf_mgr;
+
+		flush_work(&evf_mgr->suspend_work);
+		WRITE_ONCE(evf_mgr->shutdown, false);
+		tdev->userq_held = false;
+		schedule_delayed_work(&tdev->fpriv->userq_mgr.resume_work, 0);
+	}
+	flush_delayed_work(&tdev->fpriv->userq_mgr.resume_work);
+}
+
+/**
+ * amdgpu_svm_test_queue_starts() - how often the user queue started again
+ * @tdev: the device
+ *
+ * The SVM only schedules amdgpu's user-queue restore; this waits for it.
+ *
+ * Context: process context.
+ * Return: the maps and restores of the queue since the device was made.
+ */
+int amdgpu_svm_test_queue_starts(struct amdgpu_svm_test_dev *tdev)
+{
+	flush_delayed_work(&tdev->fpriv->userq_mgr.resume_work);
+	return atomic_read(&tdev->sim->queue_starts);
+}
+
+/**
+ * amdgpu_svm_test_userq_hold() - keep amdgpu's user-queue restore back
+ * @tdev: the device
+ *
+ * Whatever waits for the user queues' eviction fence (TTM evicting a
+ * buffer of the VM, say) makes amdgpu's suspend worker stop the queues
+ * and schedule their restore, which validates the VM. Until the next
+ * amdgpu_svm_test_run_restore() the suspend worker schedules nothing,
+ * as if the restore were still to run: amdgpu's own flag for a file
+ * being closed does exactly that.
+ *
+ * Context: process context.
+ */
+void amdgpu_svm_test_userq_hold(struct amdgpu_svm_test_dev *tdev)
+{
+	WRITE_ONCE(tdev->fpriv->evf_mgr.shutdown, true);
+	tdev->userq_held = true;
 }
 
 /* Retry faults one access may raise before the test calls it a livelock. */
@@ -263,9 +292,7 @@ void amdgpu_svm_test_run_restore(struct amdgpu_svm_test_dev *tdev)
 /* Wait until every page-table update of the VM has landed. */
 static void test_vm_idle(struct amdgpu_svm_test_dev *tdev)
 {
-	dma_resv_wait_timeout(tdev->fpriv->vm.root.bo->tbo.base.resv,
-			      DMA_RESV_USAGE_BOOKKEEP, false,
-			      MAX_SCHEDULE_TIMEOUT);
+	amdgpu_svm_sim_vm_settle(&tdev->fpriv->vm);
 }
 
 /*
@@ -382,6 +409,91 @@ static const struct drm_driver amdgpu_svm_test_driver = {
 	.fops = &amdgpu_svm_test_fops,
 };
 
+/*
+ * The file's compute user queue, as amdgpu_userq_create() hands it to the
+ * user-queue manager: not mapped yet, with its write-pointer buffer, the
+ * one buffer the manager's restore validates and binds for each queue.
+ * The manager's own restore worker arms the eviction fence and maps it,
+ * through the simulated firmware (amdgpu_svm_sim_userq_funcs); from then
+ * on it runs, and the model GPU accepts accesses.
+ */
+static void test_userq_create(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_userq_mgr *uq_mgr = &tdev->fpriv->userq_mgr;
+	struct kunit *test = tdev->test;
+	struct amdgpu_usermode_queue *queue;
+	struct amdgpu_bo_param bp = {
+		.size = PAGE_SIZE,
+		.byte_align = PAGE_SIZE,
+		.domain = AMDGPU_GEM_DOMAIN_GTT,
+		.type = ttm_bo_type_kernel,
+		.resv = NULL,
+		.bo_ptr_size = sizeof(struct amdgpu_bo),
+	};
+	u32 qid;
+
+	queue = kzalloc_obj(*queue);
+	KUNIT_ASSERT_NOT_NULL(test, queue);
+	queue->userq_mgr = uq_mgr;
+	queue->vm = &tdev->fpriv->vm;
+	queue->queue_type = AMDGPU_HW_IP_COMPUTE;
+	queue->state = AMDGPU_USERQ_STATE_UNMAPPED;
+	kref_init(&queue->refcount);
+	if (amdgpu_bo_create(tdev->adev, &bp, &queue->wptr_obj.obj) ||
+	    xa_alloc(&uq_mgr->userq_xa, &qid, queue,
+		     XA_LIMIT(1, AMDGPU_MAX_USERQ_COUNT), GFP_KERNEL)) {
+		amdgpu_bo_unref(&queue->wptr_obj.obj);
+		kfree(queue);
+		KUNIT_FAIL_AND_ABORT(test, "no user queue");
+	}
+	tdev->userq = queue;
+	tdev->sim->userq_fence_ctx = tdev->fpriv->evf_mgr.ev_fence_ctx;
+	tdev->adev->userq_funcs[AMDGPU_HW_IP_COMPUTE] =
+		&amdgpu_svm_sim_userq_funcs;
+	schedule_delayed_work(&uq_mgr->resume_work, 0);
+	flush_delayed_work(&uq_mgr->resume_work);
+	KUNIT_ASSERT_EQ(test, queue->state, AMDGPU_USERQ_STATE_MAPPED);
+	KUNIT_ASSERT_FALSE(test, READ_ONCE(tdev->sim->queues_quiesced));
+	/* The cases count the restarts. */
+	atomic_set(&tdev->sim->queue_starts, 0);
+}
+
+/* What amdgpu_userq_destroy() does, for the queue made above. */
+static void test_userq_destroy(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_userq_mgr *uq_mgr = &tdev->fpriv->userq_mgr;
+	struct amdgpu_usermode_queue *queue = tdev->userq;
+	unsigned long qid;
+
+	if (!queue)
+		return;
+	xa_for_each(&uq_mgr->userq_xa, qid, queue)
+		xa_erase(&uq_mgr->userq_xa, qid);
+	queue = tdev->userq;
+	tdev->userq = NULL;
+	amdgpu_bo_unref(&queue->wptr_obj.obj);
+	kfree(queue);
+}
+
+/*
+ * The rest of amdgpu_driver_open_kms() that a user queue's restore needs:
+ * the PRT mapping slot and the user-queue manager; then one queue.
+ */
+static void test_file_open_rest(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+	struct kunit *test = tdev->test;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_bo_reserve(vm->root.bo, true));
+	tdev->fpriv->prt_va = amdgpu_vm_bo_add(tdev->adev, vm, NULL);
+	amdgpu_bo_unreserve(vm->root.bo);
+	KUNIT_ASSERT_NOT_NULL(test, tdev->fpriv->prt_va);
+	KUNIT_ASSERT_EQ(test, 0,
+			amdgpu_userq_mgr_init(&tdev->fpriv->userq_mgr,
+					      tdev->file, tdev->adev));
+	test_userq_create(tdev);
+}
+
 static void amdgpu_svm_test_dev_release(void *data)
 {
 	struct amdgpu_svm_test_dev *tdev = data;
@@ -402,15 +514,27 @@ static void amdgpu_svm_test_dev_release(void *data)
 	/* Their PTEs are cleared by SDMA jobs in that mode. */
 	test_vm_idle(tdev);
 	mutex_destroy(&tdev->file->prime.lock);
-	amdgpu_evf_mgr_shutdown(&tdev->fpriv->evf_mgr);
-	/* Its queues are gone before its VM. */
-	tdev->sim->vm = NULL;
-	/* What amdgpu_vm_fini() does first for the SVM. */
+	/*
+	 * amdgpu_drm_release(): the SVM first, which may restart the user
+	 * queues until it is closed; then the user queues.
+	 */
 	amdgpu_svm_vm_fini(vm);
 	/* Teardown zapped every PTE it had written. */
 	KUNIT_EXPECT_EQ(tdev->test, amdgpu_svm_sim_count_valid(tdev->sim, vm), 0);
-	amdgpu_vm_fini(tdev->adev, vm);
+	amdgpu_evf_mgr_shutdown(&tdev->fpriv->evf_mgr);
+	amdgpu_userq_mgr_cancel_resume(&tdev->fpriv->userq_mgr);
+	amdgpu_evf_mgr_flush_suspend(&tdev->fpriv->evf_mgr);
+	test_userq_destroy(tdev);
+	amdgpu_userq_mgr_fini(&tdev->fpriv->userq_mgr);
 	amdgpu_evf_mgr_fini(&tdev->fpriv->evf_mgr);
+	/* Its queues are gone before its VM. */
+	tdev->sim->vm = NULL;
+	/* amdgpu_driver_postclose_kms(). */
+	if (!WARN_ON(amdgpu_bo_reserve(vm->root.bo, true))) {
+		amdgpu_vm_bo_del(tdev->adev, tdev->fpriv->prt_va);
+		amdgpu_bo_unreserve(vm->root.bo);
+	}
+	amdgpu_vm_fini(tdev->adev, vm);
 	amdgpu_pasid_free(vm->pasid);
 }
 
@@ -477,6 +601,7 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 	KUNIT_ASSERT_GT(test, ret, 0);
 	tdev->fpriv->vm.pasid = ret;
 	tdev->sim->vm = &tdev->fpriv->vm;
+	test_file_open_rest(tdev);
 
 	tdev->attrs_page = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
 					 PROT_READ | PROT_WRITE,
@@ -489,8 +614,6 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 
 	kunit_activate_static_stub(test, amdgpu_svm_race_point,
 				   test_race_point);
-	kunit_activate_static_stub(test, amdgpu_svm_gpu_quiesce, test_quiesce);
-	kunit_activate_static_stub(test, amdgpu_svm_gpu_resume, test_resume);
 	KUNIT_ASSERT_EQ(test, 0,
 			register_trace_amdgpu_vm_update_ptes(count_pte_update,
 							     tdev));
