@@ -11,7 +11,6 @@
 #include <linux/stddef.h>
 #include <linux/string.h>
 
-
 #include <uapi/linux/kfd_ioctl.h>
 
 #include <drm/amdgpu_drm.h>
