@@ -249,7 +249,10 @@ upstream_changes() {
 # Annotate the pristine-to-final diff of one upstream file with the number
 # of the series patch that carries each changed line: "owner sign text".
 # A changed line of the final diff is matched to the upstream patch whose
-# next unmatched line it is (the patches change the file in order).
+# next unmatched line it is (the patches change the file in order). When
+# it is the next line of several (a blank line, a comment opener), the
+# patch whose following lines go on matching the diff's following changed
+# lines longest wins, then the earliest patch.
 attribute() {
 	local path=$1 diff=$2
 	awk -F'\t' -v path="$path" '
@@ -301,25 +304,36 @@ attribute() {
 		}
 		/^(---|\+\+\+) / && FNR <= 2 { next }
 		/^@@ / || /^\\/ { next }
-		{
-			s = substr($0, 1, 1); t = substr($0, 2)
-			if (s == " ") { printf "0\t \t%s\n", t; next }
-			found = ""
-			for (p in cnt) {
-				n = done[p] + 1
-				if (n <= cnt[p] && sign[p, n] == s && text[p, n] == t &&
-				    (found == "" || p < found))
-					found = p
+		{ ds[++nd] = substr($0, 1, 1); dt[nd] = substr($0, 2) }
+		# How many changed lines from diff line d on are the next ones of patch p.
+		function run(p, d,   n, k) {
+			n = done[p] + 1
+			for (k = 0; d <= nd && n <= cnt[p]; d++) {
+				if (ds[d] == " ") continue
+				if (sign[p, n] != ds[d] || text[p, n] != dt[d]) break
+				k++; n++
 			}
-			if (found == "") {
-				printf "error: %s: cannot tell which of patches/ makes this change: %s%s\n",
-					path, s, t > "/dev/stderr"
-				exit 1
-			}
-			done[found]++
-			printf "%d\t%s\t%s\n", owner[found, done[found]], s, t
+			return k
 		}
 		END {
+			for (d = 1; d <= nd; d++) {
+				s = ds[d]; t = dt[d]
+				if (s == " ") { printf "0\t \t%s\n", t; continue }
+				found = ""; best = 0
+				for (p in cnt) {
+					k = run(p, d)
+					if (k > best || (k && k == best && p < found)) {
+						found = p; best = k
+					}
+				}
+				if (found == "") {
+					printf "error: %s: cannot tell which of patches/ makes this change: %s%s\n",
+						path, s, t > "/dev/stderr"
+					exit 1
+				}
+				done[found]++
+				printf "%d\t%s\t%s\n", owner[found, done[found]], s, t
+			}
 			for (p in cnt) if (done[p] + 0 != cnt[p]) {
 				printf "error: %s: patches/%s changes lines a later patch changes again; split them\n",
 					path, p > "/dev/stderr"
