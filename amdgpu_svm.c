@@ -245,6 +245,7 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 	INIT_DELAYED_WORK(&svm->restore.work, amdgpu_svm_range_restore_work);
 	/* Short, so that a burst of invalidations is restored in one go. */
 	svm->restore.delay = msecs_to_jiffies(1);
+	svm->pt_gen = 1;
 	amdgpu_svm_attr_tree_init(&svm->attrs, svm->xnack_on);
 	svm->mapped = RB_ROOT_CACHED;
 
@@ -492,7 +493,15 @@ int amdgpu_svm_va_in_use(struct amdgpu_vm *vm, u64 start, u64 size)
 	drm_gpusvm_notifier_lock(&svm->gpusvm);
 	used = interval_tree_iter_first(&svm->mapped, first, last);
 	drm_gpusvm_notifier_unlock(&svm->gpusvm);
-	return used ? -EADDRINUSE : 0;
+	if (used)
+		return -EADDRINUSE;
+	/*
+	 * Where a range was mapped, its page tables stay; the buffer's unmap
+	 * may free them (a clear above the leaves), so no range may count
+	 * on tables it prepared before.
+	 */
+	svm->pt_gen++;
+	return 0;
 }
 
 /**

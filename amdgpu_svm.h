@@ -73,6 +73,13 @@ struct amdgpu_svm {
 	/** @attrs: the attributes userspace set, see amdgpu_svm_attr.c */
 	struct amdgpu_svm_attr_tree attrs;
 	/**
+	 * @pt_gen: the generation of the VM's page tables as the ranges see
+	 * them: bumped whenever a buffer may be mapped into the VM, whose
+	 * unmap may free page tables that ranges used. Under the VM
+	 * reservation; see &amdgpu_svm_range.pt_gen.
+	 */
+	u64 pt_gen;
+	/**
 	 * @mapped: the extents, in pages, of the ranges that have GPU PTEs
 	 * (&amdgpu_svm_range.mapped_node), for amdgpu_svm_va_in_use().
 	 * Protected by the notifier lock.

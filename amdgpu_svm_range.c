@@ -163,38 +163,48 @@ struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm)
 }
 
 /**
- * amdgpu_svm_gpu_write_ptes() - map GPU pages [@start, @last] to a
- * contiguous run of DMA addresses
+ * amdgpu_svm_gpu_write_ptes() - map GPU pages [@start, @last] to pages
+ * given one address per CPU page
  * @svm: the SVM
  * @start: first GPU page
  * @last: last GPU page (inclusive)
- * @addr: DMA address of @start
+ * @pages: the address of each CPU page (DMA addresses of system pages, PTE
+ *	addresses of VRAM pages), in the order of the GPU pages
+ * @offset: byte offset in @pages of the address of @start
  * @flags: AMDGPU_PTE_* flags; without %AMDGPU_PTE_VALID the PTEs are
- *	written cleared (@addr is then ignored)
+ *	written cleared
  * @immediate: for a GPU fault: update through the VM's immediate entity,
  *	as amdgpu_vm_handle_fault() does (a job of the delayed entity may
  *	wait for the very work that faulted)
  *
- * Hardware leaf. Page tables missing for the range are allocated, which
- * may evict other buffer objects, so with %AMDGPU_PTE_VALID set it must be
- * called only once the page tables exist (see range_commit()). The new
- * tables are linked into their parents by amdgpu_svm_gpu_link_ptes().
- * Outside a GPU fault the update's fence goes to the VM's last_update, as
- * KFD's svm_range_map_to_gpu() has it, for amdgpu_svm_gpu_map_fence().
+ * Hardware leaf. One call is one page-table update, however scattered the
+ * pages: amdgpu_vm_update_range() writes the contiguous stretches of
+ * @pages with fragments and copies the addresses of the others into the
+ * tables, as it does for KFD's svm_range_map_to_gpu(), which calls it with
+ * its per-page address array the same way. The page-table levels it picks
+ * depend on @start, @last and which stretches of @pages are contiguous,
+ * never on @flags, so a cleared write over the same @pages allocates the
+ * tables the valid one will use.
+ *
+ * Page tables missing for the range are allocated, which may evict other
+ * buffer objects, so with %AMDGPU_PTE_VALID set it must be called only
+ * once the page tables exist (see range_commit()). The new tables are
+ * linked into their parents by amdgpu_svm_gpu_link_ptes(). Outside a GPU
+ * fault the update's fence goes to the VM's last_update, as KFD's
+ * svm_range_map_to_gpu() has it, for amdgpu_svm_gpu_map_fence().
  *
  * Context: VM reservation held; may sleep.
  * Return: 0 or a negative error code.
  */
 int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
-			      u64 addr, u64 flags, bool immediate)
+			      dma_addr_t *pages, u64 offset, u64 flags,
+			      bool immediate)
 {
-	if (!(flags & AMDGPU_PTE_VALID)) {
+	if (!(flags & AMDGPU_PTE_VALID))
 		flags = svm->adev->gmc.init_pte_flags;
-		addr = 0;
-	}
 	return amdgpu_vm_update_range(svm->adev, svm->vm, immediate, false,
-				      false, true, NULL, start, last, flags, 0,
-				      addr, NULL, NULL,
+				      false, true, NULL, start, last, flags,
+				      offset, 0, NULL, pages,
 				      immediate ? NULL : &svm->vm->last_update);
 }
 
@@ -607,50 +617,76 @@ static enum amdgpu_svm_mem page_mem(struct amdgpu_svm *svm,
 	return amdgpu_svm_range_vram_mem(svm->adev, svm->vm, da->addr);
 }
 
+/* Write the PTEs of pages [@first, @end) of a range, one kind of memory. */
+static int range_write_stretch(struct amdgpu_svm *svm,
+			       struct amdgpu_svm_range *range, dma_addr_t *addrs,
+			       unsigned long first, unsigned long end,
+			       u64 flags, bool immediate)
+{
+	u64 gpu_start = (drm_gpusvm_range_start(&range->base) >>
+			 AMDGPU_GPU_PAGE_SHIFT) + SVM_GPU_PAGES(first);
+
+	return amdgpu_svm_gpu_write_ptes(svm, gpu_start,
+					 gpu_start + SVM_GPU_PAGES(end - first) - 1,
+					 addrs, (u64)first << PAGE_SHIFT, flags,
+					 immediate);
+}
+
 /*
- * Write the PTEs of a range whose pages are valid, one call per run. With
- * @prepare, write them cleared instead: the same calls over the same runs
- * make amdgpu's page-table code allocate exactly the tables the real write
- * will use (its choice of level depends only on the addresses and sizes of
- * the runs, not on the flags).
+ * Write the PTEs of a range whose pages are valid: one page-table update
+ * per stretch of one kind of memory (a single one, unless the range holds
+ * both system memory and VRAM), as KFD's svm_range_map_to_gpu() splits
+ * its calls by domain only. @addrs, room for an address per page, receives
+ * the address of each page. With @prepare, write them cleared instead:
+ * the same calls over the same addresses make amdgpu's page-table code
+ * allocate exactly the tables the real write will use.
  */
 static int range_write_ptes(struct amdgpu_svm *svm,
-			    struct amdgpu_svm_range *range, const u64 *flags,
-			    bool immediate, bool prepare)
+			    struct amdgpu_svm_range *range, dma_addr_t *addrs,
+			    const u64 *flags, bool immediate, bool prepare)
 {
-	u64 gpu_start = drm_gpusvm_range_start(&range->base) >> AMDGPU_GPU_PAGE_SHIFT;
 	const struct drm_pagemap_addr *da = range->pages.dma_addr;
-	unsigned long npages = range_npages(range), i, j;
+	unsigned long npages = range_npages(range), i, j, k, first = 0;
+	enum amdgpu_svm_mem mem = AMDGPU_SVM_MEM_SYSTEM, next;
 	int ret;
 
-	/*
-	 * One entry per mapping of (1 << order) pages; merge touching ones
-	 * that are the same kind of memory.
-	 */
-	for (i = 0, j = 0; i < npages; ) {
-		unsigned long run = 1UL << da[j].order;
-		dma_addr_t addr = da[j].addr;
-		enum amdgpu_svm_mem mem = page_mem(svm, &da[j]);
-		u64 first;
-
-		while (i + run < npages &&
-		       da[j + 1].addr == addr + (run << PAGE_SHIFT) &&
-		       da[j + 1].proto == da[j].proto &&
-		       page_mem(svm, &da[j + 1]) == mem) {
-			run += 1UL << da[j + 1].order;
-			j++;
+	/* One entry of @da per mapping of (1 << order) pages. */
+	for (i = 0, j = 0; i < npages; j++) {
+		next = page_mem(svm, &da[j]);
+		if (i && next != mem) {
+			ret = range_write_stretch(svm, range, addrs, first, i,
+						  prepare ? 0 : flags[mem],
+						  immediate);
+			if (ret)
+				return ret;
+			first = i;
 		}
-		first = gpu_start + SVM_GPU_PAGES(i);
-		ret = amdgpu_svm_gpu_write_ptes(svm, first,
-						first + SVM_GPU_PAGES(run) - 1,
-						addr, prepare ? 0 : flags[mem],
-						immediate);
-		if (ret)
-			return ret;
-		i += run;
-		j++;
+		mem = next;
+		for (k = 0; k < 1UL << da[j].order && i < npages; k++)
+			addrs[i++] = da[j].addr + (k << PAGE_SHIFT);
 	}
-	return 0;
+	return range_write_stretch(svm, range, addrs, first, npages,
+				   prepare ? 0 : flags[mem], immediate);
+}
+
+/*
+ * Are the range's pages one contiguous run of one kind of memory? Only
+ * such a range may be written above the page tables (a 2 MiB range, as a
+ * huge page); any other is written into page tables, whatever its pages.
+ */
+static bool range_one_run(struct amdgpu_svm *svm,
+			  struct amdgpu_svm_range *range)
+{
+	const struct drm_pagemap_addr *da = range->pages.dma_addr;
+	enum amdgpu_svm_mem mem = page_mem(svm, &da[0]);
+	unsigned long npages = range_npages(range), i, j;
+
+	for (i = 1UL << da[0].order, j = 1; i < npages;
+	     i += 1UL << da[j++].order)
+		if (da[j].addr != da[0].addr + (i << PAGE_SHIFT) ||
+		    page_mem(svm, &da[j]) != mem)
+			return false;
+	return true;
 }
 
 /* Distance between two disjoint spans. */
@@ -994,6 +1030,15 @@ static int range_validate_pt(void *param, struct amdgpu_bo *bo)
  * lock, the pages are checked and the PTEs written into the existing
  * tables.
  *
+ * That first write is a page-table update of its own (an SDMA job), so
+ * it is made only when tables may be missing. amdgpu frees a page table
+ * only when an update writes the level above it (a huge page, or a clear
+ * of all it covers) or the VM goes. The range's own updates do the
+ * former only when its layout changes (&amdgpu_svm_range.pt_one_run);
+ * a zap clears leaves only; another range never covers its tables; and
+ * a buffer's unmap may, once mapped where the range was: each buffer
+ * mapping starts a new &amdgpu_svm.pt_gen (amdgpu_svm_va_in_use()).
+ *
  * Nothing under the notifier lock may allocate with reclaim either, which
  * may run the notifier for this address space: the PTE write allocates
  * its job under the VM eviction lock, which disables reclaim
@@ -1005,13 +1050,19 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 {
 	struct dma_resv *resv = amdgpu_svm_vm_resv(svm);
 	struct dma_fence *fence = NULL;
+	dma_addr_t *addrs;
+	bool one_run;
 	int ret;
 
 	amdgpu_svm_race_point(svm, AMDGPU_SVM_RACE_COMMIT);
 
+	/* The pages' addresses for amdgpu_vm_update_range(), a page each. */
+	addrs = kvmalloc_array(range_npages(range), sizeof(*addrs), GFP_KERNEL);
+	if (!addrs)
+		return -ENOMEM;
 	ret = dma_resv_lock_interruptible(resv, NULL);
 	if (ret)
-		return ret;
+		goto out_free;
 	/*
 	 * An SDMA update adds its fence, and a compute VM's TLB fence may
 	 * come with it: two slots, as amdgpu_vm_lock_pd() reserves.
@@ -1044,10 +1095,20 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	ret = amdgpu_svm_range_clear_stale(svm);
 	if (ret)
 		goto out_resv;
-	if (!READ_ONCE(range->gpu_mapped)) {
-		ret = range_write_ptes(svm, range, flags, immediate, true);
+	/*
+	 * The tables exist while the range is mapped, and stay when it is
+	 * zapped: made once for its layout, they are made again only when
+	 * the layout changed or a buffer's unmap may have freed them.
+	 */
+	one_run = range_one_run(svm, range);
+	if (!READ_ONCE(range->gpu_mapped) &&
+	    (range->pt_gen != svm->pt_gen || range->pt_one_run != one_run)) {
+		ret = range_write_ptes(svm, range, addrs, flags, immediate,
+				       true);
 		if (ret)
 			goto out_resv;
+		range->pt_gen = svm->pt_gen;
+		range->pt_one_run = one_run;
 	}
 	/* New tables, and those amdgpu_vm_validate() moved back, linked. */
 	ret = amdgpu_svm_gpu_link_ptes(svm, immediate);
@@ -1060,9 +1121,9 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 		goto out_unlock;
 	}
 	/*
-	 * Tracked before the first PTE is written: if a later run fails
-	 * (the page tables being evicted meanwhile: -EBUSY), the runs before
-	 * it are valid, and the next invalidation must zap them.
+	 * Tracked before the first PTE is written: if a later update fails
+	 * (the page tables being evicted meanwhile: -EBUSY), the updates
+	 * before it are valid, and the next invalidation must zap them.
 	 */
 	if (!range->gpu_mapped) {
 		range->mapped_node.start = drm_gpusvm_range_start(&range->base) >>
@@ -1074,7 +1135,7 @@ static int range_commit(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,
 	range->gpu_mapped = true;
 	range->gpu_complete = false;
 	range->foreign = false;
-	ret = range_write_ptes(svm, range, flags, immediate, false);
+	ret = range_write_ptes(svm, range, addrs, flags, immediate, false);
 	if (!ret) {
 		range->gpu_complete = true;
 		range->pte_flags = flags[AMDGPU_SVM_MEM_SYSTEM];
@@ -1103,6 +1164,8 @@ out_resv:
 		}
 		dma_fence_put(fence);
 	}
+out_free:
+	kvfree(addrs);
 	return ret;
 }
 

@@ -64,6 +64,18 @@ struct amdgpu_svm_range {
 	 */
 	u64 pte_flags;
 	/**
+	 * @pt_gen: the page tables the range's PTEs need exist for the
+	 * layout @pt_one_run while this equals &amdgpu_svm.pt_gen (0:
+	 * unknown). Under the VM reservation.
+	 */
+	u64 pt_gen;
+	/**
+	 * @pt_one_run: the pages the tables were made for were one
+	 * contiguous run of one kind of memory (a 2 MiB range of them may
+	 * take a huge-page entry instead of a page table)
+	 */
+	bool pt_one_run;
+	/**
 	 * @mapped_node: the range's pages in &amdgpu_svm.mapped while
 	 * @gpu_mapped is set
 	 */
@@ -140,7 +152,8 @@ void amdgpu_svm_range_restore_work(struct work_struct *work);
 /* Hardware leaves. */
 struct dma_resv *amdgpu_svm_vm_resv(struct amdgpu_svm *svm);
 int amdgpu_svm_gpu_write_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
-			      u64 addr, u64 flags, bool immediate);
+			      dma_addr_t *pages, u64 offset, u64 flags,
+			      bool immediate);
 int amdgpu_svm_gpu_link_ptes(struct amdgpu_svm *svm, bool immediate);
 struct dma_fence *amdgpu_svm_gpu_map_fence(struct amdgpu_svm *svm);
 int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last,

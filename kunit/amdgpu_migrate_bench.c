@@ -514,13 +514,20 @@ static void bench_pt_code(struct bench *b, u64 *write_ns, u64 *clear_ns)
 	u64 last = first + (SZ_2M >> AMDGPU_GPU_PAGE_SHIFT) - 1;
 	u64 w[BENCH_MAX_REPS], c[BENCH_MAX_REPS], t0;
 	struct dma_fence *fence = NULL;
-	unsigned int r;
+	dma_addr_t *pages;
+	unsigned int r, i;
 
+	pages = kunit_kmalloc_array(b->test, SZ_2M >> PAGE_SHIFT,
+				    sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(b->test, pages);
+	for (i = 0; i < SZ_2M >> PAGE_SHIFT; i++)
+		pages[i] = (dma_addr_t)i << PAGE_SHIFT;
 	for (r = 0; r < BENCH_MAX_REPS; r++) {
 		t0 = ktime_get_ns();
 		dma_resv_lock(resv, NULL);
 		KUNIT_EXPECT_EQ(b->test, 0,
-				amdgpu_svm_gpu_write_ptes(svm, first, last, 0,
+				amdgpu_svm_gpu_write_ptes(svm, first, last,
+							  pages, 0,
 							  AMDGPU_PTE_VALID |
 							  AMDGPU_PTE_SYSTEM,
 							  false));

@@ -473,6 +473,55 @@ static void fault_after_close_not_serviced(struct kunit *test)
 						false));
 }
 
+/*
+ * A zapped range keeps its page tables and maps into them again without
+ * making any; a buffer mapped and unmapped where it was may take them
+ * with it (amdgpu frees a page table when it clears all the table
+ * covers): the next map makes them again, before the notifier lock.
+ */
+static void fault_tables_a_buffer_took_are_made_again(struct kunit *test)
+{
+	struct fault_fixture *f = test->priv;
+	struct amdgpu_svm *svm = f->tdev->fpriv->vm.svm;
+	struct amdgpu_svm_test_bo_probe p;
+	unsigned long runs, buf;
+	u32 v = 0;
+
+	buf = amdgpu_svm_test_scattered_buffer(test, SZ_2M, 0x7ab1, &runs);
+	/* One run would be a huge page: no page table to take. */
+	KUNIT_ASSERT_GT(test, runs, 1);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev, buf, &v,
+							    sizeof(v), false));
+	KUNIT_ASSERT_EQ(test, SZ_2M >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_2M));
+
+	amdgpu_svm_test_protect(buf, buf + SZ_2M);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_2M));
+	amdgpu_svm_test_bo_probe_start(test, &p, svm);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev,
+							    buf + PAGE_SIZE,
+							    &v, sizeof(v), false));
+	amdgpu_svm_test_bo_probe_stop(&p);
+	KUNIT_EXPECT_EQ(test, v, 0x7ab1 ^ 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.created), 0);
+
+	amdgpu_svm_test_protect(buf, buf + SZ_2M);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gem_va(f->tdev, AMDGPU_VA_OP_MAP,
+							buf, SZ_2M));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gem_va(f->tdev,
+							AMDGPU_VA_OP_CLEAR,
+							buf, SZ_2M));
+	amdgpu_svm_test_bo_probe_start(test, &p, svm);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev,
+							    buf + 2 * PAGE_SIZE,
+							    &v, sizeof(v), false));
+	amdgpu_svm_test_bo_probe_stop(&p);
+	KUNIT_EXPECT_EQ(test, v, 0x7ab1 ^ 2);
+	KUNIT_EXPECT_GT(test, atomic_read(&p.created), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.under_notifier_lock), 0);
+}
+
 static struct kunit_case amdgpu_svm_fault_cases[] = {
 	KUNIT_CASE(fault_maps_never_set_address_with_defaults),
 	KUNIT_CASE(fault_gpu_write_reaches_cpu),
@@ -482,6 +531,7 @@ static struct kunit_case amdgpu_svm_fault_cases[] = {
 	KUNIT_CASE(fault_on_inaccessible_refused),
 	KUNIT_CASE(fault_mapped_range_made_inaccessible_is_zapped),
 	KUNIT_CASE(fault_next_to_a_buffer_leaves_its_ptes),
+	KUNIT_CASE(fault_tables_a_buffer_took_are_made_again),
 	KUNIT_CASE(fault_svm_addresses_refuse_buffers),
 	KUNIT_CASE(fault_stale_is_deduplicated),
 	KUNIT_CASE(fault_after_munmap_and_mmap_sees_new_memory),

@@ -394,22 +394,6 @@ static void map_sdma_update_reserves_a_fence_slot(struct kunit *test)
 		dma_fence_put(ff->f[i]);
 }
 
-struct bo_probe {
-	struct amdgpu_svm *svm;
-	atomic_t created;
-	atomic_t under_notifier_lock;
-};
-
-/* amdgpu's tracepoint for each buffer object made: who holds what? */
-static void probe_bo_create(void *data, struct amdgpu_bo *bo)
-{
-	struct bo_probe *p = data;
-
-	atomic_inc(&p->created);
-	if (lockdep_is_held(&p->svm->gpusvm.notifier_lock))
-		atomic_inc(&p->under_notifier_lock);
-}
-
 /*
  * The first map of an address range needs new page tables, and a
  * page-table allocation may evict an SVM buffer, whose eviction takes the
@@ -419,13 +403,11 @@ static void map_page_tables_allocated_outside_notifier_lock(struct kunit *test)
 {
 	struct map_fixture *f = test->priv;
 	unsigned long buf = user_buffer(test, SZ_64K, 0x9a6e);
-	struct bo_probe p = { .svm = f->tdev->fpriv->vm.svm };
+	struct amdgpu_svm_test_bo_probe p;
 
-	KUNIT_ASSERT_EQ(test, 0,
-			register_trace_amdgpu_bo_create(probe_bo_create, &p));
+	amdgpu_svm_test_bo_probe_start(test, &p, f->tdev->fpriv->vm.svm);
 	KUNIT_EXPECT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
-	unregister_trace_amdgpu_bo_create(probe_bo_create, &p);
-	tracepoint_synchronize_unregister();
+	amdgpu_svm_test_bo_probe_stop(&p);
 
 	KUNIT_EXPECT_GT(test, atomic_read(&p.created), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&p.under_notifier_lock), 0);
@@ -1526,8 +1508,82 @@ static void map_xnack_off_zap_waits_for_kernel_jobs(struct kunit *test)
 	dma_fence_put(&job->fence);
 }
 
+/* Page-table update jobs of the VM so far: the sequence of its entities. */
+static int vm_jobs(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+
+	return atomic_read(&vm->immediate.fence_seq) +
+	       atomic_read(&vm->delayed.fence_seq);
+}
+
+/*
+ * A range of scattered system pages is one page-table update, one SDMA
+ * job, not one per page as a call per DMA-contiguous run made it; and a
+ * range whose page tables exist is not prepared again: after a zap it
+ * costs the clear and one write.
+ */
+static void map_scattered_range_is_one_update(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	bool cpu = tdev->fpriv->vm.use_cpu_for_update;
+	const size_t size = SZ_2M;
+	unsigned long runs, buf;
+	int writes, jobs, tables, i;
+
+	buf = amdgpu_svm_test_scattered_buffer(test, size, 0x5ca7, &runs);
+	/* Without scattered pages the case proves nothing. */
+	KUNIT_ASSERT_GE(test, runs, (size >> PAGE_SHIFT) / 2);
+
+	/*
+	 * First map: the cleared write that makes the tables (each new one
+	 * cleared by a job of its own), the link, the write.
+	 */
+	writes = atomic_read(&tdev->pte_writes);
+	jobs = vm_jobs(tdev);
+	tables = atomic_read(&tdev->sim->pt_allocs);
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, size));
+	writes = atomic_read(&tdev->pte_writes) - writes;
+	jobs = vm_jobs(tdev) - jobs;
+	tables = atomic_read(&tdev->sim->pt_allocs) - tables;
+	kunit_info(test, "first map of %lu runs: %d PTE runs, %d jobs, %d tables\n",
+		   runs, writes, jobs, tables);
+	KUNIT_EXPECT_GT(test, tables, 0);
+	KUNIT_EXPECT_EQ(test, jobs, cpu ? 0 : 3 + tables);
+
+	/*
+	 * What mprotect() tells the notifiers, the pages staying: the range
+	 * is zapped and mapped again, the clear and the write. In CPU mode
+	 * amdgpu writes a scattered update as two runs of PTEs (all pages but
+	 * the last, then the last), a clear as one.
+	 */
+	writes = atomic_read(&tdev->pte_writes);
+	jobs = vm_jobs(tdev);
+	tables = atomic_read(&tdev->sim->pt_allocs);
+	amdgpu_svm_test_protect(buf, buf + size);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, buf,
+							    buf + size));
+	amdgpu_svm_test_run_restore(tdev);
+	writes = atomic_read(&tdev->pte_writes) - writes;
+	jobs = vm_jobs(tdev) - jobs;
+	tables = atomic_read(&tdev->sim->pt_allocs) - tables;
+	kunit_info(test, "zap and map: %d PTE runs, %d jobs, %d tables\n",
+		   writes, jobs, tables);
+	KUNIT_EXPECT_EQ(test, tables, 0);
+	KUNIT_EXPECT_EQ(test, jobs, cpu ? 0 : 2);
+	KUNIT_EXPECT_LE(test, writes, 3);
+
+	KUNIT_EXPECT_EQ(test, size >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(tdev, buf, buf + size));
+	for (i = 0; i < size >> PAGE_SHIFT; i++)
+		KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + i * PAGE_SIZE),
+				0x5ca7 ^ (u32)i);
+}
+
 static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_xnack_off_access_maps_every_page),
+	KUNIT_CASE(map_scattered_range_is_one_update),
 	KUNIT_CASE(map_default_access_maps_nothing),
 	KUNIT_CASE(map_gpu_and_cpu_see_each_other),
 	KUNIT_CASE(map_gpu_ro_gives_read_only_ptes),

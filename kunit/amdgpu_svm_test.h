@@ -219,6 +219,25 @@ int amdgpu_svm_test_run_process(struct kunit *test, int (*fn)(void *arg),
 				void *arg);
 unsigned long amdgpu_svm_test_user_buffer(struct kunit *test, size_t size,
 					  u32 seed);
+unsigned long amdgpu_svm_test_scattered_buffer(struct kunit *test, size_t size,
+					       u32 seed, unsigned long *runs);
+void amdgpu_svm_test_protect(unsigned long start, unsigned long end);
+/**
+ * struct amdgpu_svm_test_bo_probe - buffer objects made, and by whom
+ * @svm: the SVM whose notifier lock is looked at
+ * @created: buffer objects made
+ * @under_notifier_lock: those made with @svm's notifier lock held
+ */
+struct amdgpu_svm_test_bo_probe {
+	struct amdgpu_svm *svm;
+	atomic_t created;
+	atomic_t under_notifier_lock;
+};
+
+void amdgpu_svm_test_bo_probe_start(struct kunit *test,
+				    struct amdgpu_svm_test_bo_probe *p,
+				    struct amdgpu_svm *svm);
+void amdgpu_svm_test_bo_probe_stop(struct amdgpu_svm_test_bo_probe *p);
 int amdgpu_svm_test_gem_va(struct amdgpu_svm_test_dev *tdev, u32 op, u64 va,
 			   u64 size);
 int amdgpu_svm_test_ioctl(struct amdgpu_svm_test_dev *tdev, u32 op,

@@ -12,6 +12,7 @@
 #include <linux/idr.h>
 #include <linux/kthread.h>
 #include <linux/mman.h>
+#include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
@@ -99,6 +100,7 @@ static void count_pte_update(void *data, struct amdgpu_vm_update_params *p,
 	if (p->vm != &tdev->fpriv->vm)
 		return;
 	atomic_inc(&tdev->pte_writes);
+	pr_info("DBG pte %llx-%llx n %u flags %llx\n", start, end, nptes, flags);
 	if (start << AMDGPU_GPU_PAGE_SHIFT < READ_ONCE(tdev->watch_end) &&
 	    end << AMDGPU_GPU_PAGE_SHIFT > READ_ONCE(tdev->watch_start))
 		atomic_inc(&tdev->watch_writes);
@@ -1278,6 +1280,80 @@ unsigned long amdgpu_svm_test_user_buffer(struct kunit *test, size_t size,
 }
 
 /**
+ * amdgpu_svm_test_scattered_buffer() - user memory of 4 KiB pages that are
+ * no neighbours in memory
+ * @test: the test; its user address space gets the mapping
+ * @size: bytes, page aligned
+ * @seed: the first word of page i is @seed ^ i
+ * @runs: receives the number of runs of physically contiguous pages
+ *
+ * Huge pages are off for the mapping, and each page is faulted in turn
+ * with a page of a second mapping, so that neighbours are seldom
+ * neighbours in memory; a case checks @runs before it relies on that.
+ *
+ * Context: process context (a KUnit test).
+ * Return: the 2 MiB-aligned address of the private anonymous mapping.
+ */
+unsigned long amdgpu_svm_test_scattered_buffer(struct kunit *test, size_t size,
+					       u32 seed, unsigned long *runs)
+{
+	unsigned long map, buf, other, i, prev = 0;
+	struct vm_area_struct *vma;
+	struct page *page;
+
+	map = kunit_vm_mmap(test, NULL, 0, size + SZ_2M, PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	other = kunit_vm_mmap(test, NULL, 0, size, PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, map && map < TASK_SIZE);
+	KUNIT_ASSERT_TRUE(test, other && other < TASK_SIZE);
+	buf = ALIGN(map, SZ_2M);
+	/* What madvise(MADV_NOHUGEPAGE) sets. */
+	mmap_write_lock(current->mm);
+	vma = vma_lookup(current->mm, buf);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vm_flags_set(vma, VM_NOHUGEPAGE);
+	mmap_write_unlock(current->mm);
+	for (i = 0; i < size >> PAGE_SHIFT; i++) {
+		KUNIT_ASSERT_EQ(test, 0, put_user(seed ^ (u32)i,
+						  (u32 __user *)(buf + i * PAGE_SIZE)));
+		KUNIT_ASSERT_EQ(test, 0, put_user(0, (u32 __user *)(other +
+								   i * PAGE_SIZE)));
+	}
+	*runs = 0;
+	for (i = 0; i < size >> PAGE_SHIFT; i++) {
+		KUNIT_ASSERT_EQ(test, 1, get_user_pages_fast(buf + i * PAGE_SIZE,
+							     1, 0, &page));
+		*runs += !i || page_to_pfn(page) != prev + 1;
+		prev = page_to_pfn(page);
+		put_page(page);
+	}
+	return buf;
+}
+
+/**
+ * amdgpu_svm_test_protect() - what mprotect() tells the MMU notifiers
+ * @start: first byte
+ * @end: end (exclusive)
+ *
+ * The notifiers of the test's address space see [@start, @end) change
+ * protection; the pages and the VMA stay as they are.
+ *
+ * Context: process context (a KUnit test).
+ */
+void amdgpu_svm_test_protect(unsigned long start, unsigned long end)
+{
+	struct mmu_notifier_range range;
+
+	mmap_read_lock(current->mm);
+	mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_VMA, 0,
+				current->mm, start, end);
+	mmu_notifier_invalidate_range_start(&range);
+	mmu_notifier_invalidate_range_end(&range);
+	mmap_read_unlock(current->mm);
+}
+
+/**
  * amdgpu_svm_test_ioctl() - %DRM_IOCTL_AMDGPU_GEM_SVM as userspace calls it
  * @tdev: the device; its file is the one the call is made on
  * @op: the operation
@@ -1305,18 +1381,65 @@ int amdgpu_svm_test_ioctl(struct amdgpu_svm_test_dev *tdev, u32 op,
 	return amdgpu_gem_svm_ioctl(tdev->drm, &args, tdev->file);
 }
 
+/* amdgpu's tracepoint for each buffer object made: who holds what? */
+static void probe_bo_create(void *data, struct amdgpu_bo *bo)
+{
+	struct amdgpu_svm_test_bo_probe *p = data;
+
+	atomic_inc(&p->created);
+	if (lockdep_is_held(&p->svm->gpusvm.notifier_lock))
+		atomic_inc(&p->under_notifier_lock);
+}
+
+/**
+ * amdgpu_svm_test_bo_probe_start() - count the buffer objects amdgpu makes
+ * @test: the test
+ * @p: the probe
+ * @svm: the SVM whose notifier lock the probe looks at
+ *
+ * Until amdgpu_svm_test_bo_probe_stop(), each buffer object made (a page
+ * table among them) is counted, and counted again if the thread that made
+ * it held @svm's notifier lock.
+ *
+ * Context: process context (a KUnit test).
+ */
+void amdgpu_svm_test_bo_probe_start(struct kunit *test,
+				    struct amdgpu_svm_test_bo_probe *p,
+				    struct amdgpu_svm *svm)
+{
+	p->svm = svm;
+	atomic_set(&p->created, 0);
+	atomic_set(&p->under_notifier_lock, 0);
+	KUNIT_ASSERT_EQ(test, 0,
+			register_trace_amdgpu_bo_create(probe_bo_create, p));
+}
+
+/**
+ * amdgpu_svm_test_bo_probe_stop() - stop counting
+ * @p: the probe amdgpu_svm_test_bo_probe_start() started
+ *
+ * Context: process context (a KUnit test).
+ */
+void amdgpu_svm_test_bo_probe_stop(struct amdgpu_svm_test_bo_probe *p)
+{
+	unregister_trace_amdgpu_bo_create(probe_bo_create, p);
+	tracepoint_synchronize_unregister();
+}
+
 /**
  * amdgpu_svm_test_gem_va() - map a new buffer into the file's VM as
  *	userspace maps GEM buffers
  * @tdev: the device
- * @op: %AMDGPU_VA_OP_MAP or %AMDGPU_VA_OP_REPLACE
+ * @op: %AMDGPU_VA_OP_MAP, %AMDGPU_VA_OP_REPLACE or %AMDGPU_VA_OP_CLEAR
  * @va: GPU address, page aligned
  * @size: bytes, page aligned
  *
  * A GTT buffer object of @size is made with %DRM_IOCTL_AMDGPU_GEM_CREATE
  * on the device's file and mapped at @va, readable and writeable, with
  * %DRM_IOCTL_AMDGPU_GEM_VA, which writes its PTEs (waited for here). The
- * buffer lives until the file closes, when the test ends.
+ * buffer lives until the file closes, when the test ends. With
+ * %AMDGPU_VA_OP_CLEAR no buffer is made: every mapping in [@va, @va +
+ * @size) goes, and its PTEs are cleared.
  *
  * Context: process context (a KUnit test).
  * Return: what GEM_VA returned.
@@ -1338,9 +1461,12 @@ int amdgpu_svm_test_gem_va(struct amdgpu_svm_test_dev *tdev, u32 op, u64 va,
 
 	int ret;
 
-	KUNIT_ASSERT_EQ(tdev->test, 0,
-			amdgpu_gem_create_ioctl(tdev->drm, &create, tdev->file));
-	args.handle = create.out.handle;
+	if (op != AMDGPU_VA_OP_CLEAR) {
+		KUNIT_ASSERT_EQ(tdev->test, 0,
+				amdgpu_gem_create_ioctl(tdev->drm, &create,
+							tdev->file));
+		args.handle = create.out.handle;
+	}
 	ret = amdgpu_gem_va_ioctl(tdev->drm, &args, tdev->file);
 	/* With SDMA page-table updates the PTEs land later: wait for them. */
 	test_vm_idle(tdev);
