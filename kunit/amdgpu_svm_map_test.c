@@ -1508,15 +1508,6 @@ static void map_xnack_off_zap_waits_for_kernel_jobs(struct kunit *test)
 	dma_fence_put(&job->fence);
 }
 
-/* Page-table update jobs of the VM so far: the sequence of its entities. */
-static int vm_jobs(struct amdgpu_svm_test_dev *tdev)
-{
-	struct amdgpu_vm *vm = &tdev->fpriv->vm;
-
-	return atomic_read(&vm->immediate.fence_seq) +
-	       atomic_read(&vm->delayed.fence_seq);
-}
-
 /*
  * A range of scattered system pages is one page-table update, one SDMA
  * job, not one per page as a call per DMA-contiguous run made it; and a
@@ -1533,19 +1524,22 @@ static void map_scattered_range_is_one_update(struct kunit *test)
 	int writes, jobs, tables, i;
 
 	buf = amdgpu_svm_test_scattered_buffer(test, size, 0x5ca7, &runs);
-	/* Without scattered pages the case proves nothing. */
-	KUNIT_ASSERT_GE(test, runs, (size >> PAGE_SHIFT) / 2);
+	/*
+	 * Without scattered pages the case proves nothing; a few neighbours
+	 * the page allocator still made are allowed for below.
+	 */
+	KUNIT_ASSERT_GE(test, runs, (size >> PAGE_SHIFT) - 32);
 
 	/*
 	 * First map: the cleared write that makes the tables (each new one
 	 * cleared by a job of its own), the link, the write.
 	 */
 	writes = atomic_read(&tdev->pte_writes);
-	jobs = vm_jobs(tdev);
+	jobs = amdgpu_svm_test_vm_jobs(tdev);
 	tables = atomic_read(&tdev->sim->pt_allocs);
 	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, size));
 	writes = atomic_read(&tdev->pte_writes) - writes;
-	jobs = vm_jobs(tdev) - jobs;
+	jobs = amdgpu_svm_test_vm_jobs(tdev) - jobs;
 	tables = atomic_read(&tdev->sim->pt_allocs) - tables;
 	kunit_info(test, "first map of %lu runs: %d PTE runs, %d jobs, %d tables\n",
 		   runs, writes, jobs, tables);
@@ -1556,23 +1550,26 @@ static void map_scattered_range_is_one_update(struct kunit *test)
 	 * What mprotect() tells the notifiers, the pages staying: the range
 	 * is zapped and mapped again, the clear and the write. In CPU mode
 	 * amdgpu writes a scattered update as two runs of PTEs (all pages but
-	 * the last, then the last), a clear as one.
+	 * the last, then the last), a clear as one; each pair of neighbours
+	 * in memory splits the write into up to four more (amdgpu's scan
+	 * starts a run where contiguity changes, and a fragment of two).
+	 * One call per run of pages would write at least one run each.
 	 */
 	writes = atomic_read(&tdev->pte_writes);
-	jobs = vm_jobs(tdev);
+	jobs = amdgpu_svm_test_vm_jobs(tdev);
 	tables = atomic_read(&tdev->sim->pt_allocs);
 	amdgpu_svm_test_protect(buf, buf + size);
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev, buf,
 							    buf + size));
 	amdgpu_svm_test_run_restore(tdev);
 	writes = atomic_read(&tdev->pte_writes) - writes;
-	jobs = vm_jobs(tdev) - jobs;
+	jobs = amdgpu_svm_test_vm_jobs(tdev) - jobs;
 	tables = atomic_read(&tdev->sim->pt_allocs) - tables;
 	kunit_info(test, "zap and map: %d PTE runs, %d jobs, %d tables\n",
 		   writes, jobs, tables);
 	KUNIT_EXPECT_EQ(test, tables, 0);
 	KUNIT_EXPECT_EQ(test, jobs, cpu ? 0 : 2);
-	KUNIT_EXPECT_LE(test, writes, 3);
+	KUNIT_EXPECT_LE(test, writes, 3 + 4 * ((size >> PAGE_SHIFT) - runs));
 
 	KUNIT_EXPECT_EQ(test, size >> PAGE_SHIFT,
 			amdgpu_svm_test_gpu_mapped(tdev, buf, buf + size));

@@ -234,6 +234,7 @@ struct amdgpu_svm_test_bo_probe {
 	atomic_t under_notifier_lock;
 };
 
+int amdgpu_svm_test_vm_jobs(struct amdgpu_svm_test_dev *tdev);
 void amdgpu_svm_test_bo_probe_start(struct kunit *test,
 				    struct amdgpu_svm_test_bo_probe *p,
 				    struct amdgpu_svm *svm);

@@ -100,7 +100,6 @@ static void count_pte_update(void *data, struct amdgpu_vm_update_params *p,
 	if (p->vm != &tdev->fpriv->vm)
 		return;
 	atomic_inc(&tdev->pte_writes);
-	pr_info("DBG pte %llx-%llx n %u flags %llx\n", start, end, nptes, flags);
 	if (start << AMDGPU_GPU_PAGE_SHIFT < READ_ONCE(tdev->watch_end) &&
 	    end << AMDGPU_GPU_PAGE_SHIFT > READ_ONCE(tdev->watch_start))
 		atomic_inc(&tdev->watch_writes);
@@ -1389,6 +1388,25 @@ static void probe_bo_create(void *data, struct amdgpu_bo *bo)
 	atomic_inc(&p->created);
 	if (lockdep_is_held(&p->svm->gpusvm.notifier_lock))
 		atomic_inc(&p->under_notifier_lock);
+}
+
+/**
+ * amdgpu_svm_test_vm_jobs() - page-table update jobs of the file's VM
+ * @tdev: the device
+ *
+ * The jobs submitted so far on the VM's two scheduler entities (their
+ * fence sequence): the SDMA jobs of page-table updates, the same count as
+ * on hardware. CPU updates submit none.
+ *
+ * Context: any.
+ * Return: the count.
+ */
+int amdgpu_svm_test_vm_jobs(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+
+	return atomic_read(&vm->immediate.fence_seq) +
+	       atomic_read(&vm->delayed.fence_seq);
 }
 
 /**
