@@ -38,8 +38,8 @@
  * is registered as ZONE_DEVICE memory (amdgpu_migrate_init()); a
  * migration allocates one buffer object for its pages, and drm_pagemap
  * calls back here to learn the VRAM pages of that buffer and to copy data
- * in and out of them. The copies are SDMA jobs through a GART window
- * (amdgpu_migrate_sdma_copy()).
+ * in and out of them. The copies are SDMA jobs through a GART window,
+ * submitted back to back and waited for once (amdgpu_migrate_copy()).
  *
  * Where migration is impossible no registration is made and
  * amdgpu_migrate_get() returns NULL: GC before 9.0.1, APUs whose memory
@@ -315,28 +315,343 @@ void *amdgpu_migrate_owner(struct amdgpu_device *adev)
 	return owner;
 }
 
-/* --- Copying --- */
+/* --- The copy engine --- */
 
-/* Copy one run: contiguous VRAM, one system address per page. */
-static int copy_run(struct amdgpu_migrate *mig, dma_addr_t *sys,
-		    u64 vram_offset, unsigned long *npages,
-		    enum amdgpu_migrate_dir dir)
+/*
+ * The SDMA jobs of one copy op, on one of TTM's buffer-move entities. As
+ * amdgpu_ttm_copy_mem_to_mem() chains its window maps and copies on one
+ * entity under the entity's lock and keeps only the last fence, the jobs
+ * of a batch are submitted back to back: the entity runs them in order on
+ * one ring, so a window map never overtakes the copy through the window
+ * before it, and nothing waits between them. As xe_migrate_vram() takes
+ * the pre-migrate fence, the fence the buffer object's VRAM is busy with
+ * is a dependency of the first job, on the GPU. Unlike TTM, a batch keeps
+ * every job's fence: a window map that failed (its job timed out, a reset
+ * cancelled it) would leave the copy after it reading the previous run's
+ * pages, so every job's error fails the copy.
+ */
+struct migrate_batch {
+	struct amdgpu_device *adev;
+	struct amdgpu_ttm_buffer_entity *entity;
+	/* The first job's dependency, until a job took it; then NULL. */
+	struct dma_fence *dep;
+	/* The dependency, for its error once the jobs are done. */
+	struct dma_fence *pre;
+	struct dma_fence **fences;
+	unsigned int nfences, max;
+};
+
+/*
+ * Begin a batch of at most @njobs jobs, the first behind @pre (or NULL),
+ * and take the entity's lock.
+ */
+static int batch_begin(struct migrate_batch *b, struct amdgpu_device *adev,
+		       unsigned int njobs, struct dma_fence *pre)
 {
+	struct amdgpu_mman *mman = &adev->mman;
+
+	if (!mman->buffer_funcs_enabled || !mman->num_move_entities)
+		return -ENODEV;
+	b->fences = kvmalloc_array(njobs, sizeof(*b->fences), GFP_KERNEL);
+	if (!b->fences)
+		return -ENOMEM;
+	b->adev = adev;
+	b->max = njobs;
+	b->nfences = 0;
+	b->dep = pre;
+	b->pre = NULL;
+	b->entity = &mman->move_entities[atomic_inc_return(&mman->next_move_entity) %
+					 mman->num_move_entities];
+	mutex_lock(&b->entity->lock);
+	return 0;
+}
+
+/* Submit @job, built for at most @num_dw dwords, as the batch's next. */
+static int batch_submit(struct migrate_batch *b, struct amdgpu_job *job,
+			unsigned int num_dw)
+{
+	struct amdgpu_ring *ring = to_amdgpu_ring(b->adev->mman.buffer_funcs_scheds[0]);
 	int ret;
 
-	if (!*npages)
-		return 0;
-	ret = amdgpu_migrate_sdma_copy(mig->adev, sys, vram_offset, *npages,
-				       dir);
-	if (!ret) {
-		struct amdgpu_migrate_stats *stats = &mig->stats;
-
-		atomic64_inc(&stats->copy_commands);
-		atomic64_add(*npages, dir == AMDGPU_MIGRATE_TO_VRAM ?
-			     &stats->pages_in : &stats->pages_out);
+	if (WARN_ON(b->nfences == b->max)) {
+		amdgpu_job_free(job);
+		return -EINVAL;
 	}
-	*npages = 0;
+	if (b->dep) {
+		/* Consumes the reference, also on failure. */
+		ret = drm_sched_job_add_dependency(&job->base,
+						   dma_fence_get(b->dep));
+		if (ret) {
+			amdgpu_job_free(job);
+			return ret;
+		}
+		b->pre = b->dep;
+		b->dep = NULL;
+	}
+	amdgpu_ring_pad_ib(ring, &job->ibs[0]);
+	WARN_ON(job->ibs[0].length_dw > num_dw);
+	b->fences[b->nfences++] = amdgpu_job_submit(job);
+	return 0;
+}
+
+/*
+ * Point GART window 0 of the batch's entity at @npages system pages: a job
+ * that copies the PTEs, carried in its own IB, into the GART table, as
+ * amdgpu_ttm_map_buffer() does for a buffer object in GTT.
+ */
+static int batch_map(struct migrate_batch *b, dma_addr_t *sys,
+		     unsigned long npages, enum amdgpu_migrate_dir dir)
+{
+	struct amdgpu_device *adev = b->adev;
+	unsigned int copy_dw = ALIGN(adev->mman.buffer_funcs->copy_num_dw, 8);
+	u64 pte_bytes = npages * AMDGPU_GPU_PAGES_IN_CPU_PAGE * 8;
+	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE | AMDGPU_PTE_SYSTEM |
+		    AMDGPU_PTE_SNOOPED | adev->gart.gart_pte_flags;
+	struct amdgpu_job *job;
+	u64 src, dst;
+	int ret;
+
+	/* SDMA writes system memory only when copying back. */
+	if (dir == AMDGPU_MIGRATE_TO_RAM)
+		flags |= AMDGPU_PTE_WRITEABLE;
+
+	ret = amdgpu_job_alloc_with_ib(adev, &b->entity->base,
+				       AMDGPU_FENCE_OWNER_UNDEFINED,
+				       copy_dw * 4 + pte_bytes,
+				       AMDGPU_IB_POOL_DELAYED,
+				       AMDGPU_KERNEL_JOB_ID_TTM_MAP_BUFFER, &job);
+	if (ret)
+		return ret;
+	src = job->ibs[0].gpu_addr + copy_dw * 4;
+	dst = amdgpu_bo_gpu_offset(adev->gart.bo) +
+	      (b->entity->gart_window_offs[0] >> AMDGPU_GPU_PAGE_SHIFT) * 8;
+	amdgpu_emit_copy_buffer(adev, &job->ibs[0], src, dst, pte_bytes, 0);
+	amdgpu_gart_map(adev, 0, npages, sys, flags, &job->ibs[0].ptr[copy_dw]);
+	return batch_submit(b, job, copy_dw);
+}
+
+/*
+ * Copy one run: @npages system pages, mapped through GART window 0, and
+ * contiguous VRAM from @vram_offset, addressed directly. The copy job
+ * flushes the GART TLB first (vm_needs_flush): the window changed.
+ */
+static int batch_copy(struct migrate_batch *b, dma_addr_t *sys,
+		      u64 vram_offset, unsigned long npages,
+		      enum amdgpu_migrate_dir dir)
+{
+	struct amdgpu_device *adev = b->adev;
+	u64 gart = amdgpu_compute_gart_address(&adev->gmc, b->entity, 0);
+	u64 vram = vram_offset + amdgpu_ttm_domain_start(adev, TTM_PL_VRAM);
+	struct dma_fence *fence;
+	int ret;
+
+	ret = batch_map(b, sys, npages, dir);
+	if (ret)
+		return ret;
+	/* The window map took the dependency: it is never the copy's. */
+	if (WARN_ON(b->dep || b->nfences == b->max))
+		return -EINVAL;
+	ret = amdgpu_copy_buffer(adev, b->entity,
+				 dir == AMDGPU_MIGRATE_TO_VRAM ? gart : vram,
+				 dir == AMDGPU_MIGRATE_TO_VRAM ? vram : gart,
+				 npages * PAGE_SIZE, NULL, &fence, true, 0);
+	if (ret)
+		return ret;
+	b->fences[b->nfences++] = fence;
+	return 0;
+}
+
+/*
+ * Fill @npages pages of VRAM from @vram_offset with zeroes, addressed
+ * directly: one job of CONST_FILL packets, as amdgpu_ttm_fill_mem() builds
+ * for a buffer's clear, each packet a whole number of pages.
+ */
+static int batch_fill(struct migrate_batch *b, u64 vram_offset,
+		      unsigned long npages)
+{
+	struct amdgpu_device *adev = b->adev;
+	const struct amdgpu_buffer_funcs *funcs = adev->mman.buffer_funcs;
+	u64 dst = vram_offset + amdgpu_ttm_domain_start(adev, TTM_PL_VRAM);
+	u64 max = ALIGN_DOWN(funcs->fill_max_bytes, PAGE_SIZE);
+	u64 bytes = (u64)npages << PAGE_SHIFT;
+	unsigned int num_dw;
+	struct amdgpu_job *job;
+	int ret;
+
+	num_dw = ALIGN(DIV_ROUND_UP_ULL(bytes, max) * funcs->fill_num_dw, 8);
+	ret = amdgpu_job_alloc_with_ib(adev, &b->entity->base,
+				       AMDGPU_FENCE_OWNER_UNDEFINED, num_dw * 4,
+				       AMDGPU_IB_POOL_DELAYED,
+				       AMDGPU_KERNEL_JOB_ID_TTM_CLEAR_BUFFER,
+				       &job);
+	if (ret)
+		return ret;
+	while (bytes) {
+		u32 cur = min(bytes, max);
+
+		amdgpu_emit_fill_buffer(adev, &job->ibs[0], 0, dst, cur);
+		dst += cur;
+		bytes -= cur;
+	}
+	return batch_submit(b, job, num_dw);
+}
+
+/* Wait for @fence if it has not signalled, counted; its error, or 0. */
+static int batch_wait_one(struct dma_fence *fence, atomic64_t *waits)
+{
+	int status;
+
+	if (!dma_fence_is_signaled(fence)) {
+		atomic64_inc(waits);
+		dma_fence_wait(fence, false);
+	}
+	status = dma_fence_get_status(fence);
+	return status < 0 ? status : 0;
+}
+
+/*
+ * End the batch: drop the entity's lock and wait until every job submitted
+ * is done. The last job is waited for first; the ring ran the others
+ * before it, so that is the one wait of the batch. A job that a reset
+ * cancelled, or whose engine hung, signals too, with an error: its work
+ * did not happen. As amdgpu_cs_wait_ioctl() reports a job's fence error,
+ * so does this.
+ * Return: 0, or the error of the first job that failed, or that of the
+ * dependency.
+ */
+static int batch_end(struct migrate_batch *b, struct amdgpu_migrate_stats *stats)
+{
+	unsigned int i = b->nfences;
+	int ret = 0, err;
+
+	mutex_unlock(&b->entity->lock);
+	while (i--) {
+		err = batch_wait_one(b->fences[i], &stats->cpu_waits);
+		if (err)
+			ret = err;
+		dma_fence_put(b->fences[i]);
+	}
+	kvfree(b->fences);
+	/*
+	 * The jobs ran after the dependency signalled, whatever its error:
+	 * a move out of this VRAM that failed fails the migration as well.
+	 */
+	if (b->pre) {
+		err = batch_wait_one(b->pre, &stats->cpu_waits);
+		if (err)
+			ret = err;
+	}
 	return ret;
+}
+
+/* --- Copying --- */
+
+/*
+ * What one unit of the copy ops' arrays is: a device page with its system
+ * page (copied), a device page without one (a hole: never-touched memory
+ * migrated to VRAM, filled with zeroes), or no device page (skipped).
+ */
+enum migrate_kind {
+	MIGRATE_SKIP,
+	MIGRATE_COPY,
+	MIGRATE_FILL,
+};
+
+/* A run: pages of one kind, contiguous in VRAM, at most one GART window. */
+struct migrate_run {
+	enum migrate_kind kind;
+	u64 vram;
+	unsigned long npages;
+};
+
+/* A cursor over the arrays drm_pagemap hands a copy op. */
+struct migrate_walk {
+	struct amdgpu_migrate *mig;
+	struct page **pages;
+	struct drm_pagemap_addr *addr;
+	unsigned long npages;
+	enum amdgpu_migrate_dir dir;
+	/* The current unit: its first slot, its pages, the next of them. */
+	unsigned long i, n, j;
+	enum migrate_kind kind;
+	u64 vram;
+};
+
+/*
+ * Load the unit at slot @w->i. A copied unit's size is the order drm_pagemap
+ * gave its system address; a hole has no address, and its size is that of
+ * the device folio drm_pagemap made for it (a 2 MiB hole is one order-9
+ * folio). Only a migration into VRAM has holes.
+ */
+static void walk_unit(struct migrate_walk *w)
+{
+	struct page *page = w->pages[w->i];
+
+	w->j = 0;
+	w->n = 1;
+	w->kind = MIGRATE_SKIP;
+	if (!page)
+		return;
+	if (w->addr[w->i].addr) {
+		w->kind = MIGRATE_COPY;
+		w->n = 1UL << w->addr[w->i].order;
+	} else if (w->dir == AMDGPU_MIGRATE_TO_VRAM) {
+		w->kind = MIGRATE_FILL;
+		w->n = folio_nr_pages(page_folio(page));
+	} else {
+		return;
+	}
+	w->n = min(w->n, w->npages - w->i);
+	w->vram = amdgpu_migrate_vram_offset(w->mig, page);
+}
+
+/*
+ * The next run into @run; for a copy, @sys (if not NULL) receives the
+ * system address of each of its pages. A unit may be split between two
+ * runs where a GART window ends.
+ * Return: false when no run is left.
+ */
+static bool walk_next(struct migrate_walk *w, struct migrate_run *run,
+		      dma_addr_t *sys)
+{
+	u64 vram;
+
+	run->npages = 0;
+	for (;;) {
+		if (w->j == w->n) {
+			w->i += w->n;
+			if (w->i >= w->npages)
+				return run->npages;
+			walk_unit(w);
+		}
+		if (w->kind == MIGRATE_SKIP) {
+			w->j = w->n;
+			continue;
+		}
+		vram = w->vram + w->j * PAGE_SIZE;
+		if (run->npages && (w->kind != run->kind ||
+				    vram != run->vram + run->npages * PAGE_SIZE ||
+				    run->npages == MIGRATE_WINDOW_PAGES))
+			return true;
+		if (!run->npages) {
+			run->kind = w->kind;
+			run->vram = vram;
+		}
+		if (sys && w->kind == MIGRATE_COPY)
+			sys[run->npages] = w->addr[w->i].addr + w->j * PAGE_SIZE;
+		run->npages++;
+		w->j++;
+	}
+}
+
+static void walk_start(struct migrate_walk *w, struct amdgpu_migrate *mig,
+		       struct page **pages, struct drm_pagemap_addr *addr,
+		       unsigned long npages, enum amdgpu_migrate_dir dir)
+{
+	*w = (struct migrate_walk) {
+		.mig = mig, .pages = pages, .addr = addr, .npages = npages,
+		.dir = dir,
+	};
 }
 
 /**
@@ -345,78 +660,81 @@ static int copy_run(struct amdgpu_migrate *mig, dma_addr_t *sys,
  * @pages: the device pages, one slot per 4 KiB page
  * @addr: the DMA addresses of the system pages, one slot per 4 KiB page
  * @npages: slots in @pages and @addr
- * @pre_migrate_fence: work that must finish before VRAM is written (the
- *	clear of a new buffer object), or NULL
+ * @pre_migrate_fence: work that must finish before VRAM is written (a move
+ *	out of the new buffer object's VRAM that TTM pipelined), or NULL
  * @dir: which way
  *
  * The one copy loop behind both drm_pagemap copy ops. An entry of order n
  * (a 2 MiB folio has order 9) covers 2^n slots; the slots after its head
- * are empty and are not a gap. Slots without a device page or without a
- * system address (untouched memory: the new VRAM is already clear) are
- * skipped. Pages are gathered into runs that are contiguous in VRAM and fit
- * one GART window, and each run is one copy command. The copy is complete
- * when this returns: drm_pagemap unmaps the system pages right after.
+ * are empty and are not a gap. Slots without a device page are skipped.
+ * Pages are gathered into runs that are contiguous in VRAM and fit one
+ * GART window; each run is one copy command. Into VRAM, a device page
+ * without a system address (never-touched memory) is filled with zeroes
+ * by the same engine, one fill command per run of them: the buffer object
+ * is not cleared, so every byte of it the process can see is written by a
+ * copy or a fill, and only once.
+ *
+ * The commands are submitted back to back and waited for once (see
+ * struct migrate_batch). The copy is complete when this returns,
+ * also when it fails: drm_pagemap unmaps the system pages right after.
  *
  * Context: process context; may sleep; takes no lock of the caller's.
- * Return: 0, or the error of the clear @pre_migrate_fence stands for, or
- * the first error of a copy (the caller then keeps the data in system
- * memory).
+ * Return: 0, or the error of @pre_migrate_fence, or the first error of a
+ * command (the caller then keeps the data in system memory).
  */
 int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			struct drm_pagemap_addr *addr, unsigned long npages,
 			struct dma_fence *pre_migrate_fence,
 			enum amdgpu_migrate_dir dir)
 {
-	unsigned long i, j, n, run = 0;
-	u64 run_start = 0, offset;
+	struct amdgpu_migrate_stats *stats = &mig->stats;
+	unsigned long copied = 0, filled = 0;
+	struct migrate_batch batch;
+	unsigned int njobs = 0;
+	struct migrate_walk w;
+	struct migrate_run run;
 	dma_addr_t *sys;
-	int ret = 0;
+	int ret, err;
 
-	if (pre_migrate_fence) {
-		ret = dma_fence_wait(pre_migrate_fence, false);
-		if (ret)
-			return ret;
-		/*
-		 * A clear that failed (its job timed out, a reset cancelled
-		 * it) left the old content of the VRAM, which the pages no
-		 * copy writes would hand to this process. Its error fails the
-		 * migration, as a copy's does (amdgpu_migrate_sdma_copy()).
-		 */
-		ret = dma_fence_get_status(pre_migrate_fence);
-		if (ret < 0)
-			return ret;
-		ret = 0;
-	}
+	/* Count the jobs first: a copy is two (window map, copy), a fill one. */
+	walk_start(&w, mig, pages, addr, npages, dir);
+	while (walk_next(&w, &run, NULL))
+		njobs += run.kind == MIGRATE_COPY ? 2 : 1;
+	if (!njobs)
+		return 0;
 
 	sys = kvmalloc_array(min_t(unsigned long, npages, MIGRATE_WINDOW_PAGES),
 			     sizeof(*sys), GFP_KERNEL);
 	if (!sys)
 		return -ENOMEM;
+	ret = batch_begin(&batch, mig->adev, njobs, pre_migrate_fence);
+	if (ret)
+		goto out;
 
-	for (i = 0; i < npages; i += n) {
-		n = 1;
-		if (!pages[i] || !addr[i].addr) {
-			ret = copy_run(mig, sys, run_start, &run, dir);
+	walk_start(&w, mig, pages, addr, npages, dir);
+	while (walk_next(&w, &run, sys)) {
+		if (run.kind == MIGRATE_FILL) {
+			ret = batch_fill(&batch, run.vram, run.npages);
 			if (ret)
 				break;
+			filled += run.npages;
 			continue;
 		}
-		n = min_t(unsigned long, 1UL << addr[i].order, npages - i);
-		offset = amdgpu_migrate_vram_offset(mig, pages[i]);
-		for (j = 0; j < n; j++, offset += PAGE_SIZE) {
-			if (run && (offset != run_start + run * PAGE_SIZE ||
-				    run == MIGRATE_WINDOW_PAGES)) {
-				ret = copy_run(mig, sys, run_start, &run, dir);
-				if (ret)
-					goto out;
-			}
-			if (!run)
-				run_start = offset;
-			sys[run++] = addr[i].addr + j * PAGE_SIZE;
-		}
+		ret = batch_copy(&batch, sys, run.vram, run.npages, dir);
+		if (ret)
+			break;
+		atomic64_inc(&stats->copy_commands);
+		copied += run.npages;
 	}
+	/* What was submitted runs to its end, whatever failed after it. */
+	err = batch_end(&batch, stats);
 	if (!ret)
-		ret = copy_run(mig, sys, run_start, &run, dir);
+		ret = err;
+	if (!ret) {
+		atomic64_add(copied, dir == AMDGPU_MIGRATE_TO_VRAM ?
+			     &stats->pages_in : &stats->pages_out);
+		atomic64_add((u64)filled << PAGE_SHIFT, &stats->bytes_cleared);
+	}
 out:
 	kvfree(sys);
 	return ret;
@@ -694,7 +1012,7 @@ static int migrate_populate(struct amdgpu_migrate *mig, unsigned long start,
 	};
 	struct amdgpu_device *adev = mig->adev;
 	struct drm_device *drm = adev_to_drm(adev);
-	struct dma_fence *clear = NULL;
+	struct dma_fence *busy = NULL;
 	struct amdgpu_migrate_vram *vram;
 	struct amdgpu_bo *bo;
 	int idx, ret;
@@ -712,7 +1030,7 @@ static int migrate_populate(struct amdgpu_migrate *mig, unsigned long start,
 	if (ret < 0 && ret != -EACCES)
 		goto out_pm;
 
-	vram = amdgpu_migrate_vram_alloc(adev, end - start, xcp_id, &clear);
+	vram = amdgpu_migrate_vram_alloc(adev, end - start, xcp_id, &busy);
 	if (IS_ERR(vram)) {
 		ret = PTR_ERR(vram);
 		goto out_pm;
@@ -727,12 +1045,12 @@ static int migrate_populate(struct amdgpu_migrate *mig, unsigned long start,
 	kref_init(&vram->refcount);
 	drm_pagemap_devmem_init(&vram->devmem, adev->dev, mm,
 				&amdgpu_migrate_devmem_ops, &mig->dpagemap,
-				end - start, clear);
+				end - start, busy);
 	/* Before any device page exists, TTM must know to evict through us. */
 	ret = xa_err(xa_store_irq(&mig->bos, (unsigned long)vram->bo, vram,
 				  GFP_KERNEL));
 	if (ret) {
-		dma_fence_put(clear);
+		dma_fence_put(busy);
 		vram->devmem.pre_migrate_fence = NULL;
 		kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
 		goto out_bo;
@@ -894,6 +1212,9 @@ static int amdgpu_migrate_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "fallbacks %lld\n", atomic64_read(&stats->fallbacks));
 	seq_printf(m, "copy_commands %lld\n",
 		   atomic64_read(&stats->copy_commands));
+	seq_printf(m, "cpu_waits %lld\n", atomic64_read(&stats->cpu_waits));
+	seq_printf(m, "bytes_cleared %lld\n",
+		   atomic64_read(&stats->bytes_cleared));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(amdgpu_migrate_stats);
@@ -1236,13 +1557,16 @@ static void amdgpu_migrate_vram_release_work(struct work_struct *work)
  * @adev: the device
  * @size: bytes, a multiple of the page size
  * @xcp_id: the partition whose memory to use, -1 for any
- * @clear_fence: receives the fence of the buffer's clear, or NULL if it is
- *	clear already; the caller owns the reference
+ * @move_fence: receives the fence of the work the VRAM is still busy with
+ *	(a move of another buffer out of it, which TTM pipelined to make
+ *	room), or NULL if it is idle; the caller owns the reference
  *
- * Hardware leaf. The buffer object is cleared VRAM that TTM may evict (not
- * discardable: its content must survive eviction), returned reserved. A
- * size of whole 2 MiB units gets 2 MiB-aligned blocks, which 2 MiB device
- * folios need.
+ * Hardware leaf. The buffer object is VRAM that TTM may evict (not
+ * discardable: its content must survive eviction), returned reserved. It
+ * is not cleared: amdgpu_migrate_copy() writes every page a process gets,
+ * a copy where the page had data and a fill with zeroes where it had
+ * none, so that no byte is written twice. A size of whole 2 MiB units gets
+ * 2 MiB-aligned blocks, which 2 MiB device folios need.
  *
  * Context: process context; the mmap lock may be held.
  * Return: the allocation with its blocks, -ENOSPC when VRAM is full, or
@@ -1250,14 +1574,13 @@ static void amdgpu_migrate_vram_release_work(struct work_struct *work)
  */
 struct amdgpu_migrate_vram *
 amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size, int xcp_id,
-			  struct dma_fence **clear_fence)
+			  struct dma_fence **move_fence)
 {
 	struct amdgpu_bo_param bp = {
 		.size = size,
 		.byte_align = PAGE_SIZE,
 		.domain = AMDGPU_GEM_DOMAIN_VRAM,
-		.flags = AMDGPU_GEM_CREATE_NO_CPU_ACCESS |
-			 AMDGPU_GEM_CREATE_VRAM_CLEARED,
+		.flags = AMDGPU_GEM_CREATE_NO_CPU_ACCESS,
 		.type = ttm_bo_type_device,
 		.bo_ptr_size = sizeof(struct amdgpu_bo),
 		.xcp_id_plus1 = xcp_id + 1,
@@ -1298,8 +1621,9 @@ amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size, int xcp_id,
 		vram->blocks[nblocks].start = cur.start;
 		vram->blocks[nblocks++].size = cur.size;
 	}
+	/* TTM adds the move it pipelined as a kernel fence. */
 	ret = dma_resv_get_singleton(bo->tbo.base.resv, DMA_RESV_USAGE_KERNEL,
-				     clear_fence);
+				     move_fence);
 	if (ret)
 		goto err_free;
 	vram->bo = bo;
@@ -1332,98 +1656,4 @@ err_unref:
 void amdgpu_migrate_vram_free(struct amdgpu_migrate_vram *vram)
 {
 	queue_work(vram->mig->release_wq, &vram->release_work);
-}
-
-/* Point GART window 0 of @entity at the system pages. */
-static int migrate_gart_map(struct amdgpu_device *adev,
-			    struct amdgpu_ttm_buffer_entity *entity,
-			    dma_addr_t *sys, unsigned long npages,
-			    enum amdgpu_migrate_dir dir)
-{
-	struct amdgpu_ring *ring = to_amdgpu_ring(entity->base.rq->sched);
-	unsigned int copy_dw = ALIGN(adev->mman.buffer_funcs->copy_num_dw, 8);
-	u64 pte_bytes = npages * AMDGPU_GPU_PAGES_IN_CPU_PAGE * 8;
-	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE | AMDGPU_PTE_SYSTEM |
-		    AMDGPU_PTE_SNOOPED | adev->gart.gart_pte_flags;
-	struct amdgpu_job *job;
-	struct dma_fence *fence;
-	u64 src, dst;
-	int ret;
-
-	/* SDMA writes system memory only when copying back. */
-	if (dir == AMDGPU_MIGRATE_TO_RAM)
-		flags |= AMDGPU_PTE_WRITEABLE;
-
-	/* The PTEs travel in the IB after the copy packet that writes them. */
-	ret = amdgpu_job_alloc_with_ib(adev, &entity->base,
-				       AMDGPU_FENCE_OWNER_UNDEFINED,
-				       copy_dw * 4 + pte_bytes,
-				       AMDGPU_IB_POOL_DELAYED,
-				       AMDGPU_KERNEL_JOB_ID_TTM_MAP_BUFFER, &job);
-	if (ret)
-		return ret;
-	src = job->ibs[0].gpu_addr + copy_dw * 4;
-	dst = amdgpu_bo_gpu_offset(adev->gart.bo) +
-	      (entity->gart_window_offs[0] >> AMDGPU_GPU_PAGE_SHIFT) * 8;
-	amdgpu_emit_copy_buffer(adev, &job->ibs[0], src, dst, pte_bytes, 0);
-	amdgpu_ring_pad_ib(ring, &job->ibs[0]);
-	WARN_ON(job->ibs[0].length_dw > copy_dw);
-	amdgpu_gart_map(adev, 0, npages, sys, flags, &job->ibs[0].ptr[copy_dw]);
-	fence = amdgpu_job_submit(job);
-	dma_fence_put(fence);
-	return 0;
-}
-
-/**
- * amdgpu_migrate_sdma_copy() - copy one run of pages with SDMA
- * @adev: the device
- * @sys: DMA addresses of the system pages, one per page
- * @vram_offset: VRAM offset of the first page; the run is contiguous
- * @npages: pages, at most one GART window
- * @dir: which way
- *
- * Hardware leaf. The system pages are mapped through GART window 0 of a
- * buffer-move entity, VRAM is addressed directly; the map job and the copy
- * job run in order on the entity's ring. Waits for the copy.
- *
- * Context: process context; takes the entity's lock.
- * Return: 0 or a negative error code (-ENODEV without a copy engine; the
- * error of the copy's fence when the job failed).
- */
-int amdgpu_migrate_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
-			     u64 vram_offset, unsigned long npages,
-			     enum amdgpu_migrate_dir dir)
-{
-	struct amdgpu_ttm_buffer_entity *entity;
-	struct dma_fence *fence = NULL;
-	u64 gart, vram;
-	int ret;
-
-	if (!adev->mman.buffer_funcs_enabled || !adev->mman.num_move_entities)
-		return -ENODEV;
-	entity = &adev->mman.move_entities[atomic_inc_return(&adev->mman.next_move_entity) %
-					   adev->mman.num_move_entities];
-	gart = amdgpu_compute_gart_address(&adev->gmc, entity, 0);
-	vram = vram_offset + amdgpu_ttm_domain_start(adev, TTM_PL_VRAM);
-
-	mutex_lock(&entity->lock);
-	ret = migrate_gart_map(adev, entity, sys, npages, dir);
-	if (!ret)
-		ret = amdgpu_copy_buffer(adev, entity,
-					 dir == AMDGPU_MIGRATE_TO_VRAM ? gart : vram,
-					 dir == AMDGPU_MIGRATE_TO_VRAM ? vram : gart,
-					 npages * PAGE_SIZE, NULL, &fence, true, 0);
-	mutex_unlock(&entity->lock);
-	if (ret)
-		return ret;
-	/*
-	 * A job that a reset cancelled, or whose engine hung, signals too,
-	 * with an error: the copy did not happen. As amdgpu_cs_wait_ioctl()
-	 * reports a job's fence error, so does this.
-	 */
-	ret = dma_fence_wait(fence, false);
-	if (!ret && dma_fence_get_status(fence) < 0)
-		ret = dma_fence_get_status(fence);
-	dma_fence_put(fence);
-	return ret;
 }

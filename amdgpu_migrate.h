@@ -95,6 +95,13 @@ struct amdgpu_migrate_stats {
 	atomic64_t fallbacks;
 	/** @copy_commands: copy commands issued (one per VRAM run) */
 	atomic64_t copy_commands;
+	/**
+	 * @cpu_waits: times a copy op waited for the engine (one per op
+	 * when the engine keeps up)
+	 */
+	atomic64_t cpu_waits;
+	/** @bytes_cleared: VRAM filled with zeroes where no page was copied */
+	atomic64_t bytes_cleared;
 };
 
 /**
@@ -172,14 +179,11 @@ int amdgpu_migrate_populate(struct amdgpu_migrate *mig, struct mm_struct *mm,
 			    unsigned long start, unsigned long end,
 			    unsigned long timeslice_ms, int xcp_id);
 
-/* Hardware leaves, replaced by the KUnit simulated device. */
+/* Hardware leaves: the engine's buffer objects, in amdgpu's TTM. */
 struct amdgpu_migrate_vram *
 amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size, int xcp_id,
-			  struct dma_fence **clear_fence);
+			  struct dma_fence **move_fence);
 void amdgpu_migrate_vram_free(struct amdgpu_migrate_vram *vram);
-int amdgpu_migrate_sdma_copy(struct amdgpu_device *adev, dma_addr_t *sys,
-			     u64 vram_offset, unsigned long npages,
-			     enum amdgpu_migrate_dir dir);
 
 int amdgpu_migrate_evict_all(struct amdgpu_device *adev);
 bool amdgpu_migrate_owns_bo(struct amdgpu_device *adev, const void *bo);

@@ -165,6 +165,8 @@ void amdgpu_svm_test_vram_fail_alloc(struct amdgpu_svm_test_vram *vram,
 int amdgpu_svm_test_vram_wait_frees(struct amdgpu_svm_test_vram *vram, int n);
 void amdgpu_svm_test_vram_fragment(struct amdgpu_svm_test_vram *vram,
 				   u64 hole);
+unsigned long amdgpu_svm_test_vram_poison(struct amdgpu_svm_test_vram *vram,
+					  u8 byte);
 struct amdgpu_bo *amdgpu_svm_test_vram_bo(struct amdgpu_svm_test_vram *vram,
 					  unsigned long addr);
 

@@ -994,6 +994,37 @@ void amdgpu_svm_test_vram_fragment(struct amdgpu_svm_test_vram *vram, u64 hole)
 }
 
 /**
+ * amdgpu_svm_test_vram_poison() - fill the free VRAM with a byte
+ * @vram: the VRAM
+ * @byte: the byte
+ *
+ * Every VRAM page no TTM resource holds gets @byte in each of its bytes,
+ * as VRAM holds what its last owner left: a page the driver hands to a
+ * process without writing it shows @byte. Call it while nothing allocates.
+ *
+ * Context: process context (a KUnit test).
+ * Return: the pages filled.
+ */
+unsigned long amdgpu_svm_test_vram_poison(struct amdgpu_svm_test_vram *vram,
+					  u8 byte)
+{
+	struct amdgpu_svm_sim *sim = vram->tdev->sim;
+	unsigned long i, filled = 0;
+	bool live;
+
+	for (i = 0; i < sim->vram_size >> PAGE_SHIFT; i++) {
+		spin_lock_irq(&sim->vram_lock);
+		live = test_bit(i, sim->vram_live);
+		spin_unlock_irq(&sim->vram_lock);
+		if (live)
+			continue;
+		memset_page(sim->vram_pages[i], 0, byte, PAGE_SIZE);
+		filled++;
+	}
+	return filled;
+}
+
+/**
  * amdgpu_svm_test_vram_bo() - the buffer object behind a GPU mapping
  * @vram: the VRAM
  * @addr: a CPU address the GPU maps to VRAM
