@@ -118,6 +118,9 @@ struct bench_row {
 	unsigned long moved;
 	/* GPU activity in the full stack, as a hint where time goes. */
 	unsigned long gpu_mapped, ptes_to, ptes_back, flushes_back;
+	/* Counts of the full stack's last run, each way. */
+	unsigned long pt_jobs_to, pt_jobs_back, waits_to, waits_back;
+	u64 cleared_to;
 	/* amdgpu's page-table code alone: write, clear 512 PTEs (2 MiB) */
 	u64 pt_write, pt_clear;
 	bool migrated;
@@ -189,7 +192,7 @@ static int bench_copy_to_devmem(struct page **pages,
 				unsigned long npages,
 				struct dma_fence *pre_migrate_fence)
 {
-	/* The new VRAM's clear runs on the SDMA engine: after it. */
+	/* A move out of the new VRAM may still run on the SDMA engine. */
 	if (pre_migrate_fence)
 		dma_fence_wait(pre_migrate_fence, false);
 	return bench_copy(pages, addr, npages, true);
@@ -233,7 +236,7 @@ static int bench_floor_migrate(struct bench *b, unsigned long start,
 	const struct drm_pagemap_migrate_details details = {};
 	struct amdgpu_device *adev = b->tdev->adev;
 	struct mm_struct *mm = current->mm;
-	struct dma_fence *clear;
+	struct dma_fence *busy;
 	unsigned long i;
 	int ret;
 
@@ -251,10 +254,11 @@ static int bench_floor_migrate(struct bench *b, unsigned long start,
 		 * In the order of amdgpu_migrate_to_vram(), which
 		 * drm_pagemap_populate_mm() calls with the mmap lock held:
 		 * the buffer object comes reserved and stays so until its
-		 * pages are device pages; the copy waits for its clear.
+		 * pages are device pages; the copy waits for a pending move
+		 * out of its VRAM.
 		 */
 		mmap_read_lock(mm);
-		mv = amdgpu_migrate_vram_alloc(adev, BENCH_CHUNK, -1, &clear);
+		mv = amdgpu_migrate_vram_alloc(adev, BENCH_CHUNK, -1, &busy);
 		if (IS_ERR(mv)) {
 			mmap_read_unlock(mm);
 			return PTR_ERR(mv);
@@ -264,7 +268,7 @@ static int bench_floor_migrate(struct bench *b, unsigned long start,
 		c->mv->adev = adev;
 		drm_pagemap_devmem_init(&c->devmem, adev->dev, mm,
 					&bench_devmem_ops, &b->mig->dpagemap,
-					BENCH_CHUNK, clear);
+					BENCH_CHUNK, busy);
 		/* Consumes the chunk: devmem_release() runs on every path. */
 		ret = drm_pagemap_migrate_to_devmem(&c->devmem, mm, addr,
 						    addr + BENCH_CHUNK,
@@ -429,14 +433,18 @@ static bool bench_full(struct bench *b, size_t size, bool huge,
 	};
 	struct amdgpu_svm_test_dev *tdev = b->tdev;
 	struct amdgpu_svm_test_vram *vram = b->vram;
-	unsigned long map, buf, moved, copies, ptes, flushes;
+	struct amdgpu_migrate_stats *stats = &b->mig->stats;
+	unsigned long map, buf, moved, copies, ptes, flushes, jobs, waits;
 	struct kunit *test = b->test;
-	u64 t0;
+	u64 t0, cleared;
 
 	buf = bench_buffer(b, size, huge, &map, &row->thp);
 	copies = atomic_read(&vram->copies);
 	moved = atomic_read(&vram->pages_to_vram);
 	ptes = atomic_read(&tdev->pte_writes);
+	jobs = amdgpu_svm_test_vm_jobs(tdev);
+	waits = atomic64_read(&stats->cpu_waits);
+	cleared = atomic64_read(&stats->bytes_cleared);
 
 	t0 = ktime_get_ns();
 	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
@@ -447,9 +455,14 @@ static bool bench_full(struct bench *b, size_t size, bool huge,
 	row->copies_to = atomic_read(&vram->copies) - copies;
 	row->ptes_to = atomic_read(&tdev->pte_writes) - ptes;
 	row->gpu_mapped = amdgpu_svm_test_gpu_mapped(tdev, buf, buf + size);
+	row->pt_jobs_to = amdgpu_svm_test_vm_jobs(tdev) - jobs;
+	row->waits_to = atomic64_read(&stats->cpu_waits) - waits;
+	row->cleared_to = atomic64_read(&stats->bytes_cleared) - cleared;
 	copies = atomic_read(&vram->copies);
 	ptes = atomic_read(&tdev->pte_writes);
 	flushes = atomic_read(&tdev->sim->tlb_flushes);
+	jobs = amdgpu_svm_test_vm_jobs(tdev);
+	waits = atomic64_read(&stats->cpu_waits);
 
 	t0 = ktime_get_ns();
 	KUNIT_EXPECT_EQ_MSG(test, 0, bench_touch(buf, size, b->seed),
@@ -458,6 +471,8 @@ static bool bench_full(struct bench *b, size_t size, bool huge,
 	row->copies_back = atomic_read(&vram->copies) - copies;
 	row->ptes_back = atomic_read(&tdev->pte_writes) - ptes;
 	row->flushes_back = atomic_read(&tdev->sim->tlb_flushes) - flushes;
+	row->pt_jobs_back = amdgpu_svm_test_vm_jobs(tdev) - jobs;
+	row->waits_back = atomic64_read(&stats->cpu_waits) - waits;
 
 	KUNIT_EXPECT_EQ_MSG(test, 0, bench_verify(buf, size, b->seed),
 			    "full stack: pages corrupted");
@@ -589,7 +604,9 @@ static void bench_header(void)
 	bench_out("  amdgpu's page-table code's own cost per 2 MiB (CPU updates,");
 	bench_out("  a large-BAR system), and the full stack's 'both' MB/s with");
 	bench_out("  that cost taken out (one write + one clear of 512 PTEs per");
-	bench_out("  2 MiB), over the floor's");
+	bench_out("  2 MiB), over the floor's; per 2M: page-table update jobs");
+	bench_out("  (SDMA entity jobs of the VM), copy commands and CPU waits of");
+	bench_out("  the migration engine, to + back, and VRAM bytes cleared");
 	bench_out("%-5s %-4s %-3s | %8s %8s %8s | %8s %8s %8s | %8s | %8s %8s | %6s %6s",
 		  "size", "src", "n", "full-to", "back", "both", "floor-to",
 		  "back", "both", "memcpy", "full/flr", "full/mcp", "cmd/2M",
@@ -629,6 +646,14 @@ static void bench_print_row(const struct bench_size *s, bool huge,
 		bench_out("  full: %lu/%lu pages GPU-mapped; PTE writes %lu+%lu; flushes %lu",
 			  r->gpu_mapped, (unsigned long)(s->size >> PAGE_SHIFT),
 			  r->ptes_to, r->ptes_back, r->flushes_back);
+		bench_out("  per 2M: PT jobs %s+%s, copy cmds %s+%s, waits %s+%s, cleared %llu B",
+			  bench_ratio(e, sizeof(e), r->pt_jobs_to, units),
+			  bench_ratio(f, sizeof(f), r->pt_jobs_back, units),
+			  bench_ratio(g, sizeof(g), r->copies_to, units),
+			  bench_ratio(h, sizeof(h), r->copies_back, units),
+			  bench_ratio(i, sizeof(i), r->waits_to, units),
+			  bench_ratio(j, sizeof(j), r->waits_back, units),
+			  div64_u64(r->cleared_to, units));
 		bench_out("  PT code/2M: write %s ms, clear %s ms; full w/o: %s MB/s, full/flr %s",
 			  bench_ratio(a, sizeof(a), r->pt_write, NSEC_PER_MSEC),
 			  bench_ratio(bk, sizeof(bk), r->pt_clear, NSEC_PER_MSEC),
@@ -782,6 +807,8 @@ static void amdgpu_migrate_bench_exit(struct kunit_suite *suite)
 	bench_out("  full >= 0.9 x floor (full/flr >= 0.90)");
 	bench_out("  THP >= 3 x 4K (full stack, per size)");
 	bench_out("  1 copy command per 2 MiB contiguous (cmd/2M <= 1.00)");
+	bench_out("  per 2M: 1 PT job (SDMA updates; 0 with CPU updates), 1 CPU wait");
+	bench_out("  per migration, 0 bytes cleared for a populated range");
 }
 
 static struct kunit_case amdgpu_migrate_bench_cases[] = {
