@@ -246,6 +246,7 @@ static struct amdgpu_svm *amdgpu_svm_create(struct amdgpu_device *adev,
 	/* Short, so that a burst of invalidations is restored in one go. */
 	svm->restore.delay = msecs_to_jiffies(1);
 	svm->pt_gen = 1;
+	svm->prefetch_gen = 1;
 	amdgpu_svm_attr_tree_init(&svm->attrs, svm->xnack_on);
 	svm->mapped = RB_ROOT_CACHED;
 

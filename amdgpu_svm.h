@@ -80,6 +80,11 @@ struct amdgpu_svm {
 	 */
 	u64 pt_gen;
 	/**
+	 * @prefetch_gen: the batch of a parallel prefetch being mapped, for
+	 * &amdgpu_svm_range.prefetched; never 0. Under the SVM lock.
+	 */
+	u64 prefetch_gen;
+	/**
 	 * @mapped: the extents, in pages, of the ranges that have GPU PTEs
 	 * (&amdgpu_svm_range.mapped_node), for amdgpu_svm_va_in_use().
 	 * Protected by the notifier lock.

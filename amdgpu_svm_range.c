@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -1206,44 +1207,45 @@ static void range_foreign(struct amdgpu_svm *svm,
 	drm_gpusvm_notifier_unlock(&svm->gpusvm);
 }
 
-/*
- * Map the range around @addr, inside [@start, @end) (one attribute run);
- * return the end of the range in @next.
- */
-static int range_map_one(struct amdgpu_svm *svm, unsigned long addr,
-			 unsigned long start, unsigned long end,
-			 const struct amdgpu_svm_attrs *attrs,
-			 enum amdgpu_svm_trigger trigger, unsigned long *next)
+/* How drm_gpusvm is to make and fill a range with @attrs. */
+static void range_ctx_init(struct amdgpu_svm *svm,
+			   const struct amdgpu_svm_attrs *attrs,
+			   struct drm_gpusvm_ctx *ctx)
 {
-	struct drm_gpusvm_ctx ctx = {
+	*ctx = (struct drm_gpusvm_ctx) {
 		.read_only = !!(attrs->flags & AMDGPU_SVM_FLAG_GPU_RO),
 		/* Pages in our VRAM are mapped there, not faulted back... */
 		.device_private_page_owner = amdgpu_migrate_owner(svm->adev),
 		/* ...also next to system pages, in one range. */
 		.allow_mixed = 1,
 	};
+}
+
+/*
+ * Find or make the range around @addr, inside [@start, @end) (one
+ * attribute run), with its memory reserved where XNACK is off.
+ */
+static struct amdgpu_svm_range *range_get(struct amdgpu_svm *svm,
+					  unsigned long addr,
+					  unsigned long start,
+					  unsigned long end,
+					  struct drm_gpusvm_ctx *ctx)
+{
 	struct drm_gpusvm_range *base;
 	struct amdgpu_svm_range *range;
-	u64 flags[AMDGPU_SVM_MEM_COUNT];
-	enum amdgpu_svm_mem mem;
-	bool placed = false;
-	int tries = 0, ret;
-	unsigned long seq;
+	int ret;
 
-retry:
 	base = drm_gpusvm_range_find_or_insert(&svm->gpusvm, addr, start, end,
-					       &ctx);
-	if (IS_ERR(base)) {
-		ret = PTR_ERR(base);
-		/* A read-only VMA: map it read-only rather than fail. */
-		if (ret == -EPERM && !ctx.read_only) {
-			ctx.read_only = 1;
-			goto retry;
-		}
-		return ret;
+					       ctx);
+	/* A read-only VMA: map it read-only rather than fail. */
+	if (IS_ERR(base) && PTR_ERR(base) == -EPERM && !ctx->read_only) {
+		ctx->read_only = 1;
+		base = drm_gpusvm_range_find_or_insert(&svm->gpusvm, addr,
+						       start, end, ctx);
 	}
+	if (IS_ERR(base))
+		return ERR_CAST(base);
 	range = to_amdgpu_svm_range(base);
-	*next = drm_gpusvm_range_end(base);
 
 	/*
 	 * XNACK off: the range's memory stays resident, within the limit;
@@ -1260,15 +1262,71 @@ retry:
 		if (ret) {
 			/* Made just now (all others are reserved): unmapped. */
 			range_remove(svm, range);
-			return ret;
+			return ERR_PTR(ret);
 		}
 		range->reserved = true;
 	}
+	return range;
+}
 
-	/* Pages move before they are mapped, once: a retry maps them. */
+/*
+ * A prefetch: make the range around @addr, as range_map_one() would, and
+ * give it to @p to migrate; return the end of the range in @next.
+ */
+static int range_plan_one(struct amdgpu_svm *svm, unsigned long addr,
+			  unsigned long start, unsigned long end,
+			  const struct amdgpu_svm_attrs *attrs,
+			  struct amdgpu_svm_prefetch *p, unsigned long *next)
+{
+	struct amdgpu_svm_range *range;
+	struct drm_gpusvm_ctx ctx;
+
+	range_ctx_init(svm, attrs, &ctx);
+	range = range_get(svm, addr, start, end, &ctx);
+	if (IS_ERR(range))
+		return PTR_ERR(range);
+	*next = drm_gpusvm_range_end(&range->base);
+	if (!amdgpu_svm_prefetch_add(p, &range->base, attrs, addr, start, end))
+		return -ENOSPC;
+	range->prefetched = svm->prefetch_gen;
+	return 0;
+}
+
+/*
+ * Map the range around @addr, inside [@start, @end) (one attribute run);
+ * return the end of the range in @next.
+ */
+static int range_map_one(struct amdgpu_svm *svm, unsigned long addr,
+			 unsigned long start, unsigned long end,
+			 const struct amdgpu_svm_attrs *attrs,
+			 enum amdgpu_svm_trigger trigger, unsigned long *next)
+{
+	struct drm_gpusvm_range *base;
+	struct amdgpu_svm_range *range;
+	u64 flags[AMDGPU_SVM_MEM_COUNT];
+	struct drm_gpusvm_ctx ctx;
+	enum amdgpu_svm_mem mem;
+	bool placed = false;
+	int tries = 0, ret;
+	unsigned long seq;
+
+	range_ctx_init(svm, attrs, &ctx);
+retry:
+	range = range_get(svm, addr, start, end, &ctx);
+	if (IS_ERR(range))
+		return PTR_ERR(range);
+	base = &range->base;
+	*next = drm_gpusvm_range_end(base);
+
+	/*
+	 * Pages move before they are mapped, once: a retry maps them. Those
+	 * of a range a parallel prefetch took moved already, or tried to.
+	 */
 	if (!placed) {
-		amdgpu_svm_range_migrate(svm, base, attrs, trigger, addr, start,
-					 end);
+		if (range->prefetched != svm->prefetch_gen)
+			amdgpu_svm_range_migrate(svm, base, attrs, trigger,
+						 addr, start, end);
+		range->prefetched = 0;
 		placed = true;
 	}
 
@@ -1523,30 +1581,17 @@ void amdgpu_svm_range_reserve_end(struct amdgpu_svm *svm)
 	svm->mem_budget = 0;
 }
 
-/**
- * amdgpu_svm_range_map() - map every accessible page of [@start, @end)
- * @svm: the SVM
- * @start: first byte, page aligned
- * @end: end (exclusive), page aligned
- * @trigger: what asks for the mapping, for the migration policy
- *
- * Parts without GPU access, without a VMA, or whose VMA cannot be mirrored
- * (amdgpu_svm_vma_mirrorable()) are skipped; a prefetch still moves the
- * pages of those without GPU access. Before a range is mapped, its pages
- * are moved where the policy wants them.
- *
- * Context: process context; the SVM lock held, the mmap lock not held.
- * Return: 0 or a negative error code (the parts mapped stay mapped);
- * -EOPNOTSUPP, after mapping every other range, if a range holds device
- * memory of another owner (see drm_gpusvm_get_pages()).
+/*
+ * The loop of amdgpu_svm_range_map() over [@start, @end). With @plan, the
+ * ranges are only made and given to the prefetch @plan, until it is full
+ * or a range fails; @stop receives where that loop stopped.
  */
-int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
-			 unsigned long end, enum amdgpu_svm_trigger trigger)
+static int range_map_span(struct amdgpu_svm *svm, unsigned long start,
+			  unsigned long end, enum amdgpu_svm_trigger trigger,
+			  struct amdgpu_svm_prefetch *plan, unsigned long *stop)
 {
 	unsigned long addr = start;
 	int err = 0;
-
-	lockdep_assert_held(&svm->lock);
 
 	while (addr < end) {
 		unsigned long run_start, run_last, run_end, next;
@@ -1561,7 +1606,7 @@ int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 
 		if (attrs.access == AMDGPU_SVM_ACCESS_INACCESSIBLE) {
 			/* Not mapped; a prefetch still moves the pages. */
-			if (trigger == AMDGPU_SVM_TRIGGER_PREFETCH)
+			if (trigger == AMDGPU_SVM_TRIGGER_PREFETCH && !plan)
 				amdgpu_svm_range_prefetch_unmapped(svm, addr,
 								   run_end,
 								   &attrs);
@@ -1574,14 +1619,22 @@ int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 			continue;
 		}
 
-		ret = range_map_one(svm, addr, run_start, run_end, &attrs,
-				    trigger, &next);
+		if (plan)
+			ret = range_plan_one(svm, addr, run_start, run_end,
+					     &attrs, plan, &next);
+		else
+			ret = range_map_one(svm, addr, run_start, run_end,
+					    &attrs, trigger, &next);
 		if (ret == -ENOENT) {
 			/* No VMA at @addr: go on at the next one. */
 			next = drm_gpusvm_find_vma_start(&svm->gpusvm, addr,
 							 run_end);
 			if (next == ULONG_MAX)
 				next = run_end;
+		} else if (ret && plan) {
+			/* Full, or the map will meet (and report) the error. */
+			*stop = addr;
+			return 0;
 		} else if (ret == -EOPNOTSUPP) {
 			/*
 			 * Memory only its owner maps (another driver's
@@ -1596,7 +1649,81 @@ int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
 		/* Always make progress, whatever drm_gpusvm reported. */
 		addr = next > addr ? next : run_end;
 	}
+	if (plan)
+		*stop = end;
 	return err;
+}
+
+/*
+ * A prefetch: batches of ranges migrate in parallel, then are mapped (see
+ * "Parallel prefetch" in amdgpu_svm_range_migrate.c). A batch that takes
+ * no range (its first failed) is mapped alone, which reports the error.
+ */
+static int range_prefetch(struct amdgpu_svm *svm, unsigned long start,
+			  unsigned long end, struct amdgpu_svm_prefetch *p)
+{
+	const enum amdgpu_svm_trigger trigger = AMDGPU_SVM_TRIGGER_PREFETCH;
+	unsigned long addr = start, stop;
+	int err = 0, ret;
+
+	p->svm = svm;
+	p->count = 0;
+	while (addr < end) {
+		/* A range taken by an earlier call is not this call's. */
+		svm->prefetch_gen++;
+		range_map_span(svm, addr, end, trigger, p, &stop);
+		if (!p->count)
+			stop = end;
+		amdgpu_svm_prefetch_run(p);
+		ret = range_map_span(svm, addr, stop, trigger, NULL, NULL);
+		if (ret == -EOPNOTSUPP) {
+			err = err ?: ret;
+		} else if (ret) {
+			err = ret;
+			break;
+		}
+		addr = stop;
+	}
+	svm->prefetch_gen++;
+	return err;
+}
+
+/**
+ * amdgpu_svm_range_map() - map every accessible page of [@start, @end)
+ * @svm: the SVM
+ * @start: first byte, page aligned
+ * @end: end (exclusive), page aligned
+ * @trigger: what asks for the mapping, for the migration policy
+ *
+ * Parts without GPU access, without a VMA, or whose VMA cannot be mirrored
+ * (amdgpu_svm_vma_mirrorable()) are skipped; a prefetch still moves the
+ * pages of those without GPU access. Before a range is mapped, its pages
+ * are moved where the policy wants them; a prefetch of more than one
+ * range moves them in parallel first.
+ *
+ * Context: process context; the SVM lock held, the mmap lock not held.
+ * Return: 0 or a negative error code (the parts mapped stay mapped);
+ * -EOPNOTSUPP, after mapping every other range, if a range holds device
+ * memory of another owner (see drm_gpusvm_get_pages()).
+ */
+int amdgpu_svm_range_map(struct amdgpu_svm *svm, unsigned long start,
+			 unsigned long end, enum amdgpu_svm_trigger trigger)
+{
+	struct amdgpu_svm_prefetch *p;
+	int ret;
+
+	lockdep_assert_held(&svm->lock);
+
+	/* One range, or no helper allowed: the caller moves the pages alone. */
+	if (trigger != AMDGPU_SVM_TRIGGER_PREFETCH ||
+	    end - start <= SZ_2M || !READ_ONCE(amdgpu_svm_prefetch_workers))
+		return range_map_span(svm, start, end, trigger, NULL, NULL);
+	p = kmalloc_obj(*p);
+	if (!p)
+		return range_map_span(svm, start, end, trigger, NULL, NULL);
+	ret = range_prefetch(svm, start, end, p);
+	kfree(p);
+	return ret;
 }
 
 static void range_gc_add(struct amdgpu_svm *svm, struct amdgpu_svm_range *range,

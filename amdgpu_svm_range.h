@@ -85,6 +85,12 @@ struct amdgpu_svm_range {
 	 * system memory limit until the range is freed. Under the SVM lock.
 	 */
 	bool reserved;
+	/**
+	 * @prefetched: the pages were moved (or tried to) by the parallel
+	 * prefetch of &amdgpu_svm.prefetch_gen, which maps the range next
+	 * without asking the policy again (0: none). Under the SVM lock.
+	 */
+	u64 prefetched;
 };
 
 static inline struct amdgpu_svm_range *

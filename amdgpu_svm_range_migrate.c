@@ -8,6 +8,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
+#include <linux/workqueue.h>
 #include <linux/slab.h>
 
 #include <kunit/static_stub.h>
@@ -102,8 +103,15 @@
  * Counters, per device, in debugfs as dri/<minor>/amdgpu_svm_stats (one
  * "name value" pair a line; only on a device whose VRAM is registered for
  * migration): pages_in and pages_out (pages copied to and from VRAM),
- * gpu_faults, evictions, fallbacks and copy_commands.
+ * gpu_faults, evictions, fallbacks, copy_commands, cpu_waits and
+ * bytes_cleared.
  */
+
+unsigned int amdgpu_svm_prefetch_workers = AMDGPU_SVM_PREFETCH_WORKERS;
+module_param_named(svm_prefetch_workers, amdgpu_svm_prefetch_workers, uint,
+		   0644);
+MODULE_PARM_DESC(svm_prefetch_workers,
+		 "SVM: threads that help a prefetch move independent ranges (default 4, at most 4, 0 = the caller alone)");
 
 unsigned int amdgpu_svm_timeslice_ms = 5;
 module_param_named(svm_timeslice_ms, amdgpu_svm_timeslice_ms, uint, 0644);
@@ -363,28 +371,17 @@ void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where)
 	KUNIT_STATIC_STUB_REDIRECT(amdgpu_svm_race_point, svm, where);
 }
 
-/**
- * amdgpu_svm_range_migrate() - move the pages of a range where the policy
- *	wants them, before it is mapped
- * @svm: the SVM
- * @range: the drm_gpusvm range about to be mapped
- * @attrs: the attributes of @range
- * @trigger: what asked for the mapping
- * @addr: the address that asked (a GPU fault's), inside @range
- * @start: start of the attribute run around @addr
- * @end: end (exclusive) of that run
- *
- * Best effort: when the pages cannot move, they stay where they are and
- * the caller maps them there.
- *
- * Context: process context; the SVM lock held, the mmap lock not held.
+/*
+ * The body of amdgpu_svm_range_migrate(). The SVM lock is held by this
+ * thread, or by the prefetch that waits for this worker
+ * (amdgpu_svm_prefetch_run()): either way no range is removed and no
+ * attribute changes meanwhile.
  */
-void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
-			      struct drm_gpusvm_range *range,
-			      const struct amdgpu_svm_attrs *attrs,
-			      enum amdgpu_svm_trigger trigger,
-			      unsigned long addr, unsigned long start,
-			      unsigned long end)
+static void range_migrate(struct amdgpu_svm *svm,
+			  struct drm_gpusvm_range *range,
+			  const struct amdgpu_svm_attrs *attrs,
+			  enum amdgpu_svm_trigger trigger, unsigned long addr,
+			  unsigned long start, unsigned long end)
 {
 	struct mmu_interval_notifier *notifier = &range->notifier->notifier;
 	struct amdgpu_migrate *mig;
@@ -394,8 +391,6 @@ void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
 	unsigned long in_vram;
 	bool can_migrate;
 	int ret;
-
-	lockdep_assert_held(&svm->lock);
 
 	if (!policy_may_move(attrs, trigger))
 		return;
@@ -438,6 +433,33 @@ out_put:
 	mmput(mm);
 out_mig:
 	amdgpu_migrate_put(mig);
+}
+
+/**
+ * amdgpu_svm_range_migrate() - move the pages of a range where the policy
+ *	wants them, before it is mapped
+ * @svm: the SVM
+ * @range: the drm_gpusvm range about to be mapped
+ * @attrs: the attributes of @range
+ * @trigger: what asked for the mapping
+ * @addr: the address that asked (a GPU fault's), inside @range
+ * @start: start of the attribute run around @addr
+ * @end: end (exclusive) of that run
+ *
+ * Best effort: when the pages cannot move, they stay where they are and
+ * the caller maps them there.
+ *
+ * Context: process context; the SVM lock held, the mmap lock not held.
+ */
+void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
+			      struct drm_gpusvm_range *range,
+			      const struct amdgpu_svm_attrs *attrs,
+			      enum amdgpu_svm_trigger trigger,
+			      unsigned long addr, unsigned long start,
+			      unsigned long end)
+{
+	lockdep_assert_held(&svm->lock);
+	range_migrate(svm, range, attrs, trigger, addr, start, end);
 }
 
 /* The walk's notifier needs nothing but a new sequence on invalidation. */
@@ -522,4 +544,122 @@ out_put:
 	mmput(mm);
 out_mig:
 	amdgpu_migrate_put(mig);
+}
+
+/**
+ * DOC: Parallel prefetch
+ *
+ * A prefetch of many ranges moves them in parallel: the pages of one
+ * range go through migrate_vma, an allocation and a batch of SDMA jobs
+ * whose CPU part (collecting, unmapping and locking pages, making device
+ * pages, DMA-mapping) is most of a migration's time, and independent
+ * ranges share none of it. amdgpu_svm_range_map() makes up to
+ * %AMDGPU_SVM_PREFETCH_BATCH ranges of the span, under the SVM lock as
+ * always, and hands their migrations to amdgpu_svm_prefetch_run(): the
+ * caller and up to amdgpu.svm_prefetch_workers helpers on the unbound
+ * system workqueue take the ranges one by one. Helpers pay even on one
+ * CPU: a migration spends much of its time waiting for the copy engine,
+ * while another can do its CPU part. Then, once all of them are done,
+ * the caller maps the ranges one by one as before; the policy is not
+ * asked again for a range a helper took, whatever became of its
+ * migration: a range whose pages could not move is mapped where they
+ * are, as a serial prefetch maps it. The ioctl returns when every range
+ * of the span is mapped.
+ *
+ * The caller holds the SVM lock while the helpers run, which is what
+ * makes their work safe without it: no range is removed and no attribute
+ * changes until they are done. The helpers take what a migration takes
+ * (the mmap lock for reading, the locks of drm_pagemap, TTM and the MMU
+ * notifiers), none of which the caller holds while it waits.
+ */
+
+/* One helper of a prefetch. */
+struct prefetch_worker {
+	struct work_struct work;
+	struct amdgpu_svm_prefetch *prefetch;
+};
+
+/* Migrate the prefetch's ranges, one at a time, until none is left. */
+static void prefetch_ranges(struct amdgpu_svm_prefetch *p)
+{
+	const enum amdgpu_svm_trigger trigger = AMDGPU_SVM_TRIGGER_PREFETCH;
+	unsigned int i;
+
+	while ((i = atomic_inc_return(&p->next) - 1) < p->count) {
+		struct amdgpu_svm_prefetch_item *it = &p->items[i];
+
+		range_migrate(p->svm, it->range, &it->attrs, trigger, it->addr,
+			      it->start, it->end);
+	}
+}
+
+static void prefetch_work(struct work_struct *work)
+{
+	prefetch_ranges(container_of(work, struct prefetch_worker,
+				     work)->prefetch);
+}
+
+/**
+ * amdgpu_svm_prefetch_add() - take a range into a prefetch
+ * @p: the prefetch
+ * @range: the range, made for the span being prefetched
+ * @attrs: its attributes
+ * @addr: the address the map loop is at, inside @range
+ * @start: start of the attribute run around @addr
+ * @end: end (exclusive) of that run
+ *
+ * Context: process context; the SVM lock held.
+ * Return: false when the prefetch is full; nothing was taken.
+ */
+bool amdgpu_svm_prefetch_add(struct amdgpu_svm_prefetch *p,
+			     struct drm_gpusvm_range *range,
+			     const struct amdgpu_svm_attrs *attrs,
+			     unsigned long addr, unsigned long start,
+			     unsigned long end)
+{
+	struct amdgpu_svm_prefetch_item *it;
+
+	lockdep_assert_held(&p->svm->lock);
+	if (p->count == AMDGPU_SVM_PREFETCH_BATCH)
+		return false;
+	it = &p->items[p->count++];
+	it->range = range;
+	it->attrs = *attrs;
+	it->addr = addr;
+	it->start = start;
+	it->end = end;
+	return true;
+}
+
+/**
+ * amdgpu_svm_prefetch_run() - migrate the ranges of a prefetch in parallel
+ * @p: the prefetch; empty again on return
+ *
+ * The caller takes ranges too, and returns when every migration is done,
+ * successful or not (see "Parallel prefetch").
+ *
+ * Context: process context; the SVM lock held, the mmap lock not held.
+ */
+void amdgpu_svm_prefetch_run(struct amdgpu_svm_prefetch *p)
+{
+	struct prefetch_worker workers[AMDGPU_SVM_PREFETCH_WORKERS];
+	unsigned int i, n;
+
+	lockdep_assert_held(&p->svm->lock);
+	if (!p->count)
+		return;
+	n = min3(p->count - 1, READ_ONCE(amdgpu_svm_prefetch_workers),
+		 AMDGPU_SVM_PREFETCH_WORKERS);
+	atomic_set(&p->next, 0);
+	for (i = 0; i < n; i++) {
+		workers[i].prefetch = p;
+		INIT_WORK_ONSTACK(&workers[i].work, prefetch_work);
+		queue_work(system_unbound_wq, &workers[i].work);
+	}
+	prefetch_ranges(p);
+	for (i = 0; i < n; i++) {
+		flush_work(&workers[i].work);
+		destroy_work_on_stack(&workers[i].work);
+	}
+	p->count = 0;
 }

@@ -3,10 +3,12 @@
 #ifndef __AMDGPU_SVM_RANGE_MIGRATE_H__
 #define __AMDGPU_SVM_RANGE_MIGRATE_H__
 
+#include <linux/atomic.h>
 #include <linux/types.h>
 
+#include "amdgpu_svm_attr.h"
+
 struct amdgpu_svm;
-struct amdgpu_svm_attrs;
 struct drm_gpusvm_range;
 
 /**
@@ -52,7 +54,46 @@ enum amdgpu_svm_migrate_action {
 	AMDGPU_SVM_MIGRATE_TO_SYSMEM,
 };
 
+/* Ranges a prefetch migrates in parallel before it maps them. */
+#define AMDGPU_SVM_PREFETCH_BATCH	64
+/* Helper threads of a prefetch at most, besides the caller. */
+#define AMDGPU_SVM_PREFETCH_WORKERS	4
+
+/**
+ * struct amdgpu_svm_prefetch_item - one range of a prefetch
+ */
+struct amdgpu_svm_prefetch_item {
+	/** @range: the range */
+	struct drm_gpusvm_range *range;
+	/** @attrs: its attributes */
+	struct amdgpu_svm_attrs attrs;
+	/** @addr: where the map loop was, inside @range */
+	unsigned long addr;
+	/** @start: start of the attribute run around @addr */
+	unsigned long start;
+	/** @end: end (exclusive) of that run */
+	unsigned long end;
+};
+
+/**
+ * struct amdgpu_svm_prefetch - ranges of a prefetch whose pages move in
+ *	parallel
+ *
+ * See "Parallel prefetch" in amdgpu_svm_range_migrate.c.
+ */
+struct amdgpu_svm_prefetch {
+	/** @svm: the SVM; its lock is held while this is filled and run */
+	struct amdgpu_svm *svm;
+	/** @count: entries of @items taken */
+	unsigned int count;
+	/** @next: the next entry a thread takes while it runs */
+	atomic_t next;
+	/** @items: the ranges */
+	struct amdgpu_svm_prefetch_item items[AMDGPU_SVM_PREFETCH_BATCH];
+};
+
 extern unsigned int amdgpu_svm_timeslice_ms;
+extern unsigned int amdgpu_svm_prefetch_workers;
 
 enum amdgpu_svm_migrate_action
 amdgpu_svm_migrate_decide(const struct amdgpu_svm_attrs *attrs,
@@ -68,5 +109,11 @@ void amdgpu_svm_range_migrate(struct amdgpu_svm *svm,
 void amdgpu_svm_range_prefetch_unmapped(struct amdgpu_svm *svm,
 					unsigned long start, unsigned long end,
 					const struct amdgpu_svm_attrs *attrs);
+bool amdgpu_svm_prefetch_add(struct amdgpu_svm_prefetch *p,
+			     struct drm_gpusvm_range *range,
+			     const struct amdgpu_svm_attrs *attrs,
+			     unsigned long addr, unsigned long start,
+			     unsigned long end);
+void amdgpu_svm_prefetch_run(struct amdgpu_svm_prefetch *p);
 
 #endif /* __AMDGPU_SVM_RANGE_MIGRATE_H__ */

@@ -22,6 +22,7 @@
 #include "../amdgpu_svm_range.h"
 #include "../amdgpu_svm_range_migrate.h"
 #include "../amdgpu_svm_trace.h"
+#include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
 #include "vega10_enum.h"
 
@@ -263,6 +264,129 @@ static void policy_prefetch_is_one_shot_and_looks_first(struct kunit *test)
 	expect_gpu_page(test, f, buf, 7, 0x9f1, false);
 	expect_cpu_bytes(test, buf, size, 0x9f1);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->fallbacks), 0);
+}
+
+/* Migrations running at once, and the most there were, by tracepoint. */
+struct in_flight {
+	atomic_t now;
+	atomic_t most;
+};
+
+static void in_flight_start(void *data, const struct device *dev, int action,
+			    int trigger, unsigned long start,
+			    unsigned long npages)
+{
+	struct in_flight *t = data;
+	int now = atomic_inc_return(&t->now), most;
+
+	do {
+		most = atomic_read(&t->most);
+	} while (now > most && atomic_cmpxchg(&t->most, most, now) != most);
+}
+
+static void in_flight_end(void *data, const struct device *dev, int action,
+			  int trigger, unsigned long start,
+			  unsigned long npages, u64 bytes, u64 copies, int ret)
+{
+	atomic_dec(&((struct in_flight *)data)->now);
+}
+
+/* Prefetch @buf to the GPU, counting how many ranges moved at once. */
+static int prefetch_in_flight(struct kunit *test, struct policy_fixture *f,
+			      unsigned long buf, size_t size)
+{
+	struct in_flight t = {};
+	int ret;
+
+	KUNIT_ASSERT_EQ(test, 0,
+			register_trace_amdgpu_svm_migrate_start(in_flight_start,
+								&t));
+	KUNIT_ASSERT_EQ(test, 0,
+			register_trace_amdgpu_svm_migrate_end(in_flight_end,
+							      &t));
+	ret = set(f, buf, size, AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU);
+	unregister_trace_amdgpu_svm_migrate_start(in_flight_start, &t);
+	unregister_trace_amdgpu_svm_migrate_end(in_flight_end, &t);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t.now), 0);
+	return atomic_read(&t.most);
+}
+
+static void restore_prefetch_workers(void *data)
+{
+	amdgpu_svm_prefetch_workers = (uintptr_t)data;
+}
+
+/*
+ * A prefetch of four 2 MiB ranges moves them in parallel, with a slow
+ * copy engine so that each migration lasts: while one waits for the
+ * engine, a helper starts the next (even on the one CPU of the test
+ * kernel). The ioctl returns with every page in VRAM and mapped. With no
+ * helper allowed, one migration runs at a time.
+ */
+static void policy_prefetch_moves_ranges_in_parallel(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, *(const bool *)test->param_value);
+	struct amdgpu_svm_sim_sdma *sdma = &f->tdev->sim->sdma;
+	const size_t size = SZ_8M;
+	const unsigned long n = size >> PAGE_SHIFT;
+	unsigned long buf = buffer(test, size, SZ_2M, 0x9a7);
+	unsigned long back = buffer(test, size, SZ_2M, 0xba7);
+
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, restore_prefetch_workers,
+						  (void *)(uintptr_t)amdgpu_svm_prefetch_workers));
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, size, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+	KUNIT_ASSERT_EQ(test, 0, set(f, back, size, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+	WRITE_ONCE(sdma->packet_delay_us, 1000);
+
+	amdgpu_svm_prefetch_workers = AMDGPU_SVM_PREFETCH_WORKERS;
+	KUNIT_EXPECT_GE(test, prefetch_in_flight(test, f, buf, size), 2);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							 buf + size), n);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->pages_in), n);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->fallbacks), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->gpu_faults), 0);
+
+	amdgpu_svm_prefetch_workers = 0;
+	KUNIT_EXPECT_EQ(test, prefetch_in_flight(test, f, back, size), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(f->tdev, back,
+							 back + size), n);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->pages_in), 2 * n);
+	WRITE_ONCE(sdma->packet_delay_us, 0);
+
+	expect_gpu_page(test, f, buf, 5, 0x9a7, true);
+	expect_gpu_page(test, f, buf, n - 1, 0x9a7, true);
+	expect_gpu_page(test, f, back, 600, 0xba7, true);
+	expect_cpu_bytes(test, buf, size, 0x9a7);
+	expect_cpu_bytes(test, back, size, 0xba7);
+}
+
+/*
+ * One of the four allocations of a parallel prefetch fails: that range
+ * alone falls back and is mapped from system memory, the others move,
+ * and the ioctl succeeds with every page mapped.
+ */
+static void policy_parallel_prefetch_falls_back_per_range(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, *(const bool *)test->param_value);
+	const size_t size = SZ_8M;
+	const unsigned long n = size >> PAGE_SHIFT;
+	unsigned long buf = buffer(test, size, SZ_2M, 0xfa1);
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, size, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+	amdgpu_svm_test_vram_fail_alloc(f->vram, 2);
+	KUNIT_EXPECT_GE(test, prefetch_in_flight(test, f, buf, size), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->fallbacks), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), n - 512);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							 buf + size), n);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->tdev->gpu_faults), 0);
+	expect_cpu_bytes(test, buf, size, 0xfa1);
 }
 
 static void policy_undefined_never_evicts_a_prefetch(struct kunit *test)
@@ -708,6 +832,10 @@ static void policy_tracepoints_report_migrations(struct kunit *test)
 static struct kunit_case policy_cases[] = {
 	KUNIT_CASE_PARAM(policy_decision_table, decide_gen_params),
 	KUNIT_CASE_PARAM(policy_prefetch_is_one_shot_and_looks_first,
+			 xnack_gen_params),
+	KUNIT_CASE_PARAM(policy_prefetch_moves_ranges_in_parallel,
+			 xnack_gen_params),
+	KUNIT_CASE_PARAM(policy_parallel_prefetch_falls_back_per_range,
 			 xnack_gen_params),
 	KUNIT_CASE_PARAM(policy_undefined_never_evicts_a_prefetch,
 			 xnack_gen_params),
