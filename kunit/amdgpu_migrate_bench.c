@@ -121,6 +121,8 @@ struct bench_row {
 	/* Counts of the full stack's last run, each way. */
 	unsigned long pt_jobs_to, pt_jobs_back, waits_to, waits_back;
 	u64 cleared_to;
+	/* The full stack's prefetch with no helper thread (one run). */
+	u64 full_to_alone;
 	/* amdgpu's page-table code alone: write, clear 512 PTEs (2 MiB) */
 	u64 pt_write, pt_clear;
 	bool migrated;
@@ -606,7 +608,9 @@ static void bench_header(void)
 	bench_out("  that cost taken out (one write + one clear of 512 PTEs per");
 	bench_out("  2 MiB), over the floor's; per 2M: page-table update jobs");
 	bench_out("  (SDMA entity jobs of the VM), copy commands and CPU waits of");
-	bench_out("  the migration engine, to + back, and VRAM bytes cleared");
+	bench_out("  the migration engine, to + back, and VRAM bytes cleared;");
+	bench_out("  prefetch: the full stack's 'to' MB/s by the caller alone");
+	bench_out("  (amdgpu.svm_prefetch_workers 0, one run) and with helpers");
 	bench_out("%-5s %-4s %-3s | %8s %8s %8s | %8s %8s %8s | %8s | %8s %8s | %6s %6s",
 		  "size", "src", "n", "full-to", "back", "both", "floor-to",
 		  "back", "both", "memcpy", "full/flr", "full/mcp", "cmd/2M",
@@ -654,6 +658,11 @@ static void bench_print_row(const struct bench_size *s, bool huge,
 			  bench_ratio(i, sizeof(i), r->waits_to, units),
 			  bench_ratio(j, sizeof(j), r->waits_back, units),
 			  div64_u64(r->cleared_to, units));
+		bench_out("  prefetch: alone %s MB/s, with up to %u helpers %s MB/s: %sx",
+			  bench_num(a, sizeof(a), bench_mbs(bytes, r->full_to_alone)),
+			  amdgpu_svm_prefetch_workers,
+			  bench_num(bk, sizeof(bk), bench_mbs(bytes, r->full_to)),
+			  bench_ratio(c, sizeof(c), r->full_to_alone, r->full_to));
 		bench_out("  PT code/2M: write %s ms, clear %s ms; full w/o: %s MB/s, full/flr %s",
 			  bench_ratio(a, sizeof(a), r->pt_write, NSEC_PER_MSEC),
 			  bench_ratio(bk, sizeof(bk), r->pt_clear, NSEC_PER_MSEC),
@@ -684,8 +693,8 @@ static void bench_run(struct bench *b, const struct bench_size *s, bool huge,
 	u64 lto[BENCH_MAX_REPS], lback[BENCH_MAX_REPS], lboth[BENCH_MAX_REPS];
 	u64 mc[BENCH_MAX_REPS];
 	unsigned long thp = ULONG_MAX;
+	unsigned int r, workers;
 	struct bench_times t;
-	unsigned int r;
 
 	memset(row, 0, sizeof(*row));
 	row->chunks = s->size / SZ_2M;
@@ -706,6 +715,12 @@ static void bench_run(struct bench *b, const struct bench_size *s, bool huge,
 		lboth[r] = t.to + t.back;
 	}
 	row->thp = thp;
+	/* The prefetch once more, by the caller alone. */
+	workers = amdgpu_svm_prefetch_workers;
+	amdgpu_svm_prefetch_workers = 0;
+	row->migrated &= bench_full(b, s->size, huge, &t, row);
+	amdgpu_svm_prefetch_workers = workers;
+	row->full_to_alone = t.to;
 	bench_pt_code(b, &row->pt_write, &row->pt_clear);
 	row->full_to = bench_median(fto, s->reps);
 	row->full_back = bench_median(fback, s->reps);
@@ -809,6 +824,8 @@ static void amdgpu_migrate_bench_exit(struct kunit_suite *suite)
 	bench_out("  1 copy command per 2 MiB contiguous (cmd/2M <= 1.00)");
 	bench_out("  per 2M: 1 PT job (SDMA updates; 0 with CPU updates), 1 CPU wait");
 	bench_out("  per migration, 0 bytes cleared for a populated range");
+	bench_out("  prefetch with helpers >= 1.8 x alone on 2 CPUs (the test kernel");
+	bench_out("  has one: the helpers only overlap the simulated engine there)");
 }
 
 static struct kunit_case amdgpu_migrate_bench_cases[] = {
