@@ -296,16 +296,6 @@ struct busy_vram {
 	bool returned_at_signal;
 };
 
-static const char *busy_vram_name(struct dma_fence *fence)
-{
-	return "amdgpu_svm_test_busy_vram";
-}
-
-static const struct dma_fence_ops busy_vram_ops = {
-	.get_driver_name = busy_vram_name,
-	.get_timeline_name = busy_vram_name,
-};
-
 static void busy_vram_signal(struct work_struct *work)
 {
 	struct busy_vram *busy = container_of(to_delayed_work(work),
@@ -363,7 +353,7 @@ static struct busy_vram *busy_vram_start(struct kunit *test,
 
 	KUNIT_ASSERT_NOT_NULL(test, busy);
 	spin_lock_init(&busy->lock);
-	dma_fence_init(&busy->base, &busy_vram_ops, &busy->lock,
+	dma_fence_init(&busy->base, &amdgpu_svm_test_fence_ops, &busy->lock,
 		       dma_fence_context_alloc(1), 1);
 	busy->f = f;
 	busy->error = error;

@@ -325,16 +325,6 @@ struct foreign_fences {
 	struct delayed_work work;
 };
 
-static const char *foreign_name(struct dma_fence *f)
-{
-	return "amdgpu-svm-test";
-}
-
-static const struct dma_fence_ops foreign_ops = {
-	.get_driver_name = foreign_name,
-	.get_timeline_name = foreign_name,
-};
-
 static void foreign_signal(struct work_struct *work)
 {
 	struct foreign_fences *ff = container_of(to_delayed_work(work),
@@ -378,7 +368,7 @@ static void map_sdma_update_reserves_a_fence_slot(struct kunit *test)
 	for (i = 0; i < FOREIGN_FENCES; i++) {
 		ff->f[i] = kzalloc_obj(*ff->f[i]);
 		KUNIT_ASSERT_NOT_NULL(test, ff->f[i]);
-		dma_fence_init(ff->f[i], &foreign_ops, &ff->lock, context + i, 1);
+		dma_fence_init(ff->f[i], &amdgpu_svm_test_fence_ops, &ff->lock, context + i, 1);
 	}
 	KUNIT_ASSERT_EQ(test, 0, dma_resv_lock(resv, NULL));
 	KUNIT_ASSERT_EQ(test, 0, dma_resv_reserve_fences(resv, FOREIGN_FENCES));
@@ -1452,8 +1442,8 @@ static void kernel_job_release(struct dma_fence *f)
 }
 
 static const struct dma_fence_ops kernel_job_ops = {
-	.get_driver_name = foreign_name,
-	.get_timeline_name = foreign_name,
+	.get_driver_name = amdgpu_svm_test_fence_name,
+	.get_timeline_name = amdgpu_svm_test_fence_name,
 	.release = kernel_job_release,
 };
 

@@ -236,6 +236,8 @@ struct amdgpu_svm_test_bo_probe {
 	atomic_t under_notifier_lock;
 };
 
+extern const struct dma_fence_ops amdgpu_svm_test_fence_ops;
+const char *amdgpu_svm_test_fence_name(struct dma_fence *fence);
 int amdgpu_svm_test_vm_jobs(struct amdgpu_svm_test_dev *tdev);
 void amdgpu_svm_test_bo_probe_start(struct kunit *test,
 				    struct amdgpu_svm_test_bo_probe *p,

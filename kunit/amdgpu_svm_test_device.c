@@ -1422,6 +1422,27 @@ static void probe_bo_create(void *data, struct amdgpu_bo *bo)
 }
 
 /**
+ * amdgpu_svm_test_fence_name() - the driver and timeline name of the
+ *	fences the cases make
+ * @fence: the fence
+ *
+ * Return: a constant name.
+ */
+const char *amdgpu_svm_test_fence_name(struct dma_fence *fence)
+{
+	return "amdgpu-svm-test";
+}
+
+/*
+ * Fences a case makes and signals itself (standing for another driver's
+ * work); freed with their last reference, as dma_fence_free() frees them.
+ */
+const struct dma_fence_ops amdgpu_svm_test_fence_ops = {
+	.get_driver_name = amdgpu_svm_test_fence_name,
+	.get_timeline_name = amdgpu_svm_test_fence_name,
+};
+
+/**
  * amdgpu_svm_test_vm_jobs() - page-table update jobs of the file's VM
  * @tdev: the device
  *
