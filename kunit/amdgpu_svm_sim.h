@@ -146,7 +146,8 @@ struct amdgpu_svm_sim_sdma {
 	int fail_copy_at;
 	/**
 	 * @hang_copy_at: test: the n-th data copy (from 1) hangs, holding
-	 * the engine, until the test releases it or its job times out
+	 * the instance that runs it, until the test releases it or its job
+	 * times out
 	 */
 	int hang_copy_at;
 	/**
@@ -367,6 +368,7 @@ void amdgpu_svm_sim_sdma_fini(struct amdgpu_svm_sim_sdma *sdma);
 void amdgpu_svm_sim_sdma_hold(struct amdgpu_svm_sim_sdma *sdma, bool hold);
 void amdgpu_svm_sim_sdma_hold_instance(struct amdgpu_svm_sim_sdma *sdma,
 				       unsigned int inst, bool hold);
+int amdgpu_svm_sim_sdma_held_instance(struct amdgpu_svm_sim_sdma *sdma);
 void amdgpu_svm_sim_sdma_idle(struct amdgpu_svm_sim_sdma *sdma);
 void amdgpu_svm_sim_gart_flush(struct amdgpu_svm_sim_sdma *sdma);
 void amdgpu_svm_sim_sdma_timeout(struct amdgpu_svm_sim_sdma *sdma,

@@ -31,10 +31,11 @@
  * Timing and failures a test sets: the engine can be held (a hung job,
  * until the test releases it or the job times out), each packet delayed,
  * each CONST_FILL delayed (a slow clear), the n-th COPY_LINEAR made to
- * hang, or to fail, or any a test's copy hook refuses: its destination is
- * filled with poison and the fence of its job carries the error when it
- * signals. A COPY_LINEAR into the GART table (a GART window being pointed
- * at system pages) is counted apart from the data copies.
+ * hang (the instance that runs it; the other goes on), or to fail, or any
+ * a test's copy hook refuses: its destination is filled with poison and
+ * the fence of its job carries the error when it signals. A COPY_LINEAR
+ * into the GART table (a GART window being pointed at system pages) is
+ * counted apart from the data copies.
  *
  * Timeouts: a test gives the rings' schedulers a job timeout. A job that
  * exceeds it goes to amdgpu's own handler, amdgpu_job_timedout(), which
@@ -351,8 +352,11 @@ static bool sdma_copy_packet(struct amdgpu_svm_sim_sdma_engine *e, u64 src,
 	if (n == READ_ONCE(sdma->fail_copy_at))
 		error = -EIO;
 	if (n == READ_ONCE(sdma->hang_copy_at)) {
-		/* Hung: released by the test, or abandoned by a reset. */
-		WRITE_ONCE(sdma->held, true);
+		/*
+		 * Hung: this instance, released by the test or abandoned by
+		 * a reset; the other instance goes on with its own ring.
+		 */
+		WRITE_ONCE(e->held, true);
 		wait_event(sdma->wait, sdma_released(e));
 		if (READ_ONCE(e->timedout))
 			return false;
@@ -794,6 +798,23 @@ void amdgpu_svm_sim_sdma_hold_instance(struct amdgpu_svm_sim_sdma *sdma,
 	wake_up_all(&sdma->wait);
 	if (e->wq)
 		queue_work(e->wq, &e->work);
+}
+
+/**
+ * amdgpu_svm_sim_sdma_held_instance() - an instance held on its own
+ * @sdma: the SDMA block
+ *
+ * Context: any context.
+ * Return: the lowest instance that a hung copy (or the test) holds, or -1.
+ */
+int amdgpu_svm_sim_sdma_held_instance(struct amdgpu_svm_sim_sdma *sdma)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sdma->engine); i++)
+		if (READ_ONCE(sdma->engine[i].held))
+			return i;
+	return -1;
 }
 
 /**

@@ -863,7 +863,8 @@ static void sim_sdma_instances_run_side_by_side(struct kunit *test)
  * runs (amdgpu_job_timedout()), and the reset that stands for recovery
  * completes the job's fence with -ETIME without running it. The ring
  * works again afterwards. The same for a copy that hangs in the middle
- * of its job.
+ * of its job. A hung copy holds its own instance only: the other
+ * instance's ring runs meanwhile.
  */
 static void sim_sdma_hung_job_times_out(struct kunit *test)
 {
@@ -874,6 +875,7 @@ static void sim_sdma_hung_job_times_out(struct kunit *test)
 	struct dma_fence *fence;
 	struct sim_buf sys, vram;
 	struct sim_copy c;
+	int hung;
 
 	sim_buf_make(test, f, &sys, PAGE_SIZE, AMDGPU_GEM_DOMAIN_GTT);
 	sim_buf_make(test, f, &vram, PAGE_SIZE, AMDGPU_GEM_DOMAIN_VRAM);
@@ -906,8 +908,14 @@ static void sim_sdma_hung_job_times_out(struct kunit *test)
 			   &c);
 	msleep(50);
 	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(fence));
-	KUNIT_EXPECT_TRUE(test, READ_ONCE(sdma->held));
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(sdma->held));
+	hung = amdgpu_svm_sim_sdma_held_instance(sdma);
+	KUNIT_ASSERT_GE(test, hung, 0);
+	KUNIT_EXPECT_EQ(test, 0,
+			amdgpu_ring_test_ib(&adev->sdma.instance[!hung].ring, HZ));
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(fence));
 	amdgpu_svm_sim_sdma_hold(sdma, false);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_sim_sdma_held_instance(sdma), -1);
 	KUNIT_EXPECT_EQ(test, 1, sim_wait(fence));
 	KUNIT_EXPECT_EQ(test, vram.cpu[0], 0x11);
 	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->timeouts), 2);
