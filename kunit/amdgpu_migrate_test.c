@@ -232,6 +232,80 @@ static void migrate_fragmented_vram_one_copy_per_run(struct kunit *test)
 			SZ_1M >> PAGE_SHIFT);
 }
 
+/* A thread of the process reading pages of a pattern buffer back. */
+struct cpu_reader {
+	unsigned long buf;
+	unsigned long first, npages;
+	u32 seed;
+	unsigned long bad;
+};
+
+static int cpu_reader_fn(void *arg)
+{
+	struct cpu_reader *r = arg;
+	unsigned long i;
+	u32 v;
+
+	for (i = r->first; i < r->first + r->npages; i++)
+		if (get_user(v, (u32 __user *)(r->buf + i * PAGE_SIZE)) ||
+		    v != pattern(r->seed, i, 0))
+			r->bad++;
+	return 0;
+}
+
+/*
+ * CPU faults on two ranges of one process do not wait for each other.
+ * While the copy back of the first range hangs on its SDMA instance (its
+ * fault inside drm_pagemap, its device pages locked, its PTEs zapped),
+ * the second range's fault copies on the other instance and completes.
+ * A lock that serialised CPU faults would hold the second fault until the
+ * first is released: the "migration storm" users see when many threads
+ * reuse freed VRAM-resident memory.
+ */
+static void migrate_cpu_faults_of_two_ranges_run_together(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	struct amdgpu_svm_sim_sdma *sdma = &f->tdev->sim->sdma;
+	unsigned long buf = pattern_buffer(test, f, SZ_4M, 0x3d17, false);
+	struct cpu_reader a = { buf, 0, 512, 0x3d17 };
+	struct cpu_reader b = { buf, 512, 512, 0x3d17 };
+	struct amdgpu_svm_test_process *ta, *tb;
+	unsigned long until;
+	bool a_done, b_done;
+	int hung;
+
+	/* Two migrations: two ranges in VRAM, each mapped by the GPU. */
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_2M));
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf + SZ_2M, SZ_2M));
+	expect_gpu_page(test, f, buf, 0, 0x3d17, true);
+	expect_gpu_page(test, f, buf, 512, 0x3d17, true);
+
+	/* The first range's copy back hangs on the instance that runs it. */
+	sdma->hang_copy_at = atomic_read(&sdma->copies) + 1;
+	ta = amdgpu_svm_test_thread_start(test, cpu_reader_fn, &a);
+	until = jiffies + 10 * HZ;
+	while ((hung = amdgpu_svm_sim_sdma_held_instance(sdma)) < 0 &&
+	       time_before(jiffies, until))
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_GE_MSG(test, hung, 0, "the first copy back did not hang");
+
+	tb = amdgpu_svm_test_thread_start(test, cpu_reader_fn, &b);
+	b_done = amdgpu_svm_test_process_wait(tb, 10 * HZ);
+	a_done = completion_done(&ta->done);
+	amdgpu_svm_sim_sdma_hold(sdma, false);
+	KUNIT_EXPECT_TRUE_MSG(test, b_done,
+			      "the second range's CPU fault waited for the first's");
+	KUNIT_EXPECT_FALSE(test, a_done);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_process_wait(ta, 30 * HZ));
+	amdgpu_svm_test_process_wait(tb, MAX_SCHEDULE_TIMEOUT);
+	KUNIT_EXPECT_EQ(test, a.bad, 0);
+	KUNIT_EXPECT_EQ(test, b.bad, 0);
+
+	expect_cpu_pattern(test, f, buf, SZ_4M, 0x3d17);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 1024);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+}
+
 static struct amdgpu_migrate_stats *migrate_stats(struct migrate_fixture *f)
 {
 	return &amdgpu_svm_test_migrate(f->tdev)->stats;
@@ -1210,6 +1284,7 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_failed_move_of_busy_vram_fails_the_migration),
 	KUNIT_CASE(migrate_fills_only_the_holes),
 	KUNIT_CASE(migrate_fills_a_2m_hole_whole),
+	KUNIT_CASE(migrate_cpu_faults_of_two_ranges_run_together),
 	KUNIT_CASE(migrate_timed_out_copy_keeps_data_in_ram),
 	KUNIT_CASE(migrate_splits_runs_at_the_gart_window),
 	KUNIT_CASE_PARAM(migrate_copy_failure_keeps_data_in_ram,

@@ -206,6 +206,11 @@ struct amdgpu_svm_test_process {
 	int (*fn)(void *arg);
 	/** @arg: for @fn */
 	void *arg;
+	/**
+	 * @mm: the address space a thread shares with the test (see
+	 * amdgpu_svm_test_thread_start()); NULL for a process of its own
+	 */
+	struct mm_struct *mm;
 	/** @ret: what @fn returned, or the error of making the process */
 	int ret;
 	/** @done: the process exited, its address space released */
@@ -215,6 +220,9 @@ struct amdgpu_svm_test_process {
 struct amdgpu_svm_test_process *
 amdgpu_svm_test_process_start(struct kunit *test, int (*fn)(void *arg),
 			      void *arg);
+struct amdgpu_svm_test_process *
+amdgpu_svm_test_thread_start(struct kunit *test, int (*fn)(void *arg),
+			     void *arg);
 bool amdgpu_svm_test_process_wait(struct amdgpu_svm_test_process *p,
 				  unsigned long timeout);
 int amdgpu_svm_test_run_process(struct kunit *test, int (*fn)(void *arg),

@@ -1198,8 +1198,16 @@ static int test_process_fn(void *data)
 
 	/* The leaves of the simulated device are found through the test. */
 	current->kunit_test = p->test;
-	p->ret = kunit_attach_mm();
-	if (!p->ret) {
+	if (p->mm) {
+		/* A thread of the test's process. */
+		kthread_use_mm(p->mm);
+		p->ret = p->fn(p->arg);
+		kthread_unuse_mm(p->mm);
+		mmput(p->mm);
+	} else {
+		p->ret = kunit_attach_mm();
+	}
+	if (!p->mm && !p->ret) {
 		mm = current->mm;
 		p->ret = p->fn(p->arg);
 		/* Exit: the process's reference to its address space goes. */
@@ -1241,6 +1249,54 @@ amdgpu_svm_test_process_start(struct kunit *test, int (*fn)(void *arg),
 	init_completion(&p->done);
 	task = kthread_run(test_process_fn, p, "amdgpu-svm-process");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	return p;
+}
+
+static void test_thread_wait(void *data)
+{
+	struct amdgpu_svm_test_process *p = data;
+
+	wait_for_completion(&p->done);
+}
+
+/**
+ * amdgpu_svm_test_thread_start() - start @fn in a thread of the test's
+ * process
+ * @test: the test; the simulated device's leaves apply in the thread
+ * @fn: the body, run in the test's address space
+ * @arg: for @fn
+ *
+ * A kernel thread that uses the test's address space, as another thread of
+ * the same process: its page faults and SVM calls meet the test's. The
+ * test does not end before the thread did.
+ *
+ * Context: process context (a KUnit test with an address space).
+ * Return: the thread, to wait for with amdgpu_svm_test_process_wait().
+ */
+struct amdgpu_svm_test_process *
+amdgpu_svm_test_thread_start(struct kunit *test, int (*fn)(void *arg),
+			     void *arg)
+{
+	struct amdgpu_svm_test_process *p;
+	struct task_struct *task;
+
+	KUNIT_ASSERT_NOT_NULL(test, current->mm);
+	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->test = test;
+	p->fn = fn;
+	p->arg = arg;
+	p->mm = current->mm;
+	init_completion(&p->done);
+	mmget(p->mm);
+	task = kthread_run(test_process_fn, p, "amdgpu-svm-thread");
+	if (IS_ERR(task)) {
+		mmput(p->mm);
+		KUNIT_FAIL_AND_ABORT(test, "no thread: %pe", task);
+	}
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   test_thread_wait,
+							   p));
 	return p;
 }
 
