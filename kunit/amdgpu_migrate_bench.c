@@ -31,12 +31,20 @@
  * that part is timed on its own and the full stack is also shown without
  * it.
  *
- * Under TCG the figures are those of an emulated CPU with KASAN and
- * lockdep: compare the columns with each other, not with hardware.
+ * Two more figures: the prefetch by the ioctl's caller alone against the
+ * prefetch with its helper threads, and the CPU faults back by one thread
+ * against two threads faulting on different ranges at once.
+ *
+ * tools/bench.sh runs the suite in a production configuration of the test
+ * kernel (no KASAN, lockdep, DEBUG_VM; two CPUs) and in the debug test
+ * kernel of "make check"; the header says which. Under TCG the figures
+ * are those of an emulated CPU: compare the columns with each other, not
+ * with hardware.
  */
 
 #include <kunit/test.h>
 #include <kunit/test-bug.h>
+#include <linux/cpumask.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -66,6 +74,8 @@
 /* The unit of the floor: the largest range drm_gpusvm makes. */
 #define BENCH_CHUNK	SZ_2M
 #define BENCH_MAX_REPS	5
+/* CPU threads faulting pages back at once, at most. */
+#define BENCH_MAX_THREADS	2
 /* GPU addresses no buffer of the bench uses, to time the page-table code. */
 #define BENCH_PT_PROBE	SZ_4G
 
@@ -123,6 +133,8 @@ struct bench_row {
 	u64 cleared_to;
 	/* The full stack's prefetch with no helper thread (one run). */
 	u64 full_to_alone;
+	/* The CPU faults back by two threads on different ranges (one run). */
+	u64 full_back_two;
 	/* amdgpu's page-table code alone: write, clear 512 PTEs (2 MiB) */
 	u64 pt_write, pt_clear;
 	bool migrated;
@@ -363,16 +375,66 @@ static unsigned long bench_buffer(struct bench *b, size_t size, bool huge,
 	return buf;
 }
 
-/* The CPU reads one word of every page: device pages fault back. */
-static unsigned long bench_touch(unsigned long buf, size_t size, u32 seed)
+/*
+ * The CPU reads one word of each of @npages pages from page @first of the
+ * buffer: device pages fault back.
+ */
+static unsigned long bench_touch(unsigned long buf, unsigned long first,
+				 unsigned long npages, u32 seed)
 {
 	unsigned long i, bad = 0;
 	u32 v;
 
-	for (i = 0; i < size >> PAGE_SHIFT; i++)
+	for (i = first; i < first + npages; i++)
 		if (get_user(v, (u32 __user *)(buf + i * PAGE_SIZE)) ||
 		    v != bench_pattern(seed, i, 0))
 			bad++;
+	return bad;
+}
+
+/* A thread of the process faulting a part of the buffer back. */
+struct bench_toucher {
+	unsigned long buf, first, npages;
+	u32 seed;
+	unsigned long bad;
+};
+
+static int bench_toucher_fn(void *arg)
+{
+	struct bench_toucher *t = arg;
+
+	t->bad = bench_touch(t->buf, t->first, t->npages, t->seed);
+	return 0;
+}
+
+/*
+ * The buffer faulted back by @threads threads of the process, each on its
+ * own 2 MiB ranges (an even share, in whole ranges); the pages that read
+ * back wrong.
+ */
+static unsigned long bench_touch_by(struct kunit *test, unsigned long buf,
+				    size_t size, u32 seed, unsigned int threads)
+{
+	unsigned long npages = size >> PAGE_SHIFT, per, first = 0, bad = 0;
+	struct amdgpu_svm_test_process *p[BENCH_MAX_THREADS];
+	struct bench_toucher t[BENCH_MAX_THREADS];
+	unsigned int i;
+
+	if (threads <= 1)
+		return bench_touch(buf, 0, npages, seed);
+	per = ALIGN(DIV_ROUND_UP(size, threads), SZ_2M) >> PAGE_SHIFT;
+	for (i = 0; i < threads; i++) {
+		t[i] = (struct bench_toucher){
+			.buf = buf, .first = first, .seed = seed,
+			.npages = min(per, npages - first),
+		};
+		first += t[i].npages;
+		p[i] = amdgpu_svm_test_thread_start(test, bench_toucher_fn, &t[i]);
+	}
+	for (i = 0; i < threads; i++) {
+		amdgpu_svm_test_process_wait(p[i], MAX_SCHEDULE_TIMEOUT);
+		bad += t[i].bad;
+	}
 	return bad;
 }
 
@@ -426,9 +488,13 @@ static u64 bench_memcpy(void *a, void *z, size_t size)
 	return ktime_get_ns() - t0;
 }
 
-/* The full stack; false if the prefetch migrated nothing. */
+/*
+ * The full stack, the CPU faults back by @threads threads; false if the
+ * prefetch migrated nothing.
+ */
 static bool bench_full(struct bench *b, size_t size, bool huge,
-		       struct bench_times *t, struct bench_row *row)
+		       unsigned int threads, struct bench_times *t,
+		       struct bench_row *row)
 {
 	const struct drm_amdgpu_svm_attribute prefetch = {
 		.type = AMDGPU_SVM_ATTR_PREFETCH_LOC, .value = 1,
@@ -467,7 +533,8 @@ static bool bench_full(struct bench *b, size_t size, bool huge,
 	waits = atomic64_read(&stats->cpu_waits);
 
 	t0 = ktime_get_ns();
-	KUNIT_EXPECT_EQ_MSG(test, 0, bench_touch(buf, size, b->seed),
+	KUNIT_EXPECT_EQ_MSG(test, 0, bench_touch_by(test, buf, size, b->seed,
+						    threads),
 			    "full stack: pages read back wrong");
 	t->back = ktime_get_ns() - t0;
 	row->copies_back = atomic_read(&vram->copies) - copies;
@@ -504,7 +571,8 @@ static void bench_floor(struct bench *b, size_t size, bool huge,
 			    size >> PAGE_SHIFT, "floor: pages not migrated");
 
 	t0 = ktime_get_ns();
-	KUNIT_EXPECT_EQ_MSG(test, 0, bench_touch(buf, size, b->seed),
+	KUNIT_EXPECT_EQ_MSG(test, 0, bench_touch(buf, 0, size >> PAGE_SHIFT,
+						 b->seed),
 			    "floor: pages read back wrong");
 	t->back = ktime_get_ns() - t0;
 
@@ -591,9 +659,19 @@ static const char *bench_num(char *buf, size_t len, u64 v)
 	return buf;
 }
 
+/* The test kernel's configuration, as tools/bench.sh builds the two. */
+static const char *bench_kernel(void)
+{
+	if (IS_ENABLED(CONFIG_KASAN) || IS_ENABLED(CONFIG_PROVE_LOCKING) ||
+	    IS_ENABLED(CONFIG_DEBUG_VM))
+		return "debug (KASAN, lockdep, DEBUG_VM)";
+	return "production (no KASAN, lockdep, DEBUG_VM)";
+}
+
 static void bench_header(void)
 {
-	bench_out("amdgpu SVM migration throughput, QEMU TCG debug test kernel");
+	bench_out("amdgpu SVM migration throughput, QEMU TCG, %s test kernel, %u CPU(s)",
+		  bench_kernel(), num_online_cpus());
 	bench_out("MB/s = 10^6 bytes/s; medians of n runs; to: into VRAM;");
 	bench_out("back: CPU faults back; both: 2 x size / (to + back)");
 	bench_out("full: ioctl SET {PREFETCH_LOC, 1}, then CPU faults");
@@ -610,7 +688,9 @@ static void bench_header(void)
 	bench_out("  (SDMA entity jobs of the VM), copy commands and CPU waits of");
 	bench_out("  the migration engine, to + back, and VRAM bytes cleared;");
 	bench_out("  prefetch: the full stack's 'to' MB/s by the caller alone");
-	bench_out("  (amdgpu.svm_prefetch_workers 0, one run) and with helpers");
+	bench_out("  (amdgpu.svm_prefetch_workers 0, one run) and with helpers;");
+	bench_out("  CPU faults back: 'back' MB/s of one thread, and of two");
+	bench_out("  threads each faulting its own 2 MiB ranges (one run)");
 	bench_out("%-5s %-4s %-3s | %8s %8s %8s | %8s %8s %8s | %8s | %8s %8s | %6s %6s",
 		  "size", "src", "n", "full-to", "back", "both", "floor-to",
 		  "back", "both", "memcpy", "full/flr", "full/mcp", "cmd/2M",
@@ -663,6 +743,12 @@ static void bench_print_row(const struct bench_size *s, bool huge,
 			  amdgpu_svm_prefetch_workers,
 			  bench_num(bk, sizeof(bk), bench_mbs(bytes, r->full_to)),
 			  bench_ratio(c, sizeof(c), r->full_to_alone, r->full_to));
+		bench_out("  CPU faults back: 1 thread %s MB/s, 2 threads %s MB/s: %sx",
+			  bench_num(a, sizeof(a), bench_mbs(bytes, r->full_back)),
+			  r->full_back_two ?
+			  bench_num(bk, sizeof(bk), bench_mbs(bytes, r->full_back_two)) : "-",
+			  r->full_back_two ?
+			  bench_ratio(c, sizeof(c), r->full_back, r->full_back_two) : "-");
 		bench_out("  PT code/2M: write %s ms, clear %s ms; full w/o: %s MB/s, full/flr %s",
 			  bench_ratio(a, sizeof(a), r->pt_write, NSEC_PER_MSEC),
 			  bench_ratio(bk, sizeof(bk), r->pt_clear, NSEC_PER_MSEC),
@@ -702,7 +788,7 @@ static void bench_run(struct bench *b, const struct bench_size *s, bool huge,
 	for (r = 0; r < s->reps; r++) {
 		mc[r] = bench_memcpy(ka, kb, s->size);
 
-		row->migrated &= bench_full(b, s->size, huge, &t, row);
+		row->migrated &= bench_full(b, s->size, huge, 1, &t, row);
 		thp = min(thp, row->thp);
 		fto[r] = t.to;
 		fback[r] = t.back;
@@ -718,9 +804,14 @@ static void bench_run(struct bench *b, const struct bench_size *s, bool huge,
 	/* The prefetch once more, by the caller alone. */
 	workers = amdgpu_svm_prefetch_workers;
 	amdgpu_svm_prefetch_workers = 0;
-	row->migrated &= bench_full(b, s->size, huge, &t, row);
+	row->migrated &= bench_full(b, s->size, huge, 1, &t, row);
 	amdgpu_svm_prefetch_workers = workers;
 	row->full_to_alone = t.to;
+	/* And faulted back by two threads, on ranges of their own. */
+	if (s->size >= 2 * SZ_2M) {
+		row->migrated &= bench_full(b, s->size, huge, 2, &t, row);
+		row->full_back_two = t.back;
+	}
 	bench_pt_code(b, &row->pt_write, &row->pt_clear);
 	row->full_to = bench_median(fto, s->reps);
 	row->full_back = bench_median(fback, s->reps);
@@ -824,8 +915,9 @@ static void amdgpu_migrate_bench_exit(struct kunit_suite *suite)
 	bench_out("  1 copy command per 2 MiB contiguous (cmd/2M <= 1.00)");
 	bench_out("  per 2M: 1 PT job (SDMA updates; 0 with CPU updates), 1 CPU wait");
 	bench_out("  per migration, 0 bytes cleared for a populated range");
-	bench_out("  prefetch with helpers >= 1.8 x alone on 2 CPUs (the test kernel");
-	bench_out("  has one: the helpers only overlap the simulated engine there)");
+	bench_out("  prefetch with helpers >= 1.8 x alone, and two CPU-faulting");
+	bench_out("  threads >= 1.6 x one, on 2 CPUs (with one CPU, the threads only");
+	bench_out("  overlap the simulated engine's)");
 }
 
 static struct kunit_case amdgpu_migrate_bench_cases[] = {
