@@ -25,7 +25,9 @@
 #include <drm/drm_pagemap.h>
 
 #include "../amdgpu.h"
+#include "../amdgpu_job.h"
 #include "../amdgpu_migrate.h"
+#include "../amdgpu_ring.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_fault.h"
 #include "../amdgpu_trace.h"
@@ -254,13 +256,107 @@ static int cpu_reader_fn(void *arg)
 }
 
 /*
+ * Work of another client queued on one SDMA instance: jobs of an entity of
+ * that instance's scheduler alone, each waiting for @gate. They take no
+ * room on the ring until @gate signals, but amdgpu's scheduler counts them:
+ * the next job of an idle entity goes to the instance with the fewest
+ * entities and jobs (drm_sched_pick_best()), so new work avoids this one.
+ */
+struct sdma_backlog {
+	struct amdgpu_svm_sim_sdma *sdma;
+	struct drm_sched_entity entity;
+	/* Signalled and dropped by the release; jobs hold their references. */
+	struct dma_fence *gate;
+	/* The gate's lock. */
+	spinlock_t lock;
+	/* The fence of the last job queued. */
+	struct dma_fence *last;
+};
+
+/* Release the held instances, then the backlog; wait until it ran. */
+static void sdma_backlog_release(void *data)
+{
+	struct sdma_backlog *bl = data;
+
+	amdgpu_svm_sim_sdma_hold(bl->sdma, false);
+	dma_fence_signal(bl->gate);
+	dma_fence_put(bl->gate);
+	if (bl->last) {
+		dma_fence_wait(bl->last, false);
+		dma_fence_put(bl->last);
+	}
+	drm_sched_entity_destroy(&bl->entity);
+}
+
+/* Queue @njobs jobs (a NOP each) on SDMA instance @inst behind a gate. */
+static void sdma_backlog_queue(struct kunit *test, struct migrate_fixture *f,
+			       int inst, int njobs)
+{
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_ring *ring = &adev->sdma.instance[inst].ring;
+	struct drm_gpu_scheduler *sched = &ring->sched;
+	struct sdma_backlog *bl;
+	struct amdgpu_job *job;
+	int i, ret;
+
+	bl = kunit_kzalloc(test, sizeof(*bl), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bl);
+	bl->gate = kzalloc_obj(*bl->gate);
+	KUNIT_ASSERT_NOT_NULL(test, bl->gate);
+	spin_lock_init(&bl->lock);
+	dma_fence_init(bl->gate, &amdgpu_svm_test_fence_ops, &bl->lock,
+		       dma_fence_context_alloc(1), 1);
+	bl->sdma = &f->tdev->sim->sdma;
+	ret = drm_sched_entity_init(&bl->entity, DRM_SCHED_PRIORITY_KERNEL,
+				    &sched, 1, NULL);
+	if (ret) {
+		dma_fence_signal(bl->gate);
+		dma_fence_put(bl->gate);
+		KUNIT_FAIL_AND_ABORT(test, "no entity: %d", ret);
+	}
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   sdma_backlog_release,
+							   bl));
+	for (i = 0; i < njobs; i++) {
+		KUNIT_ASSERT_EQ(test, 0,
+				amdgpu_job_alloc_with_ib(adev, &bl->entity,
+							 AMDGPU_FENCE_OWNER_UNDEFINED,
+							 64, AMDGPU_IB_POOL_DELAYED,
+							 AMDGPU_KERNEL_JOB_ID_TTM_COPY_BUFFER,
+							 &job));
+		job->ibs[0].ptr[job->ibs[0].length_dw++] = ring->funcs->nop;
+		amdgpu_ring_pad_ib(ring, &job->ibs[0]);
+		ret = drm_sched_job_add_dependency(&job->base,
+						   dma_fence_get(bl->gate));
+		if (ret) {
+			amdgpu_job_free(job);
+			KUNIT_FAIL_AND_ABORT(test, "no dependency: %d", ret);
+		}
+		dma_fence_put(bl->last);
+		bl->last = amdgpu_job_submit(job);
+	}
+}
+
+/* The score amdgpu's scheduler places new work by, of SDMA instance @i. */
+static int sdma_score(struct migrate_fixture *f, int i)
+{
+	return atomic_read(f->tdev->adev->sdma.instance[i].ring.sched.score);
+}
+
+/*
  * CPU faults on two ranges of one process do not wait for each other.
  * While the copy back of the first range hangs on its SDMA instance (its
  * fault inside drm_pagemap, its device pages locked, its PTEs zapped),
  * the second range's fault copies on the other instance and completes.
- * A lock that serialised CPU faults would hold the second fault until the
- * first is released: the "migration storm" users see when many threads
- * reuse freed VRAM-resident memory.
+ * A lock that serialised CPU faults, or one entity for every copy, would
+ * hold the second fault until the first is released: the "migration
+ * storm" users see when many threads reuse freed VRAM-resident memory.
+ *
+ * amdgpu's scheduler places each job of an idle entity on the instance
+ * with the fewest entities and jobs, which may be the hung one: on
+ * hardware the second copy would queue behind the first for as long as
+ * that one takes. Other work queued on the hung instance (behind a gate)
+ * makes it the busier one, so the second fault's jobs go to the other.
  */
 static void migrate_cpu_faults_of_two_ranges_run_together(struct kunit *test)
 {
@@ -274,6 +370,7 @@ static void migrate_cpu_faults_of_two_ranges_run_together(struct kunit *test)
 	bool a_done, b_done;
 	int hung;
 
+	KUNIT_ASSERT_EQ(test, f->tdev->adev->sdma.num_instances, 2);
 	/* Two migrations: two ranges in VRAM, each mapped by the GPU. */
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_2M));
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf + SZ_2M, SZ_2M));
@@ -287,11 +384,18 @@ static void migrate_cpu_faults_of_two_ranges_run_together(struct kunit *test)
 	while ((hung = amdgpu_svm_sim_sdma_held_instance(sdma)) < 0 &&
 	       time_before(jiffies, until))
 		usleep_range(1000, 2000);
-	KUNIT_EXPECT_GE_MSG(test, hung, 0, "the first copy back did not hang");
+	KUNIT_ASSERT_GE_MSG(test, hung, 0, "the first copy back did not hang");
+	sdma_backlog_queue(test, f, hung,
+			   max(sdma_score(f, !hung) - sdma_score(f, hung), 0) + 4);
 
 	tb = amdgpu_svm_test_thread_start(test, cpu_reader_fn, &b);
 	b_done = amdgpu_svm_test_process_wait(tb, 10 * HZ);
 	a_done = completion_done(&ta->done);
+	if (!b_done) {
+		kunit_info(test, "hung sdma%d; scores %d, %d\n", hung,
+			   sdma_score(f, 0), sdma_score(f, 1));
+		amdgpu_svm_test_thread_show(tb);
+	}
 	amdgpu_svm_sim_sdma_hold(sdma, false);
 	KUNIT_EXPECT_TRUE_MSG(test, b_done,
 			      "the second range's CPU fault waited for the first's");

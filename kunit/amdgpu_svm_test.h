@@ -211,6 +211,8 @@ struct amdgpu_svm_test_process {
 	 * amdgpu_svm_test_thread_start()); NULL for a process of its own
 	 */
 	struct mm_struct *mm;
+	/** @task: a thread's task, referenced until the test ends */
+	struct task_struct *task;
 	/** @ret: what @fn returned, or the error of making the process */
 	int ret;
 	/** @done: the process exited, its address space released */
@@ -225,6 +227,7 @@ amdgpu_svm_test_thread_start(struct kunit *test, int (*fn)(void *arg),
 			     void *arg);
 bool amdgpu_svm_test_process_wait(struct amdgpu_svm_test_process *p,
 				  unsigned long timeout);
+void amdgpu_svm_test_thread_show(struct amdgpu_svm_test_process *p);
 int amdgpu_svm_test_run_process(struct kunit *test, int (*fn)(void *arg),
 				void *arg);
 unsigned long amdgpu_svm_test_user_buffer(struct kunit *test, size_t size,

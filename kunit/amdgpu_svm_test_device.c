@@ -15,6 +15,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <linux/slab.h>
@@ -44,6 +45,9 @@
 #include "../amdgpu_vm.h"
 #include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
+
+/* Last: its __sched would rename a parameter in gpu_scheduler.h. */
+#include <linux/sched/debug.h>
 
 #define TEST_DEV_RESOURCE "amdgpu_svm_test_dev"
 
@@ -1257,6 +1261,7 @@ static void test_thread_wait(void *data)
 	struct amdgpu_svm_test_process *p = data;
 
 	wait_for_completion(&p->done);
+	put_task_struct(p->task);
 }
 
 /**
@@ -1294,10 +1299,24 @@ amdgpu_svm_test_thread_start(struct kunit *test, int (*fn)(void *arg),
 		mmput(p->mm);
 		KUNIT_FAIL_AND_ABORT(test, "no thread: %pe", task);
 	}
+	p->task = get_task_struct(task);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
 							   test_thread_wait,
 							   p));
 	return p;
+}
+
+/**
+ * amdgpu_svm_test_thread_show() - print where a thread waits
+ * @p: a thread from amdgpu_svm_test_thread_start()
+ *
+ * For a test that found the thread still running when it should have
+ * been done: its stack in the log names what it waits for.
+ */
+void amdgpu_svm_test_thread_show(struct amdgpu_svm_test_process *p)
+{
+	if (!completion_done(&p->done))
+		sched_show_task(p->task);
 }
 
 /**
