@@ -1294,12 +1294,14 @@ amdgpu_svm_test_thread_start(struct kunit *test, int (*fn)(void *arg),
 	p->mm = current->mm;
 	init_completion(&p->done);
 	mmget(p->mm);
-	task = kthread_run(test_process_fn, p, "amdgpu-svm-thread");
+	task = kthread_create(test_process_fn, p, "amdgpu-svm-thread");
 	if (IS_ERR(task)) {
 		mmput(p->mm);
 		KUNIT_FAIL_AND_ABORT(test, "no thread: %pe", task);
 	}
+	/* Referenced before it runs: it may be done and gone at once. */
 	p->task = get_task_struct(task);
+	wake_up_process(task);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
 							   test_thread_wait,
 							   p));
