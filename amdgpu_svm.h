@@ -166,10 +166,13 @@ struct amdgpu_svm {
  *	not yet checked they are still valid
  * @AMDGPU_SVM_RACE_MIGRATE: the policy holds the VRAM registration and
  *	has not yet looked at the pages
+ * @AMDGPU_SVM_RACE_ZAP: ranges were zapped outside the MMU notifier, the
+ *	clears not yet waited for and flushed; the notifier lock is held
  */
 enum amdgpu_svm_race {
 	AMDGPU_SVM_RACE_COMMIT,
 	AMDGPU_SVM_RACE_MIGRATE,
+	AMDGPU_SVM_RACE_ZAP,
 };
 
 #if IS_ENABLED(CONFIG_DRM_AMDGPU_SVM)

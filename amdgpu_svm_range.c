@@ -59,6 +59,14 @@
  * it zapped (and what the CPU still has of a partially unmapped one),
  * then resumes the queues.
  *
+ * Ranges are also zapped outside the notifier, under the SVM lock: where
+ * a SET changes the access or the PTE flags, and when the SVM closes. The
+ * notifier lock is then held, for read, from the first zap until the
+ * clears landed and the TLB was flushed. A range no longer marked mapped
+ * is one whose pages the notifier releases at once, without a zap of its
+ * own: a munmap() meanwhile must wait until the GPU can no longer reach
+ * them.
+ *
  * A zap can be refused: while TTM evicts the VM's page tables,
  * amdgpu_vm_update_range() answers -EBUSY, and the notifier cannot wait.
  * The range is forgotten all the same (its pages go when the notifier
@@ -2055,6 +2063,57 @@ void amdgpu_svm_range_garbage_collect(struct amdgpu_svm *svm)
 	}
 }
 
+/* Is @base left alone, not reaching outside [@start, @end)? */
+static bool range_left_alone(struct drm_gpusvm_range *base,
+			     unsigned long start, unsigned long end,
+			     bool straddling_only)
+{
+	return straddling_only && drm_gpusvm_range_start(base) >= start &&
+	       drm_gpusvm_range_end(base) <= end;
+}
+
+/*
+ * Zap the ranges overlapping [@start, @end) (only those reaching outside
+ * it, with @straddling_only) outside the MMU notifier; wait for the clears
+ * and flush. The bounds of what was zapped widen [@zapped_start,
+ * @zapped_end).
+ *
+ * The notifier lock is held from the first zap until after the flush. A
+ * range no longer marked mapped is one whose pages the notifier releases
+ * at once, without a zap of its own (amdgpu_svm_range_invalidate()): by
+ * the time a munmap() can see the mark gone, the GPU must no longer reach
+ * the pages, through its PTEs or its TLB. The notifier itself zaps, waits
+ * and flushes under the lock for the same reason, as KFD's
+ * svm_range_unmap_from_gpus() waits for the clear and flushes before its
+ * callers let the pages go.
+ */
+static void ranges_zap(struct amdgpu_svm *svm, unsigned long start,
+		       unsigned long end, bool straddling_only,
+		       unsigned long *zapped_start, unsigned long *zapped_end)
+{
+	struct drm_gpusvm_notifier *notifier, *next;
+	struct range_zap zap = {};
+
+	drm_gpusvm_notifier_lock(&svm->gpusvm);
+	drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm,
+					  start, end) {
+		struct drm_gpusvm_range *base, *tmp;
+
+		drm_gpusvm_for_each_range_safe(base, tmp, notifier, start, end) {
+			if (range_left_alone(base, start, end, straddling_only))
+				continue;
+			*zapped_start = min(*zapped_start,
+					    drm_gpusvm_range_start(base));
+			*zapped_end = max(*zapped_end,
+					  drm_gpusvm_range_end(base));
+			range_zap(svm, to_amdgpu_svm_range(base), &zap);
+		}
+	}
+	amdgpu_svm_race_point(svm, AMDGPU_SVM_RACE_ZAP);
+	range_zap_done(svm, &zap);
+	drm_gpusvm_notifier_unlock(&svm->gpusvm);
+}
+
 /**
  * amdgpu_svm_range_remove_span() - remove ranges overlapping [@start, @end)
  * @svm: the SVM
@@ -2075,41 +2134,19 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 				  unsigned long *removed_end)
 {
 	struct drm_gpusvm_notifier *notifier, *next;
-	struct range_zap zap = {};
-	int pass;
 
 	lockdep_assert_held(&svm->lock);
 
-	/*
-	 * Pass 0 zaps, then the clears are waited for and flushed; only then
-	 * does pass 1 DMA-unmap and remove, as the notifier does: the GPU may
-	 * use the DMA addresses until the flush.
-	 */
-	for (pass = 0; pass < 2; pass++) {
-		drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm,
-						  start, end) {
-			struct drm_gpusvm_range *base, *tmp;
+	/* Only once the GPU no longer reaches the pages do they go. */
+	ranges_zap(svm, start, end, straddling_only, removed_start,
+		   removed_end);
+	drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm,
+					  start, end) {
+		struct drm_gpusvm_range *base, *tmp;
 
-			drm_gpusvm_for_each_range_safe(base, tmp, notifier,
-						       start, end) {
-				unsigned long rs = drm_gpusvm_range_start(base);
-				unsigned long re = drm_gpusvm_range_end(base);
-
-				if (straddling_only && rs >= start && re <= end)
-					continue;
-				if (pass) {
-					range_remove(svm, to_amdgpu_svm_range(base));
-					continue;
-				}
-				*removed_start = min(*removed_start, rs);
-				*removed_end = max(*removed_end, re);
-				drm_gpusvm_notifier_lock(&svm->gpusvm);
-				range_zap(svm, to_amdgpu_svm_range(base), &zap);
-				drm_gpusvm_notifier_unlock(&svm->gpusvm);
-			}
-		}
-		if (!pass)
-			range_zap_done(svm, &zap);
+		drm_gpusvm_for_each_range_safe(base, tmp, notifier, start, end)
+			if (!range_left_alone(base, start, end, straddling_only))
+				range_remove(svm, to_amdgpu_svm_range(base));
 	}
 }
 
@@ -2122,23 +2159,13 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm)
 {
 	struct drm_gpusvm_notifier *notifier, *next;
+	unsigned long zapped_start = ULONG_MAX, zapped_end = 0;
 	struct drm_gpusvm_ctx ctx = {};
-	struct range_zap zap = {};
 
 	lockdep_assert_held(&svm->lock);
 
-	drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm, 0,
-					  ULONG_MAX) {
-		struct drm_gpusvm_range *base, *tmp;
-
-		drm_gpusvm_for_each_range_safe(base, tmp, notifier, 0, ULONG_MAX) {
-			drm_gpusvm_notifier_lock(&svm->gpusvm);
-			range_zap(svm, to_amdgpu_svm_range(base), &zap);
-			drm_gpusvm_notifier_unlock(&svm->gpusvm);
-		}
-	}
 	/* The GPU may use the DMA addresses until the clears are flushed. */
-	range_zap_done(svm, &zap);
+	ranges_zap(svm, 0, ULONG_MAX, false, &zapped_start, &zapped_end);
 	drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm, 0,
 					  ULONG_MAX) {
 		struct drm_gpusvm_range *base, *tmp;

@@ -361,10 +361,13 @@ static void decide_and_migrate(struct amdgpu_svm *svm,
  * it after it got the pages of a range and before it checks that they are
  * still valid, the window in which an invalidation must make the commit
  * fail; the policy calls it while it holds the VRAM registration, which
- * unbind must not free under it. A KUnit case replaces it to unmap or
- * remap memory, or unbind the device, right there.
+ * unbind must not free under it; a zap outside the MMU notifier calls it
+ * before it flushes, the window in which a munmap() must not release the
+ * pages. A KUnit case replaces it to unmap or remap memory, or unbind the
+ * device, right there.
  *
- * Context: process context; the SVM lock held, no other lock.
+ * Context: process context; the SVM lock held; no other lock, but the
+ * notifier lock at %AMDGPU_SVM_RACE_ZAP.
  */
 void amdgpu_svm_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where)
 {

@@ -973,6 +973,63 @@ static void map_flag_change_rewrites_ptes(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_WRITEABLE);
 }
 
+/* A munmap() raced with a zap outside the MMU notifier. */
+static struct {
+	unsigned long addr;
+	struct completion go;
+	struct amdgpu_svm_test_process *thread;
+	bool done_before_flush;
+} zap_race;
+
+static int munmap_when_told(void *arg)
+{
+	wait_for_completion(&zap_race.go);
+	return vm_munmap(zap_race.addr, SZ_64K);
+}
+
+/* The race point: let the munmap() go, and give it time to finish. */
+static void munmap_before_the_flush(struct amdgpu_svm_test_dev *tdev)
+{
+	complete(&zap_race.go);
+	zap_race.done_before_flush =
+		amdgpu_svm_test_process_wait(zap_race.thread, HZ / 2);
+}
+
+/*
+ * A flag change removes a mapped range outside the MMU notifier: it zaps,
+ * waits for the clear and flushes. A munmap() in between finds the range
+ * no longer marked mapped and releases its pages without a zap of its
+ * own: it must wait for the flush, or the GPU's TLB still translates to
+ * pages the CPU side freed, which the DMA model reports ("unmapped while
+ * the GPU TLB translates to it").
+ */
+static void map_munmap_waits_for_a_zap_outside_the_notifier(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	const struct drm_amdgpu_svm_attribute ro = { AMDGPU_SVM_ATTR_GPU_RO, 1 };
+	unsigned long buf = user_buffer(test, SZ_64K, 0x2a9);
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	/* The read leaves the range's translation in the TLB. */
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_4K), 0x2a9 ^ 1);
+	zap_race.addr = buf;
+	zap_race.done_before_flush = false;
+	init_completion(&zap_race.go);
+	zap_race.thread = amdgpu_svm_test_thread_start(test, munmap_when_told,
+						       NULL);
+	f->tdev->before_zap_flush = munmap_before_the_flush;
+	KUNIT_EXPECT_EQ(test, 0, svm_set(test, f, buf, SZ_64K, &ro, 1));
+	KUNIT_EXPECT_NULL(test, f->tdev->before_zap_flush);
+	KUNIT_EXPECT_FALSE_MSG(test, zap_race.done_before_flush,
+			       "munmap() released the pages before the zap's flush");
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_process_wait(zap_race.thread,
+							     10 * HZ));
+	KUNIT_EXPECT_EQ(test, zap_race.thread->ret, 0);
+	amdgpu_svm_test_run_restore(f->tdev);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_64K));
+}
+
 /* The part a row is about, beyond its GC IP. */
 #define PART_APU	BIT(0)	/* an APU (AMD_IS_APU) */
 #define PART_CPU_XGMI	BIT(1)	/* the CPU reaches VRAM over XGMI */
@@ -1597,6 +1654,7 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_inaccessible_part_unmaps_only_it),
 	KUNIT_CASE(map_reset_unmaps),
 	KUNIT_CASE(map_flag_change_rewrites_ptes),
+	KUNIT_CASE(map_munmap_waits_for_a_zap_outside_the_notifier),
 	KUNIT_CASE(map_xnack_off_queues_wait_for_the_restore),
 	KUNIT_CASE(map_xnack_off_queues_start_after_the_update_landed),
 	KUNIT_CASE(map_xnack_off_zap_waits_for_kernel_jobs),

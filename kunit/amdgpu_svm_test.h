@@ -110,6 +110,12 @@ struct amdgpu_svm_test_dev {
 	 * lock. Tests unbind the device in here.
 	 */
 	void (*before_migrate)(struct amdgpu_svm_test_dev *tdev);
+	/**
+	 * @before_zap_flush: if set, called once (and cleared) where ranges
+	 * were zapped outside the MMU notifier and the clears are not yet
+	 * flushed, the notifier lock held. Tests race a munmap() in here.
+	 */
+	void (*before_zap_flush)(struct amdgpu_svm_test_dev *tdev);
 	/** @attrs_page: a user page for the attribute arrays of ioctl calls */
 	unsigned long attrs_page;
 	/** @vram: VRAM for migrations (amdgpu_svm_test_dev_create_with_vram()) */

@@ -86,6 +86,9 @@ static void test_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where)
 	case AMDGPU_SVM_RACE_MIGRATE:
 		hook = xchg(&tdev->before_migrate, NULL);
 		break;
+	case AMDGPU_SVM_RACE_ZAP:
+		hook = xchg(&tdev->before_zap_flush, NULL);
+		break;
 	default:
 		KUNIT_FAIL(tdev->test, "unknown race point %d", where);
 		break;
