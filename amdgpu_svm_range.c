@@ -2075,8 +2075,7 @@ static bool range_left_alone(struct drm_gpusvm_range *base,
 /*
  * Zap the ranges overlapping [@start, @end) (only those reaching outside
  * it, with @straddling_only) outside the MMU notifier; wait for the clears
- * and flush. The bounds of what was zapped widen [@zapped_start,
- * @zapped_end).
+ * and flush.
  *
  * The notifier lock is held from the first zap until after the flush. A
  * range no longer marked mapped is one whose pages the notifier releases
@@ -2088,8 +2087,7 @@ static bool range_left_alone(struct drm_gpusvm_range *base,
  * callers let the pages go.
  */
 static void ranges_zap(struct amdgpu_svm *svm, unsigned long start,
-		       unsigned long end, bool straddling_only,
-		       unsigned long *zapped_start, unsigned long *zapped_end)
+		       unsigned long end, bool straddling_only)
 {
 	struct drm_gpusvm_notifier *notifier, *next;
 	struct range_zap zap = {};
@@ -2099,15 +2097,9 @@ static void ranges_zap(struct amdgpu_svm *svm, unsigned long start,
 					  start, end) {
 		struct drm_gpusvm_range *base, *tmp;
 
-		drm_gpusvm_for_each_range_safe(base, tmp, notifier, start, end) {
-			if (range_left_alone(base, start, end, straddling_only))
-				continue;
-			*zapped_start = min(*zapped_start,
-					    drm_gpusvm_range_start(base));
-			*zapped_end = max(*zapped_end,
-					  drm_gpusvm_range_end(base));
-			range_zap(svm, to_amdgpu_svm_range(base), &zap);
-		}
+		drm_gpusvm_for_each_range_safe(base, tmp, notifier, start, end)
+			if (!range_left_alone(base, start, end, straddling_only))
+				range_zap(svm, to_amdgpu_svm_range(base), &zap);
 	}
 	amdgpu_svm_race_point(svm, AMDGPU_SVM_RACE_ZAP);
 	range_zap_done(svm, &zap);
@@ -2137,16 +2129,24 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 
 	lockdep_assert_held(&svm->lock);
 
-	/* Only once the GPU no longer reaches the pages do they go. */
-	ranges_zap(svm, start, end, straddling_only, removed_start,
-		   removed_end);
+	/*
+	 * Only once the GPU no longer reaches the pages do they go; the SVM
+	 * lock keeps the ranges zapped the ones removed here.
+	 */
+	ranges_zap(svm, start, end, straddling_only);
 	drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm,
 					  start, end) {
 		struct drm_gpusvm_range *base, *tmp;
 
-		drm_gpusvm_for_each_range_safe(base, tmp, notifier, start, end)
-			if (!range_left_alone(base, start, end, straddling_only))
-				range_remove(svm, to_amdgpu_svm_range(base));
+		drm_gpusvm_for_each_range_safe(base, tmp, notifier, start, end) {
+			if (range_left_alone(base, start, end, straddling_only))
+				continue;
+			*removed_start = min(*removed_start,
+					     drm_gpusvm_range_start(base));
+			*removed_end = max(*removed_end,
+					   drm_gpusvm_range_end(base));
+			range_remove(svm, to_amdgpu_svm_range(base));
+		}
 	}
 }
 
@@ -2159,13 +2159,12 @@ void amdgpu_svm_range_remove_span(struct amdgpu_svm *svm, unsigned long start,
 void amdgpu_svm_range_unmap_all(struct amdgpu_svm *svm)
 {
 	struct drm_gpusvm_notifier *notifier, *next;
-	unsigned long zapped_start = ULONG_MAX, zapped_end = 0;
 	struct drm_gpusvm_ctx ctx = {};
 
 	lockdep_assert_held(&svm->lock);
 
 	/* The GPU may use the DMA addresses until the clears are flushed. */
-	ranges_zap(svm, 0, ULONG_MAX, false, &zapped_start, &zapped_end);
+	ranges_zap(svm, 0, ULONG_MAX, false);
 	drm_gpusvm_for_each_notifier_safe(notifier, next, &svm->gpusvm, 0,
 					  ULONG_MAX) {
 		struct drm_gpusvm_range *base, *tmp;
