@@ -2,8 +2,12 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
+#include <linux/highmem.h>
+#include <linux/iommu.h>
 #include <linux/ioport.h>
 #include <linux/lockdep.h>
 #include <linux/memremap.h>
@@ -654,6 +658,181 @@ static void walk_start(struct migrate_walk *w, struct amdgpu_migrate *mig,
 	};
 }
 
+/* --- Copying back --- */
+
+/**
+ * DOC: Copying back
+ *
+ * A copy from VRAM to system memory serves a CPU fault or an eviction;
+ * when it fails, drm_pagemap keeps the pages in VRAM, the CPU fault ends
+ * in SIGBUS and the eviction fails. While the data is still in VRAM that
+ * would be a loss the driver can avoid, so a copy back the engine did not
+ * do (its job failed: the engine hung and the job timed out, or a reset
+ * cancelled it; or no job could be made) is done by the CPU, through
+ * amdgpu's own VRAM access path, amdgpu_device_vram_access(): the BAR
+ * where it reaches, MM_INDEX/MM_DATA beyond. It is slow (a BAR read is
+ * uncached, the register path a dword at a time), but it is the rare path,
+ * and counted (&amdgpu_migrate_stats.cpu_copies_out) and traced
+ * (amdgpu_svm_copy_back_cpu).
+ *
+ * drm_pagemap hands the copy op the system pages only as the DMA
+ * addresses it mapped them at for the device, so the CPU writes the page
+ * such an address reaches (through the device's IOMMU domain, or the
+ * direct mapping). Where the DMA API must sync a mapping (a device that
+ * does not snoop the CPU's caches, a bounce buffer), a CPU store is not
+ * what the device's store would have been; there the copy fails as before.
+ *
+ * Data that a reset lost is never handed out. amdgpu counts the resets
+ * that lost VRAM (&amdgpu_device.vram_lost_counter, which also fails the
+ * contexts made before such a reset); an allocation notes the count before
+ * its first byte is copied in. A copy back of a page whose allocation is
+ * older than a loss fails with -EIO, whichever way it was copied, and is
+ * counted (&amdgpu_migrate_stats.vram_lost) and traced
+ * (amdgpu_svm_vram_lost): a CPU access to such a page gets SIGBUS, never
+ * stale or zeroed bytes. The pages stay device pages; they go when the
+ * process unmaps them or exits.
+ */
+
+/*
+ * The system page that DMA address @addr of @dev reaches, if the CPU may
+ * write it in the device's stead (no sync needed); or NULL.
+ */
+static struct page *copy_back_page(struct device *dev, dma_addr_t addr)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	phys_addr_t phys;
+
+	if (dma_need_sync(dev, addr))
+		return NULL;
+	if (domain && iommu_is_dma_domain(domain))
+		phys = iommu_iova_to_phys(domain, addr);
+	else
+		phys = dma_to_phys(dev, addr);
+	if (!phys || !pfn_valid(PHYS_PFN(phys)))
+		return NULL;
+	return pfn_to_page(PHYS_PFN(phys));
+}
+
+/*
+ * Copy back with the CPU what the copy op was given (see the walk above:
+ * a unit of order n is contiguous in VRAM).
+ * Return: the pages copied, or a negative error: the device is gone, or
+ * a system page the CPU may not write in the device's stead.
+ */
+static long copy_back_cpu(struct amdgpu_migrate *mig, struct page **pages,
+			  struct drm_pagemap_addr *addr, unsigned long npages)
+{
+	struct amdgpu_device *adev = mig->adev;
+	unsigned long i, j, n, copied = 0;
+	struct page *page;
+	void *dst;
+	u64 vram;
+	int idx;
+
+	/* An unplugged device's VRAM access reads nothing, silently. */
+	if (!drm_dev_enter(adev_to_drm(adev), &idx))
+		return -ENODEV;
+	for (i = 0; i < npages; i += n) {
+		n = 1;
+		if (!pages[i] || !addr[i].addr)
+			continue;
+		n = min(1UL << addr[i].order, npages - i);
+		vram = amdgpu_migrate_vram_offset(mig, pages[i]);
+		for (j = 0; j < n; j++) {
+			page = copy_back_page(adev->dev,
+					      addr[i].addr + j * PAGE_SIZE);
+			if (!page) {
+				drm_dev_exit(idx);
+				return -EOPNOTSUPP;
+			}
+			dst = kmap_local_page(page);
+			amdgpu_device_vram_access(adev, vram + j * PAGE_SIZE,
+						  dst, PAGE_SIZE, false);
+			kunmap_local(dst);
+		}
+		copied += n;
+		cond_resched();
+	}
+	drm_dev_exit(idx);
+	return copied;
+}
+
+/* Whether the VRAM at byte @offset belongs to allocation @vram. */
+static bool vram_holds(const struct amdgpu_migrate_vram *vram, u64 offset)
+{
+	unsigned int b;
+
+	for (b = 0; b < vram->nblocks; b++)
+		if (offset - vram->blocks[b].start < vram->blocks[b].size)
+			return true;
+	return false;
+}
+
+/*
+ * Whether a reset lost the data of one of @pages: its allocation is older
+ * than the last reset that lost VRAM. The allocations are looked up only
+ * once a reset lost VRAM since registration; the pages are locked for the
+ * migration, so theirs stay.
+ */
+static bool copy_back_lost(struct amdgpu_migrate *mig, struct page **pages,
+			   unsigned long npages)
+{
+	u32 now = atomic_read(&mig->adev->vram_lost_counter);
+	struct amdgpu_migrate_vram *vram, *found = NULL;
+	unsigned long i, flags;
+	u64 offset;
+
+	if (now == mig->vram_lost_counter)
+		return false;
+	for (i = 0; i < npages; i++) {
+		if (!pages[i])
+			continue;
+		offset = amdgpu_migrate_vram_offset(mig, pages[i]);
+		if (found && vram_holds(found, offset))
+			continue;
+		found = NULL;
+		spin_lock_irqsave(&mig->lock, flags);
+		list_for_each_entry(vram, &mig->allocations, link) {
+			if (vram_holds(vram, offset)) {
+				found = vram;
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&mig->lock, flags);
+		if (found && found->vram_lost_counter != now)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The end of a copy back that returned @ret: see "Copying back".
+ * Return: 0, or why the pages stay in VRAM.
+ */
+static int copy_back_end(struct amdgpu_migrate *mig, struct page **pages,
+			 struct drm_pagemap_addr *addr, unsigned long npages,
+			 int ret)
+{
+	struct amdgpu_migrate_stats *stats = &mig->stats;
+	long copied;
+
+	if (ret) {
+		copied = copy_back_cpu(mig, pages, addr, npages);
+		trace_amdgpu_svm_copy_back_cpu(mig->adev->dev, npages, ret,
+					       copied < 0 ? copied : 0);
+		if (copied < 0)
+			return ret;
+		atomic64_add(copied, &stats->cpu_copies_out);
+		atomic64_add(copied, &stats->pages_out);
+	}
+	if (copy_back_lost(mig, pages, npages)) {
+		atomic64_inc(&stats->vram_lost);
+		trace_amdgpu_svm_vram_lost(mig->adev->dev, npages);
+		return -EIO;
+	}
+	return 0;
+}
+
 /**
  * amdgpu_migrate_copy() - copy pages between system memory and VRAM
  * @mig: the registration the VRAM pages belong to
@@ -705,8 +884,10 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 
 	sys = kvmalloc_array(min_t(unsigned long, npages, MIGRATE_WINDOW_PAGES),
 			     sizeof(*sys), GFP_KERNEL);
-	if (!sys)
-		return -ENOMEM;
+	if (!sys) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	ret = batch_begin(&batch, mig->adev, njobs, pre_migrate_fence);
 	if (ret)
 		goto out;
@@ -737,6 +918,8 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 	}
 out:
 	kvfree(sys);
+	if (dir == AMDGPU_MIGRATE_TO_RAM)
+		ret = copy_back_end(mig, pages, addr, npages, ret);
 	return ret;
 }
 
@@ -1042,6 +1225,7 @@ static int migrate_populate(struct amdgpu_migrate *mig, unsigned long start,
 	 */
 	bo = amdgpu_bo_ref(vram->bo);
 	vram->adev = adev;
+	vram->vram_lost_counter = atomic_read(&adev->vram_lost_counter);
 	kref_init(&vram->refcount);
 	drm_pagemap_devmem_init(&vram->devmem, adev->dev, mm,
 				&amdgpu_migrate_devmem_ops, &mig->dpagemap,
@@ -1215,6 +1399,9 @@ static int amdgpu_migrate_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "cpu_waits %lld\n", atomic64_read(&stats->cpu_waits));
 	seq_printf(m, "bytes_cleared %lld\n",
 		   atomic64_read(&stats->bytes_cleared));
+	seq_printf(m, "cpu_copies_out %lld\n",
+		   atomic64_read(&stats->cpu_copies_out));
+	seq_printf(m, "vram_lost %lld\n", atomic64_read(&stats->vram_lost));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(amdgpu_migrate_stats);
@@ -1345,6 +1532,7 @@ static int migrate_register(struct amdgpu_device *adev)
 	if (!mig)
 		return -ENOMEM;
 	mig->adev = adev;
+	mig->vram_lost_counter = atomic_read(&adev->vram_lost_counter);
 	spin_lock_init(&mig->lock);
 	INIT_LIST_HEAD(&mig->allocations);
 	init_rwsem(&mig->migrations);

@@ -68,6 +68,12 @@ struct amdgpu_migrate_vram {
 	struct list_head link;
 	/** @bo: the buffer object, what TTM evicts */
 	struct amdgpu_bo *bo;
+	/**
+	 * @vram_lost_counter: &amdgpu_device.vram_lost_counter before the
+	 * first byte was copied in; a reset that loses VRAM after that
+	 * loses the data of the allocation
+	 */
+	u32 vram_lost_counter;
 	/** @release_work: puts @bo and frees this outside atomic context */
 	struct work_struct release_work;
 	/** @nblocks: entries in @blocks */
@@ -102,6 +108,13 @@ struct amdgpu_migrate_stats {
 	atomic64_t cpu_waits;
 	/** @bytes_cleared: VRAM filled with zeroes where no page was copied */
 	atomic64_t bytes_cleared;
+	/**
+	 * @cpu_copies_out: pages the CPU copied to system memory after the
+	 * engine failed to
+	 */
+	atomic64_t cpu_copies_out;
+	/** @vram_lost: copies to system memory refused: a reset lost the data */
+	atomic64_t vram_lost;
 };
 
 /**
@@ -124,6 +137,11 @@ struct amdgpu_migrate {
 	struct drm_pagemap dpagemap;
 	/** @vram_size: bytes of VRAM covered by @pgmap */
 	u64 vram_size;
+	/**
+	 * @vram_lost_counter: &amdgpu_device.vram_lost_counter at
+	 * registration: while it is unchanged, no device page lost its data
+	 */
+	u32 vram_lost_counter;
 	/** @region: the free physical region @pgmap sits in, if private */
 	struct resource *region;
 	/**

@@ -116,6 +116,32 @@ TRACE_EVENT(amdgpu_svm_evict,
 		      __entry->size, __entry->ret)
 );
 
+TRACE_EVENT(amdgpu_svm_copy_back_cpu,
+	    TP_PROTO(const struct device *dev, unsigned long npages,
+		     int engine_err, int ret),
+	    TP_ARGS(dev, npages, engine_err, ret),
+	    TP_STRUCT__entry(__string(dev, dev_name(dev))
+			     __field(unsigned long, npages)
+			     __field(int, engine_err)
+			     __field(int, ret)),
+	    TP_fast_assign(__assign_str(dev);
+			   __entry->npages = npages;
+			   __entry->engine_err = engine_err;
+			   __entry->ret = ret;),
+	    TP_printk("dev=%s pages=%lu engine_err=%d ret=%d", __get_str(dev),
+		      __entry->npages, __entry->engine_err, __entry->ret)
+);
+
+TRACE_EVENT(amdgpu_svm_vram_lost,
+	    TP_PROTO(const struct device *dev, unsigned long npages),
+	    TP_ARGS(dev, npages),
+	    TP_STRUCT__entry(__string(dev, dev_name(dev))
+			     __field(unsigned long, npages)),
+	    TP_fast_assign(__assign_str(dev);
+			   __entry->npages = npages;),
+	    TP_printk("dev=%s pages=%lu", __get_str(dev), __entry->npages)
+);
+
 TRACE_EVENT(amdgpu_svm_fallback,
 	    TP_PROTO(const struct device *dev, int action, int trigger,
 		     unsigned long start, unsigned long npages, int err),

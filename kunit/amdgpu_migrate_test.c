@@ -775,6 +775,91 @@ static void migrate_copy_failure_keeps_data_in_ram(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 0);
 }
 
+/* How the engine fails the copy back in migrate_failed_copy_back_*. */
+struct copy_back_failure {
+	const char *name;
+	bool thp;
+	/* the copy hangs until its job times out, rather than failing */
+	bool hang;
+};
+
+static const struct copy_back_failure copy_back_failures[] = {
+	{ "copy fails, 4 KiB pages", false, false },
+	{ "copy fails, THP", true, false },
+	{ "copy hangs and times out", false, true },
+};
+
+static void copy_back_desc(const struct copy_back_failure *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(copy_back_failure, copy_back_failures, copy_back_desc);
+
+/*
+ * The SDMA copy of a CPU fault's pages back to system memory fails: the
+ * CPU copies them through amdgpu_device_vram_access() instead, and the
+ * fault succeeds with every byte.
+ */
+static void migrate_failed_copy_back_is_done_by_the_cpu(struct kunit *test)
+{
+	const struct copy_back_failure *c = test->param_value;
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_2M, 0xcb, c->thp);
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
+	struct amdgpu_svm_sim_sdma *sdma = &f->tdev->sim->sdma;
+	s64 cpu_copies = atomic64_read(&mig->stats.cpu_copies_out);
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_2M));
+	expect_gpu_page(test, f, buf, 5, 0xcb, true);
+	if (c->hang) {
+		amdgpu_svm_sim_sdma_timeout(sdma, 100);
+		sdma->hang_copy_at = atomic_read(&sdma->copies) + 1;
+	} else {
+		f->vram->fail_copy_at = atomic_read(&f->vram->copies) + 1;
+	}
+
+	expect_cpu_pattern(test, f, buf, SZ_2M, 0xcb);
+	amdgpu_svm_sim_sdma_timeout(sdma, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sdma->timeouts), c->hang ? 1 : 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mig->stats.cpu_copies_out) -
+			cpu_copies, SZ_2M >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	expect_gpu_page(test, f, buf, 5, 0xcb, false);
+}
+
+/*
+ * A reset lost VRAM after a buffer moved there: a CPU access to it gets
+ * SIGBUS (copy_from_user() fails), never the bytes VRAM holds now, and
+ * the pages stay where they are until the process unmaps them. A buffer
+ * that moved after the reset comes back intact.
+ */
+static void migrate_vram_lost_by_a_reset_is_never_read(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long lost = pattern_buffer(test, f, SZ_1M, 0x1057, false);
+	unsigned long later = pattern_buffer(test, f, SZ_1M, 0x1a7e, false);
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
+	s64 refused = atomic64_read(&mig->stats.vram_lost);
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, lost, SZ_1M));
+	/* What amdgpu_inc_vram_lost() does in a reset that lost VRAM. */
+	atomic_inc(&f->tdev->adev->vram_lost_counter);
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, later, SZ_1M));
+
+	KUNIT_EXPECT_NE(test, 0, copy_from_user(f->page,
+						(void __user *)(lost + PAGE_SIZE),
+						PAGE_SIZE));
+	KUNIT_EXPECT_GT(test, atomic64_read(&mig->stats.vram_lost), refused);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram),
+			2 * (SZ_1M >> PAGE_SHIFT));
+
+	expect_cpu_pattern(test, f, later, SZ_1M, 0x1a7e);
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(lost, SZ_1M));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+}
+
 static void migrate_alloc_failure_keeps_data_in_ram(struct kunit *test)
 {
 	struct migrate_fixture *f = test->priv;
@@ -882,6 +967,30 @@ static void migrate_ttm_eviction_of_one_bo(struct kunit *test)
 	amdgpu_bo_unref(&pressure);
 	expect_gpu_page(test, f, a, 1, 0xa, false);
 	expect_gpu_page(test, f, b, 7, 0xb, false);
+}
+
+/*
+ * TTM evicts a buffer whose copy back fails: the CPU copies it, the
+ * eviction succeeds and the buffer's VRAM goes to the allocation that
+ * needed it.
+ */
+static void migrate_failed_eviction_copy_is_done_by_the_cpu(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0xe0c, false);
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
+	s64 cpu_copies = atomic64_read(&mig->stats.cpu_copies_out);
+	struct amdgpu_bo *pressure;
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+	f->vram->fail_copy_at = atomic_read(&f->vram->copies) + 1;
+	pressure = vram_pressure(test, f, SZ_512K);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mig->stats.cpu_copies_out) -
+			cpu_copies, SZ_1M >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	expect_cpu_pattern(test, f, buf, SZ_1M, 0xe0c);
+	amdgpu_bo_unref(&pressure);
+	expect_gpu_page(test, f, buf, 3, 0xe0c, false);
 }
 
 /* A process that migrates a buffer to VRAM, then exits, held in exit. */
@@ -1394,6 +1503,10 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE_PARAM(migrate_copy_failure_keeps_data_in_ram,
 			 failing_copy_gen_params),
 	KUNIT_CASE(migrate_alloc_failure_keeps_data_in_ram),
+	KUNIT_CASE_PARAM(migrate_failed_copy_back_is_done_by_the_cpu,
+			 copy_back_failure_gen_params),
+	KUNIT_CASE(migrate_failed_eviction_copy_is_done_by_the_cpu),
+	KUNIT_CASE(migrate_vram_lost_by_a_reset_is_never_read),
 	KUNIT_CASE(migrate_eviction_while_mapped),
 	KUNIT_CASE(migrate_ttm_eviction_of_one_bo),
 	KUNIT_CASE(migrate_ttm_eviction_skips_an_exiting_process),
