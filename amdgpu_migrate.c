@@ -27,6 +27,7 @@
 #include "amdgpu.h"
 #include "amdgpu_amdkfd.h"
 #include "amdgpu_migrate.h"
+#include "amdgpu_ras.h"
 #include "amdgpu_res_cursor.h"
 #include "amdgpu_ttm.h"
 
@@ -173,7 +174,8 @@
  * 3. then the move is a null move: the VRAM content is no longer needed.
  *
  * If some pages cannot move now, whatever the reason (-EBUSY: a racing
- * fault; -EFAULT: the owning process is exiting; a failed copy), TTM is
+ * fault; -EFAULT: the owning process is exiting; -EIO: a reset lost their
+ * data, see "Copying back"), TTM is
  * told -ENOSPC and looks for another buffer: any other error would end
  * TTM's eviction walk and fail an unrelated allocation. No eviction fence
  * is involved.
@@ -675,6 +677,13 @@ static void walk_start(struct migrate_walk *w, struct amdgpu_migrate *mig,
  * and counted (&amdgpu_migrate_stats.cpu_copies_out) and traced
  * (amdgpu_svm_copy_back_cpu).
  *
+ * The CPU copy holds the reset domain's semaphore for reading, as amdgpu's
+ * register paths expect (amdgpu_device_skip_hw_access()): a job a reset
+ * cancelled is signalled while the reset runs, and waiting for the
+ * semaphore lets that reset end, the engine stopped, before the CPU reads
+ * VRAM. A device that is gone (unplugged, or no longer accessed after a
+ * fatal error or a RAS interrupt) gets no CPU copy: the copy fails.
+ *
  * drm_pagemap hands the copy op the system pages only as the DMA
  * addresses it mapped them at for the device, so the CPU writes the page
  * such an address reaches (through the device's IOMMU domain, or the
@@ -682,15 +691,17 @@ static void walk_start(struct migrate_walk *w, struct amdgpu_migrate *mig,
  * does not snoop the CPU's caches, a bounce buffer), a CPU store is not
  * what the device's store would have been; there the copy fails as before.
  *
- * Data that a reset lost is never handed out. amdgpu counts the resets
+ * Data that a reset lost is never copied back. amdgpu counts the resets
  * that lost VRAM (&amdgpu_device.vram_lost_counter, which also fails the
  * contexts made before such a reset); an allocation notes the count before
  * its first byte is copied in. A copy back of a page whose allocation is
  * older than a loss fails with -EIO, whichever way it was copied, and is
  * counted (&amdgpu_migrate_stats.vram_lost) and traced
  * (amdgpu_svm_vram_lost): a CPU access to such a page gets SIGBUS, never
- * stale or zeroed bytes. The pages stay device pages; they go when the
- * process unmaps them or exits.
+ * stale or zeroed bytes. A copy the engine finished is checked after it:
+ * a job that ran after such a reset finds the count raised. The pages
+ * stay device pages until the process unmaps them or exits; TTM cannot
+ * evict their buffer object meanwhile (see "Eviction").
  */
 
 /*
@@ -715,7 +726,8 @@ static struct page *copy_back_page(struct device *dev, dma_addr_t addr)
 
 /*
  * Copy back with the CPU what the copy op was given (see the walk above:
- * a unit of order n is contiguous in VRAM).
+ * a unit of order n is contiguous in VRAM). Called with the reset
+ * domain's semaphore held.
  * Return: the pages copied, or a negative error: the device is gone, or
  * a system page the CPU may not write in the device's stead.
  */
@@ -729,6 +741,8 @@ static long copy_back_cpu(struct amdgpu_migrate *mig, struct page **pages,
 	u64 vram;
 	int idx;
 
+	if (adev->no_hw_access || amdgpu_ras_intr_triggered())
+		return -EIO;
 	/* An unplugged device's VRAM access reads nothing, silently. */
 	if (!drm_dev_enter(adev_to_drm(adev), &idx))
 		return -ENODEV;
@@ -769,40 +783,52 @@ static bool vram_holds(const struct amdgpu_migrate_vram *vram, u64 offset)
 }
 
 /*
- * Whether a reset lost the data of one of @pages: its allocation is older
- * than the last reset that lost VRAM. The allocations are looked up only
- * once a reset lost VRAM since registration; the pages are locked for the
- * migration, so theirs stay.
+ * The pages of the copy (those with a system page) whose data a reset
+ * lost: their allocation is older than the last reset that lost VRAM.
+ * The allocations are looked up only once a reset lost VRAM since
+ * registration; the pages are locked for the migration, so theirs stay.
+ * Return: how many pages were lost.
  */
-static bool copy_back_lost(struct amdgpu_migrate *mig, struct page **pages,
-			   unsigned long npages)
+static unsigned long copy_back_lost(struct amdgpu_migrate *mig,
+				    struct page **pages,
+				    struct drm_pagemap_addr *addr,
+				    unsigned long npages)
 {
 	u32 now = atomic_read(&mig->adev->vram_lost_counter);
 	struct amdgpu_migrate_vram *vram, *found = NULL;
-	unsigned long i, flags;
+	unsigned long i, flags, lost = 0;
 	u64 offset;
 
 	if (now == mig->vram_lost_counter)
-		return false;
+		return 0;
 	for (i = 0; i < npages; i++) {
-		if (!pages[i])
+		/* Another allocation's pages come without a system page. */
+		if (!pages[i] || !addr[i].addr)
 			continue;
 		offset = amdgpu_migrate_vram_offset(mig, pages[i]);
-		if (found && vram_holds(found, offset))
-			continue;
-		found = NULL;
-		spin_lock_irqsave(&mig->lock, flags);
-		list_for_each_entry(vram, &mig->allocations, link) {
-			if (vram_holds(vram, offset)) {
-				found = vram;
-				break;
+		if (!found || !vram_holds(found, offset)) {
+			found = NULL;
+			spin_lock_irqsave(&mig->lock, flags);
+			list_for_each_entry(vram, &mig->allocations, link) {
+				if (vram_holds(vram, offset)) {
+					found = vram;
+					break;
+				}
 			}
+			spin_unlock_irqrestore(&mig->lock, flags);
 		}
-		spin_unlock_irqrestore(&mig->lock, flags);
 		if (found && found->vram_lost_counter != now)
-			return true;
+			lost += 1UL << addr[i].order;
 	}
-	return false;
+	return lost;
+}
+
+/* Refuse a copy back of @lost pages a reset lost. */
+static int copy_back_refuse(struct amdgpu_migrate *mig, unsigned long lost)
+{
+	atomic64_inc(&mig->stats.vram_lost);
+	trace_amdgpu_svm_vram_lost(mig->adev->dev, lost);
+	return -EIO;
 }
 
 /*
@@ -813,23 +839,26 @@ static int copy_back_end(struct amdgpu_migrate *mig, struct page **pages,
 			 struct drm_pagemap_addr *addr, unsigned long npages,
 			 int ret)
 {
-	struct amdgpu_migrate_stats *stats = &mig->stats;
+	struct amdgpu_device *adev = mig->adev;
+	unsigned long lost;
 	long copied;
 
-	if (ret) {
-		copied = copy_back_cpu(mig, pages, addr, npages);
-		trace_amdgpu_svm_copy_back_cpu(mig->adev->dev, npages, ret,
-					       copied < 0 ? copied : 0);
-		if (copied < 0)
-			return ret;
-		atomic64_add(copied, &stats->cpu_copies_out);
-		atomic64_add(copied, &stats->pages_out);
+	if (!ret) {
+		lost = copy_back_lost(mig, pages, addr, npages);
+		return lost ? copy_back_refuse(mig, lost) : 0;
 	}
-	if (copy_back_lost(mig, pages, npages)) {
-		atomic64_inc(&stats->vram_lost);
-		trace_amdgpu_svm_vram_lost(mig->adev->dev, npages);
-		return -EIO;
-	}
+	down_read(&adev->reset_domain->sem);
+	lost = copy_back_lost(mig, pages, addr, npages);
+	copied = lost ? 0 : copy_back_cpu(mig, pages, addr, npages);
+	up_read(&adev->reset_domain->sem);
+	if (lost)
+		return copy_back_refuse(mig, lost);
+	trace_amdgpu_svm_copy_back_cpu(adev->dev, max(copied, 0L), ret,
+				       min(copied, 0L));
+	if (copied < 0)
+		return ret;
+	atomic64_add(copied, &mig->stats.cpu_copies_out);
+	atomic64_add(copied, &mig->stats.pages_out);
 	return 0;
 }
 
@@ -857,9 +886,13 @@ static int copy_back_end(struct amdgpu_migrate *mig, struct page **pages,
  * struct migrate_batch). The copy is complete when this returns,
  * also when it fails: drm_pagemap unmaps the system pages right after.
  *
+ * A copy back to system memory that the engine failed is done by the CPU,
+ * and one of data a reset lost is refused (see "Copying back").
+ *
  * Context: process context; may sleep; takes no lock of the caller's.
  * Return: 0, or the error of @pre_migrate_fence, or the first error of a
- * command (the caller then keeps the data in system memory).
+ * command (the caller then keeps the data where it was), or -EIO for a
+ * copy back of data a reset lost.
  */
 int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			struct drm_pagemap_addr *addr, unsigned long npages,
@@ -1072,9 +1105,11 @@ static int evict_vram(struct amdgpu_migrate *mig,
  * reason to end its eviction walk: TTM ends the walk, and fails the
  * allocation that needed the room, on any error but -ENOSPC (which
  * ttm_bo_evict_cb() takes as "this one is busy"). The pages stay where
- * they are, their data intact: a copy that failed (a hung engine) is
- * retried at the next eviction or CPU fault, and the pages of a process
- * that is exiting (-EFAULT: no users left) go with its address space.
+ * they are, their data intact: a copy the engine and then the CPU failed
+ * is retried at the next eviction or CPU fault; the pages of a process
+ * that is exiting (-EFAULT: no users left) go with its address space, as
+ * do pages whose data a reset lost (-EIO) when the process lets go of
+ * them.
  *
  * Context: process context; @bo's reservation held, no mmap lock.
  * Return: 0 when no device page is left in @bo, -ENOSPC if some could

@@ -860,6 +860,115 @@ static void migrate_vram_lost_by_a_reset_is_never_read(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
 }
 
+/*
+ * A CPU fault back covers the aligned window of its allocation's size,
+ * which here also holds pages of an older allocation that a reset lost:
+ * those are not copied, and do not fail the copy of the newer pages.
+ */
+static void migrate_vram_lost_spares_a_newer_neighbour(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_2M, 0x7e16, true);
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
+	unsigned long newer = buf + SZ_1M + SZ_256K;
+
+	/* The older: [1.5M, 2M). The newer: [0.5M, 1.5M), 1 MiB. */
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf + SZ_1M + SZ_512K, SZ_512K));
+	atomic_inc(&f->tdev->adev->vram_lost_counter);
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf + SZ_512K, SZ_1M));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(f->vram),
+			(SZ_1M + SZ_512K) >> PAGE_SHIFT);
+
+	/* A fault at 1.25M takes [1M, 2M) back: the newer pages only. */
+	expect_cpu_pattern(test, f, newer, SZ_4K,
+			   0x7e16 ^ (u32)(((newer - buf) >> PAGE_SHIFT) << 12));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mig->stats.vram_lost), 0);
+	KUNIT_EXPECT_NE(test, 0, copy_from_user(f->page,
+						(void __user *)(buf + SZ_2M - PAGE_SIZE),
+						PAGE_SIZE));
+	KUNIT_EXPECT_GT(test, atomic64_read(&mig->stats.vram_lost), 0);
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_2M));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+}
+
+/* A reset that starts as a copy back fails, for the case below. */
+struct racing_reset {
+	struct migrate_fixture *f;
+	unsigned long addr;
+	/* the SDMA model is about to fail the copy */
+	struct completion failing;
+	/* the reset holds the reset domain's semaphore */
+	struct completion started;
+	/* the CPU read's copy_from_user() */
+	unsigned long not_copied;
+};
+
+static void racing_reset_fail(struct amdgpu_svm_test_vram *vram)
+{
+	struct racing_reset *r = vram->before_failing_data;
+
+	complete(&r->failing);
+	wait_for_completion(&r->started);
+}
+
+static int racing_reset_reader(void *arg)
+{
+	struct racing_reset *r = arg;
+	u32 *page = kmalloc(PAGE_SIZE, GFP_KERNEL);
+
+	if (!page)
+		return -ENOMEM;
+	r->not_copied = copy_from_user(page, (void __user *)r->addr, PAGE_SIZE);
+	kfree(page);
+	return 0;
+}
+
+/*
+ * The copy back of a CPU fault fails because a reset began, and that
+ * reset loses VRAM: the CPU copy waits for the reset to end, then finds
+ * the data lost and refuses it (SIGBUS), rather than reading VRAM while
+ * the reset runs and handing out what it read.
+ */
+static void migrate_copy_back_waits_for_the_reset(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long buf = pattern_buffer(test, f, SZ_1M, 0x2e5e7, false);
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(f->tdev);
+	struct amdgpu_svm_test_process *t;
+	struct racing_reset *r;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->f = f;
+	r->addr = buf + 3 * PAGE_SIZE;
+	init_completion(&r->failing);
+	init_completion(&r->started);
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_1M));
+
+	f->vram->before_failing = racing_reset_fail;
+	f->vram->before_failing_data = r;
+	f->vram->fail_copy_at = atomic_read(&f->vram->copies) + 1;
+	t = amdgpu_svm_test_thread_start(test, racing_reset_reader, r);
+	KUNIT_ASSERT_NE(test, 0, wait_for_completion_timeout(&r->failing,
+							     10 * HZ));
+	/* The reset: it holds the semaphore, then raises the count. */
+	down_write(&adev->reset_domain->sem);
+	complete(&r->started);
+	msleep(200);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&t->done),
+			       "the copy back did not wait for the reset");
+	atomic_inc(&adev->vram_lost_counter);
+	up_write(&adev->reset_domain->sem);
+
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_process_wait(t, 10 * HZ));
+	KUNIT_EXPECT_NE(test, r->not_copied, 0);
+	KUNIT_EXPECT_GT(test, atomic64_read(&mig->stats.vram_lost), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mig->stats.cpu_copies_out), 0);
+	f->vram->before_failing = NULL;
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_1M));
+}
+
 static void migrate_alloc_failure_keeps_data_in_ram(struct kunit *test)
 {
 	struct migrate_fixture *f = test->priv;
@@ -1507,6 +1616,8 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 			 copy_back_failure_gen_params),
 	KUNIT_CASE(migrate_failed_eviction_copy_is_done_by_the_cpu),
 	KUNIT_CASE(migrate_vram_lost_by_a_reset_is_never_read),
+	KUNIT_CASE(migrate_vram_lost_spares_a_newer_neighbour),
+	KUNIT_CASE(migrate_copy_back_waits_for_the_reset),
 	KUNIT_CASE(migrate_eviction_while_mapped),
 	KUNIT_CASE(migrate_ttm_eviction_of_one_bo),
 	KUNIT_CASE(migrate_ttm_eviction_skips_an_exiting_process),

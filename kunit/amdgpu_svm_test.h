@@ -139,6 +139,13 @@ struct amdgpu_svm_test_vram {
 	struct amdgpu_svm_test_dev *tdev;
 	/** @fail_copy_at: the n-th migration copy fails with -EIO (0: none) */
 	int fail_copy_at;
+	/**
+	 * @before_failing: if set, called by the SDMA model's thread before
+	 * the copy @fail_copy_at fails
+	 */
+	void (*before_failing)(struct amdgpu_svm_test_vram *vram);
+	/** @before_failing_data: for @before_failing */
+	void *before_failing_data;
 	/** @copies: migration copies (into or out of SVM VRAM) the SDMA model ran */
 	atomic_t copies;
 	/** @pages_to_vram: pages copied into VRAM */

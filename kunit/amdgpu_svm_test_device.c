@@ -707,8 +707,11 @@ static int test_copy_hook(struct amdgpu_svm_sim_sdma *sdma, u64 src, u64 dst,
 
 	if (!to_vram && !to_ram)
 		return 0;
-	if (atomic_inc_return(&vram->copies) == vram->fail_copy_at)
+	if (atomic_inc_return(&vram->copies) == vram->fail_copy_at) {
+		if (vram->before_failing)
+			vram->before_failing(vram);
 		return -EIO;
+	}
 	KUNIT_EXPECT_TRUE_MSG(tdev->test, in_move_window(adev, gart, bytes),
 			      "a migration copy leaves its GART window: %llx+%llx",
 			      gart, bytes);
