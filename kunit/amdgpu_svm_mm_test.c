@@ -282,7 +282,9 @@ struct fork_child {
 	struct completion forked;
 	struct completion may_read;
 	struct completion done;
-	u32 seen[2];
+	/* if not 0, written at @addr after the reads, then read back */
+	u32 write;
+	u32 seen[3];
 	int ret;
 };
 
@@ -295,6 +297,9 @@ static int __maybe_unused fork_child_fn(void *arg)
 	/* Its own copy: what the parent and the GPU wrote later is not in it. */
 	c->ret = get_user(c->seen[0], (u32 __user *)c->addr) ?:
 		 get_user(c->seen[1], (u32 __user *)(c->addr + 8));
+	if (!c->ret && c->write)
+		c->ret = put_user(c->write, (u32 __user *)c->addr) ?:
+			 get_user(c->seen[2], (u32 __user *)c->addr);
 	complete(&c->done);
 	do_exit(0);
 }
@@ -365,6 +370,78 @@ static void mm_fork_cow_gpu_follows_the_parent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->ret, 0);
 	KUNIT_EXPECT_EQ(test, c->seen[0], 0x600d);
 	KUNIT_EXPECT_EQ(test, c->seen[1], 0);
+}
+
+static const bool child_exits_first[] = { true, false };
+
+static void exit_order_desc(const bool *child_first, char *desc)
+{
+	strscpy(desc, *child_first ? "child exits first" :
+		"parent unmaps first", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(exit_order, child_exits_first, exit_order_desc);
+
+/*
+ * fork() while a buffer is in VRAM: parent and child share its device
+ * pages copy-on-write. Each reads its own data, faulting the pages back
+ * to system memory for both; the child's write never reaches the parent,
+ * and whichever lets go of the buffer first, the other keeps it intact.
+ */
+static void mm_fork_with_pages_in_vram(struct kunit *test)
+{
+	const struct drm_amdgpu_svm_attribute to_gpu[] = {
+		{ AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_ALLOW_MIGRATE },
+		{ AMDGPU_SVM_ATTR_PREFETCH_LOC, 1 },
+	};
+	bool child_first = *(const bool *)test->param_value;
+	struct amdgpu_svm_test_dev *tdev;
+	struct fork_child *c;
+	unsigned long buf;
+
+	if (!IS_BUILTIN(CONFIG_DRM_AMDGPU))
+		kunit_skip(test, "kernel_clone() is not exported");
+
+	tdev = amdgpu_svm_test_dev_create_with_vram(test, true, SZ_16M);
+	buf = amdgpu_svm_test_user_buffer(test, SZ_2M, 0xf04);
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->addr = buf;
+	c->write = 0xc41d;
+	init_completion(&c->forked);
+	init_completion(&c->may_read);
+	init_completion(&c->done);
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       buf, SZ_2M, to_gpu,
+						       ARRAY_SIZE(to_gpu)));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(tdev->vram),
+			SZ_2M >> PAGE_SHIFT);
+	KUNIT_ASSERT_EQ(test, 0, test_fork(c));
+
+	if (child_first) {
+		complete(&c->may_read);
+		wait_for_completion(&c->done);
+		/* The parent's data, on the CPU and the GPU alike. */
+		KUNIT_EXPECT_EQ(test, cpu_read32(test, buf), 0xf04);
+		KUNIT_EXPECT_EQ(test, gpu_read32(tdev, buf), 0xf04);
+		KUNIT_EXPECT_EQ(test, cpu_read32(test, buf + 5 * PAGE_SIZE),
+				0xf04 ^ 5);
+	} else {
+		/* The parent writes its copy, then lets go of the buffer. */
+		KUNIT_ASSERT_EQ(test, 0, put_user(0x9a7e, (u32 __user *)buf));
+		KUNIT_EXPECT_EQ(test, cpu_read32(test, buf + 5 * PAGE_SIZE),
+				0xf04 ^ 5);
+		KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_2M));
+		complete(&c->may_read);
+		wait_for_completion(&c->done);
+	}
+	KUNIT_EXPECT_EQ(test, c->ret, 0);
+	KUNIT_EXPECT_EQ(test, c->seen[0], 0xf04);
+	KUNIT_EXPECT_EQ(test, c->seen[1], 0);
+	KUNIT_EXPECT_EQ(test, c->seen[2], 0xc41d);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(tdev->vram), 0);
 }
 
 /* A process of its own that maps memory for the GPU, then goes away. */
@@ -1191,6 +1268,7 @@ static struct kunit_case amdgpu_svm_mm_cases[] = {
 	KUNIT_CASE(mm_prot_none_xnack_off_restore_skips_it),
 	KUNIT_CASE(mm_set_refuses_device_mappings),
 	KUNIT_CASE(mm_fork_cow_gpu_follows_the_parent),
+	KUNIT_CASE_PARAM(mm_fork_with_pages_in_vram, exit_order_gen_params),
 	KUNIT_CASE_PARAM(mm_exit_closes_the_svm, xnack_gen_params),
 	KUNIT_CASE(mm_kfd_vm_is_not_ours),
 	KUNIT_CASE(mm_svm_vm_cannot_be_acquired_by_kfd),

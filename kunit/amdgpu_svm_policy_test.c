@@ -9,6 +9,7 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/shmem_fs.h>
 #include <linux/sizes.h>
 #include <linux/uaccess.h>
 
@@ -829,6 +830,229 @@ static void policy_tracepoints_report_migrations(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->copy_commands), 1);
 }
 
+/* --- What ROCm users report, as cases --- */
+
+/*
+ * XNACK off: a prefetch moves a buffer to VRAM and maps it, the GPU
+ * writes some of its pages there, and the CPU reads what the GPU wrote
+ * (faulting the pages back), next to what it wrote itself.
+ */
+static void user_xnack_off_gpu_writes_in_vram_then_cpu_reads(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, false);
+	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0x0ff);
+	unsigned long i;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(f->vram),
+			SZ_2M >> PAGE_SHIFT);
+	for (i = 0; i < SZ_2M >> PAGE_SHIFT; i += 3) {
+		v = 0x6b0 + i;
+		KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev,
+								    buf + i * PAGE_SIZE,
+								    &v, sizeof(v),
+								    true));
+	}
+	expect_gpu_page(test, f, buf, 1, 0x0ff, true);
+
+	for (i = 0; i < SZ_2M >> PAGE_SHIFT; i++) {
+		KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(buf + i * PAGE_SIZE)));
+		KUNIT_ASSERT_EQ_MSG(test, v, i % 3 ? 0x0ff ^ (u32)i : 0x6b0 + (u32)i,
+				    "page %lu", i);
+	}
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->fallbacks), 0);
+}
+
+/* Memory that migrate_vma cannot move: how a case maps it. */
+struct fixed_memory {
+	const char *name;
+	bool xnack_on;
+	/* a shmem file mapped, rather than shared anonymous memory */
+	bool file;
+	/* the file mapped private and only read: page-cache pages */
+	bool private;
+};
+
+static const struct fixed_memory fixed_memories[] = {
+	{ "shared anonymous, xnack on", true, false, false },
+	{ "shared anonymous, xnack off", false, false, false },
+	{ "shared file, xnack off", false, true, false },
+	{ "private file, read only, xnack on", true, true, true },
+};
+
+static void fixed_memory_desc(const struct fixed_memory *m, char *desc)
+{
+	strscpy(desc, m->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(fixed_memory, fixed_memories, fixed_memory_desc);
+
+/*
+ * A prefetch to the GPU over shared or file-backed memory, which only
+ * anonymous private memory can leave: no error, the GPU maps the pages
+ * where they are, and every byte stays, both ways where the mapping is
+ * shared.
+ */
+static void user_prefetch_over_memory_that_cannot_move(struct kunit *test)
+{
+	const struct fixed_memory *m = test->param_value;
+	struct policy_fixture *f = fixture(test, m->xnack_on);
+	struct file *file = NULL;
+	unsigned long buf, fill, off;
+	u32 v;
+
+	if (m->file) {
+		file = shmem_file_setup("amdgpu-svm-test", SZ_2M,
+					mk_vma_flags(VMA_NORESERVE_BIT));
+		KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	}
+	fill = kunit_vm_mmap(test, file, 0, SZ_2M, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | (file ? 0 : MAP_ANONYMOUS), 0);
+	KUNIT_ASSERT_TRUE(test, fill && fill < TASK_SIZE);
+	for (off = 0; off < SZ_2M; off += PAGE_SIZE)
+		KUNIT_ASSERT_EQ(test, 0, put_user(0x5a ^ (u32)(off >> PAGE_SHIFT),
+						  (u32 __user *)(fill + off)));
+	buf = fill;
+	if (m->private)
+		buf = kunit_vm_mmap(test, file, 0, SZ_2M, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE, 0);
+	if (file)
+		fput(file);
+	KUNIT_ASSERT_TRUE(test, buf && buf < TASK_SIZE);
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+	KUNIT_EXPECT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	expect_gpu_page(test, f, buf, 0, 0x5a, false);
+	expect_gpu_page(test, f, buf, 511, 0x5a, false);
+	if (!m->private) {
+		v = 0x6e7;
+		KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev,
+								    buf + 9 * PAGE_SIZE,
+								    &v, sizeof(v),
+								    true));
+		KUNIT_EXPECT_EQ(test, 0, get_user(v, (u32 __user *)(fill + 9 * PAGE_SIZE)));
+		KUNIT_EXPECT_EQ(test, v, 0x6e7);
+	}
+	for (off = 0; off < SZ_2M; off += PAGE_SIZE) {
+		if (!m->private && off == 9 * PAGE_SIZE)
+			continue;
+		KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(buf + off)));
+		KUNIT_ASSERT_EQ(test, v, 0x5a ^ (u32)(off >> PAGE_SHIFT));
+	}
+}
+
+/* The CPU writer of user_prefetch_while_the_cpu_writes(). */
+struct slot_writer {
+	unsigned long buf;
+	unsigned long npages;
+	u32 rounds;
+	/* a write lost: the round, the page, and what the slot held */
+	u32 lost_round, lost_value;
+	unsigned long lost_page;
+	bool lost;
+	int ret;
+};
+
+/*
+ * Write round r into word 1 of every page, round after round, and check
+ * before each write that the slot still holds the round before.
+ */
+static int slot_writer_fn(void *arg)
+{
+	struct slot_writer *w = arg;
+	unsigned long i;
+	u32 r, v;
+
+	for (r = 1; r <= w->rounds; r++) {
+		for (i = 0; i < w->npages; i++) {
+			u32 __user *slot = (u32 __user *)(w->buf + i * PAGE_SIZE + 4);
+
+			if (get_user(v, slot) || put_user(r, slot)) {
+				w->ret = -EFAULT;
+				return w->ret;
+			}
+			if (v != r - 1 && !w->lost) {
+				w->lost = true;
+				w->lost_round = r;
+				w->lost_page = i;
+				w->lost_value = v;
+			}
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * A prefetch to the GPU and back, again and again, while another thread
+ * of the process writes the same pages: no write is lost, whichever way
+ * each page went meanwhile.
+ */
+static void user_prefetch_while_the_cpu_writes(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, *(const bool *)test->param_value);
+	unsigned long buf = buffer(test, SZ_4M, SZ_2M, 0x3c);
+	struct amdgpu_svm_test_process *t;
+	struct slot_writer *w;
+	unsigned long i;
+	int prefetches = 0;
+	u32 v;
+
+	w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->buf = buf;
+	w->npages = SZ_4M >> PAGE_SHIFT;
+	w->rounds = 40;
+	for (i = 0; i < w->npages; i++)
+		KUNIT_ASSERT_EQ(test, 0, put_user(0, (u32 __user *)(buf + i * PAGE_SIZE + 4)));
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_4M, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+
+	t = amdgpu_svm_test_thread_start(test, slot_writer_fn, w);
+	while (!completion_done(&t->done)) {
+		KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_4M,
+					     AMDGPU_SVM_ATTR_PREFETCH_LOC,
+					     prefetches & 1 ? SYSMEM : GPU));
+		prefetches++;
+	}
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_process_wait(t, 60 * HZ));
+	kunit_info(test, "%d prefetches, %llu pages in, %llu out", prefetches,
+		   atomic64_read(&f->stats->pages_in),
+		   atomic64_read(&f->stats->pages_out));
+	KUNIT_EXPECT_EQ(test, w->ret, 0);
+	KUNIT_EXPECT_FALSE_MSG(test, w->lost,
+			       "round %u, page %lu: the slot held %u",
+			       w->lost_round, w->lost_page, w->lost_value);
+	KUNIT_EXPECT_GT(test, atomic64_read(&f->stats->pages_in), 0);
+	for (i = 0; i < w->npages; i++) {
+		KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(buf + i * PAGE_SIZE + 4)));
+		KUNIT_ASSERT_EQ_MSG(test, v, w->rounds, "page %lu", i);
+		KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(buf + i * PAGE_SIZE)));
+		KUNIT_ASSERT_EQ_MSG(test, v, 0x3c ^ (u32)i, "page %lu", i);
+	}
+}
+
+static struct kunit_case user_cases[] = {
+	KUNIT_CASE(user_xnack_off_gpu_writes_in_vram_then_cpu_reads),
+	KUNIT_CASE_PARAM(user_prefetch_over_memory_that_cannot_move,
+			 fixed_memory_gen_params),
+	KUNIT_CASE_PARAM(user_prefetch_while_the_cpu_writes, xnack_gen_params),
+	{}
+};
+
+static struct kunit_suite user_suite = {
+	.name = "amdgpu_svm_user",
+	.test_cases = user_cases,
+};
+
 static struct kunit_case policy_cases[] = {
 	KUNIT_CASE_PARAM(policy_decision_table, decide_gen_params),
 	KUNIT_CASE_PARAM(policy_prefetch_is_one_shot_and_looks_first,
@@ -861,4 +1085,4 @@ static struct kunit_suite policy_suite = {
 	.test_cases = policy_cases,
 };
 
-kunit_test_suite(policy_suite);
+kunit_test_suites(&policy_suite, &user_suite);
