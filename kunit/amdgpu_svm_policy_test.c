@@ -930,6 +930,9 @@ static void user_prefetch_over_memory_that_cannot_move(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, set(f, buf, SZ_2M,
 				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	/* Known not to move: nothing tried, so nothing fell back. */
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_allocs(f->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats->fallbacks), 0);
 	expect_gpu_page(test, f, buf, 0, 0x5a, false);
 	expect_gpu_page(test, f, buf, 511, 0x5a, false);
 	if (!m->private) {
