@@ -46,8 +46,8 @@ else
 # ---------------------------------------------------------------------------
 # The user's targets.  The work is done by the scripts in tools/.
 
-.PHONY: all build tree unpatch check static kunit bench patches check-series \
-	htmldocs clean distclean help
+.PHONY: all build tree unpatch check static kunit bench stress patches \
+	check-series htmldocs clean distclean help
 
 all: build
 
@@ -78,6 +78,10 @@ kunit:
 ## bench: migration throughput figures in the QEMU test kernel (no pass/fail)
 bench:
 	@tools/bench.sh
+
+## stress: the concurrency suite for minutes (STRESS_MS=, STRESS_SEED=)
+stress:
+	@tools/stress.sh
 
 ## patches: write the upstream patch series to build/series/
 patches:

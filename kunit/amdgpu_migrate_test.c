@@ -1005,33 +1005,12 @@ static void migrate_eviction_while_mapped(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->pages_to_ram), 512);
 }
 
-/* A kernel buffer that takes all free VRAM and @more: TTM must evict. */
-static int try_vram_pressure(struct migrate_fixture *f, u64 more,
-			     struct amdgpu_bo **bo)
-{
-	struct amdgpu_device *adev = f->tdev->adev;
-	struct ttm_resource_manager *man =
-		ttm_manager_type(&adev->mman.bdev, TTM_PL_VRAM);
-	struct amdgpu_bo_param bp = {
-		.byte_align = PAGE_SIZE,
-		.domain = AMDGPU_GEM_DOMAIN_VRAM,
-		.flags = AMDGPU_GEM_CREATE_NO_CPU_ACCESS,
-		.type = ttm_bo_type_kernel,
-		.resv = NULL,
-		.bo_ptr_size = sizeof(struct amdgpu_bo),
-	};
-
-	bp.size = adev->gmc.mc_vram_size - ttm_resource_manager_usage(man) +
-		  more;
-	return amdgpu_bo_create(adev, &bp, bo);
-}
-
 static struct amdgpu_bo *vram_pressure(struct kunit *test,
 				       struct migrate_fixture *f, u64 more)
 {
 	struct amdgpu_bo *bo;
 
-	KUNIT_ASSERT_EQ(test, 0, try_vram_pressure(f, more, &bo));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_vram_pressure(f->vram, more, &bo));
 	return bo;
 }
 
@@ -1186,7 +1165,7 @@ static void migrate_ttm_eviction_skips_an_exiting_process(struct kunit *test)
 
 	/* Room for half a buffer more than is free. */
 	evictions = atomic64_read(&mig->stats.evictions);
-	ret = try_vram_pressure(f, SZ_512K, &pressure);
+	ret = amdgpu_svm_test_vram_pressure(f->vram, SZ_512K, &pressure);
 	/* Both were tried: the exiting process's first. */
 	KUNIT_EXPECT_EQ(test, atomic64_read(&mig->stats.evictions) - evictions,
 			2);

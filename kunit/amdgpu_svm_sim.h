@@ -301,6 +301,13 @@ struct amdgpu_svm_sim {
 	 */
 	bool queues_quiesced;
 	/**
+	 * @accesses_wait: test: a GPU access while the queues are stopped is
+	 * one a stopped queue has not issued yet (%AMDGPU_SVM_SIM_STOPPED),
+	 * not a broken rule: several threads access the GPU while others
+	 * stop its queues
+	 */
+	bool accesses_wait;
+	/**
 	 * @userq_fence_ctx: the fence context of the user queues' eviction
 	 * fences, or 0; amdgpu_svm_sim_vm_settle() does not wait for them
 	 */
@@ -322,12 +329,15 @@ struct amdgpu_svm_sim {
  * @AMDGPU_SVM_SIM_READ_ONLY: a write through a PTE without WRITEABLE
  * @AMDGPU_SVM_SIM_NO_RETRY: a PTE that forces a no-retry fault: fatal,
  *	the hardware does not ask the driver again
+ * @AMDGPU_SVM_SIM_STOPPED: not issued: the queues are stopped (only with
+ *	&amdgpu_svm_sim.accesses_wait)
  */
 enum amdgpu_svm_sim_fault {
 	AMDGPU_SVM_SIM_OK,
 	AMDGPU_SVM_SIM_NOT_PRESENT,
 	AMDGPU_SVM_SIM_READ_ONLY,
 	AMDGPU_SVM_SIM_NO_RETRY,
+	AMDGPU_SVM_SIM_STOPPED,
 };
 
 extern bool amdgpu_svm_sim_pt_sdma;

@@ -632,6 +632,10 @@ amdgpu_svm_sim_access(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm,
 
 	read_lock(&sim->access_lock);
 	if (sim->queues_quiesced) {
+		if (READ_ONCE(sim->accesses_wait)) {
+			ret = AMDGPU_SVM_SIM_STOPPED;
+			goto out;
+		}
 		amdgpu_svm_sim_fail(sim, "GPU access while the queues are quiesced");
 		ret = AMDGPU_SVM_SIM_NOT_PRESENT;
 		goto out;

@@ -15,6 +15,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/moduleparam.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/sched/mm.h>
@@ -23,8 +24,11 @@
 #include <drm/amdgpu_drm.h>
 
 #include "../amdgpu.h"
+#include "../amdgpu_migrate.h"
+#include "../amdgpu_object.h"
 #include "../amdgpu_svm.h"
 #include "../amdgpu_svm_attr.h"
+#include "amdgpu_svm_sim.h"
 #include "amdgpu_svm_test.h"
 
 #define STRESS_SIZE	SZ_8M
@@ -318,8 +322,452 @@ static void stress_all_at_once(struct kunit *test)
 	}
 }
 
+/* --- Migration under load: no write lost --- */
+
+/*
+ * How long the migration stress runs, and its seed (0: a random one, which
+ * the case prints): amdgpu.stress_ms=, amdgpu.stress_seed= on the test
+ * kernel's command line. make stress runs it for minutes.
+ */
+static unsigned int stress_ms = 2000;
+module_param(stress_ms, uint, 0444);
+MODULE_PARM_DESC(stress_ms, "KUnit: how long the migration stress runs (ms)");
+static u64 stress_seed;
+module_param(stress_seed, ullong, 0444);
+MODULE_PARM_DESC(stress_seed, "KUnit: seed of the migration stress (0 = random)");
+/*
+ * VRAM pressure from another allocation during the migration stress: off
+ * by default, because TTM then evicts page tables of the VM too, and the
+ * GPU MMU model reports a walk through a page table in freed VRAM (see
+ * Documentation/testing.rst, "Migration stress"); amdgpu.stress_evict=1
+ * turns it on.
+ */
+static bool stress_evict;
+module_param(stress_evict, bool, 0444);
+MODULE_PARM_DESC(stress_evict, "KUnit: VRAM pressure in the migration stress");
+
+/* 4 MiB of slot pages and 2 MiB that munmap/mmap churns. */
+#define MSTRESS_SLOTS	SZ_4M
+#define MSTRESS_CHURN	SZ_2M
+#define MSTRESS_PAGES	(MSTRESS_SLOTS >> PAGE_SHIFT)
+/* Words of a slot page: two GPU writers' slots, two CPU writers', a fixed word. */
+#define SLOT_GPU0	0
+#define SLOT_CPU0	2
+#define NR_WRITERS	4
+#define SLOT_FIXED	4
+
+enum mstress_kind {
+	M_GPU, M_CPU, M_PREFETCH, M_EVICT, M_CHURN, M_ATTRS, M_INJECT,
+	NR_MKINDS
+};
+
+static const char * const mkind_names[NR_MKINDS] = {
+	"gpu slot write", "cpu slot write", "prefetch", "vram pressure",
+	"munmap+mmap", "attribute set", "failure injected",
+};
+
+struct mstress {
+	struct kunit *test;
+	struct amdgpu_svm_test_dev *tdev;
+	struct mm_struct *mm;
+	unsigned long buf;
+	bool xnack_on;
+	atomic_t ops[NR_MKINDS];
+	/* Writes whose slot no longer held the writer's last value. */
+	atomic_t lost;
+	unsigned long lost_page;
+	u32 lost_seen, lost_want;
+	int lost_writer;
+	atomic_t unexpected;
+	int last_unexpected;
+	atomic_t evictions;
+};
+
+struct mstress_thread {
+	struct mstress *s;
+	enum mstress_kind kind;
+	/* a writer's slot word, and the last value it wrote to each page */
+	unsigned int word;
+	u32 *last;
+	struct rnd_state rnd;
+	struct task_struct *task;
+};
+
+static unsigned long mrnd(struct mstress_thread *t, unsigned long n)
+{
+	return prandom_u32_state(&t->rnd) % n;
+}
+
+static void mstress_unexpected(struct mstress *s, int ret)
+{
+	if (!ret || (ret == -EINTR && kthread_should_stop()))
+		return;
+	atomic_inc(&s->unexpected);
+	WRITE_ONCE(s->last_unexpected, ret);
+}
+
+/* A slot read back: it must hold what its writer wrote last. */
+static void slot_check(struct mstress_thread *t, unsigned long p, u32 seen)
+{
+	struct mstress *s = t->s;
+
+	if (seen == t->last[p] || atomic_inc_return(&s->lost) > 1)
+		return;
+	s->lost_page = p;
+	s->lost_seen = seen;
+	s->lost_want = t->last[p];
+	s->lost_writer = t->word;
+}
+
+/*
+ * The GPU writes its slot: read it (a GPU fault may move the page to
+ * VRAM), check it, write the next value. The other threads may make the
+ * page unreachable for a while (a failed copy, a refused fault): then
+ * the slot is left for later.
+ */
+static void mstep_gpu(struct mstress_thread *t)
+{
+	struct mstress *s = t->s;
+	unsigned long p = mrnd(t, MSTRESS_PAGES);
+	unsigned long addr = s->buf + p * PAGE_SIZE + t->word * 4;
+	u32 v;
+
+	if (amdgpu_svm_test_gpu_access(s->tdev, addr, &v, sizeof(v), false))
+		return;
+	slot_check(t, p, v);
+	v = t->last[p] + 1;
+	if (!amdgpu_svm_test_gpu_access(s->tdev, addr, &v, sizeof(v), true))
+		t->last[p] = v;
+}
+
+/* A CPU writer: the same, through CPU faults; never refused. */
+static void mstep_cpu(struct mstress_thread *t)
+{
+	struct mstress *s = t->s;
+	unsigned long p = mrnd(t, MSTRESS_PAGES);
+	u32 __user *slot = (u32 __user *)(s->buf + p * PAGE_SIZE + t->word * 4);
+	u32 v;
+
+	if (get_user(v, slot)) {
+		mstress_unexpected(s, -EFAULT);
+		return;
+	}
+	slot_check(t, p, v);
+	if (put_user(t->last[p] + 1, slot)) {
+		mstress_unexpected(s, -EFAULT);
+		return;
+	}
+	t->last[p]++;
+}
+
+/* A prefetch of 64 KiB to 2 MiB of the slots, to the GPU or home. */
+static void mstep_prefetch(struct mstress_thread *t)
+{
+	struct mstress *s = t->s;
+	unsigned long len = (1 + mrnd(t, 32)) * SZ_64K;
+	unsigned long addr = s->buf + mrnd(t, (MSTRESS_SLOTS - len) / SZ_64K + 1) *
+			     SZ_64K;
+	const struct drm_amdgpu_svm_attribute attr = {
+		AMDGPU_SVM_ATTR_PREFETCH_LOC,
+		mrnd(t, 2) ? 1 : AMDGPU_SVM_LOCATION_SYSMEM,
+	};
+
+	mstress_unexpected(s, amdgpu_svm_test_ioctl(s->tdev,
+						    AMDGPU_SVM_OP_SET_ATTR,
+						    addr, len, &attr, 1));
+}
+
+/* Another allocation wants all free VRAM and 1-4 MiB more: TTM evicts. */
+static void mstep_evict(struct mstress_thread *t)
+{
+	struct amdgpu_bo *bo;
+
+	if (!amdgpu_svm_test_vram_pressure(t->s->tdev->vram,
+					   (1 + mrnd(t, 4)) * SZ_1M, &bo)) {
+		atomic_inc(&t->s->evictions);
+		amdgpu_bo_unref(&bo);
+	}
+	usleep_range(500, 1000);
+}
+
+static void mstep_churn(struct mstress_thread *t)
+{
+	struct mstress *s = t->s;
+	unsigned long churn = s->buf + MSTRESS_SLOTS;
+	unsigned long len = (1 + mrnd(t, 8)) * SZ_64K;
+	unsigned long addr = churn + mrnd(t, (MSTRESS_CHURN - len) / SZ_64K + 1) *
+			     SZ_64K;
+
+	if (vm_munmap(addr, len) ||
+	    vm_mmap(NULL, addr, len, PROT_READ | PROT_WRITE,
+		    MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED, 0) != addr)
+		mstress_unexpected(s, -ENOMEM);
+	else if (put_user(1, (u32 __user *)addr))
+		mstress_unexpected(s, -EFAULT);
+}
+
+/* Where the pages should be, and may they move: never access itself. */
+static void mstep_attrs(struct mstress_thread *t)
+{
+	static const u32 locations[] = {
+		1, AMDGPU_SVM_LOCATION_SYSMEM, AMDGPU_SVM_LOCATION_UNDEFINED,
+	};
+	struct mstress *s = t->s;
+	unsigned long len = (1 + mrnd(t, 64)) * PAGE_SIZE;
+	unsigned long addr = s->buf + mrnd(t, (MSTRESS_SLOTS + MSTRESS_CHURN - len) /
+					   PAGE_SIZE + 1) * PAGE_SIZE;
+	struct drm_amdgpu_svm_attribute attr;
+
+	switch (mrnd(t, 3)) {
+	case 0:
+		attr.type = AMDGPU_SVM_ATTR_PREFERRED_LOC;
+		attr.value = locations[mrnd(t, ARRAY_SIZE(locations))];
+		break;
+	case 1:
+		attr.type = AMDGPU_SVM_ATTR_ACCESS;
+		attr.value = mrnd(t, 2) ? AMDGPU_SVM_ACCESS_ALLOW_MIGRATE :
+			     AMDGPU_SVM_ACCESS_IN_PLACE;
+		break;
+	default:
+		attr.type = AMDGPU_SVM_ATTR_GRANULARITY;
+		attr.value = mrnd(t, 10);
+		break;
+	}
+	mstress_unexpected(s, amdgpu_svm_test_ioctl(s->tdev,
+						    AMDGPU_SVM_OP_SET_ATTR,
+						    addr, len, &attr, 1));
+	usleep_range(200, 400);
+}
+
+/* Fail one of the next migration copies, or VRAM allocations. */
+static void mstep_inject(struct mstress_thread *t)
+{
+	struct amdgpu_svm_test_vram *vram = t->s->tdev->vram;
+
+	if (mrnd(t, 2))
+		WRITE_ONCE(vram->fail_copy_at, atomic_read(&vram->copies) +
+			   1 + mrnd(t, 8));
+	else
+		amdgpu_svm_test_vram_fail_alloc(vram, 1 + mrnd(t, 4));
+	msleep(1 + mrnd(t, 10));
+}
+
+static int mstress_thread_fn(void *arg)
+{
+	static void (* const steps[NR_MKINDS])(struct mstress_thread *t) = {
+		[M_GPU] = mstep_gpu, [M_CPU] = mstep_cpu,
+		[M_PREFETCH] = mstep_prefetch, [M_EVICT] = mstep_evict,
+		[M_CHURN] = mstep_churn, [M_ATTRS] = mstep_attrs,
+		[M_INJECT] = mstep_inject,
+	};
+	struct mstress_thread *t = arg;
+	struct mstress *s = t->s;
+
+	current->kunit_test = s->test;
+	kthread_use_mm(s->mm);
+	while (!kthread_should_stop()) {
+		steps[t->kind](t);
+		atomic_inc(&s->ops[t->kind]);
+		cond_resched();
+	}
+	kthread_unuse_mm(s->mm);
+	current->kunit_test = NULL;
+	return 0;
+}
+
+struct mstress_mode {
+	const char *name;
+	bool xnack_on;
+	bool thp;
+};
+
+static const struct mstress_mode mstress_modes[] = {
+	{ "xnack on, 4 KiB pages", true, false },
+	{ "xnack on, THP", true, true },
+	{ "xnack off, 4 KiB pages", false, false },
+	{ "xnack off, THP", false, true },
+};
+
+static void mstress_desc(const struct mstress_mode *m, char *desc)
+{
+	strscpy(desc, m->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(mstress, mstress_modes, mstress_desc);
+
+/* The buffer: 2 MiB aligned, huge pages as the mode says, every page touched. */
+static unsigned long mstress_buffer(struct kunit *test, bool thp)
+{
+	const size_t size = MSTRESS_SLOTS + MSTRESS_CHURN;
+	struct vm_area_struct *vma;
+	unsigned long map, buf, p;
+
+	map = kunit_vm_mmap(test, NULL, 0, size + SZ_2M, PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, map && map < TASK_SIZE);
+	buf = ALIGN(map, SZ_2M);
+	mmap_write_lock(current->mm);
+	vma = vma_lookup(current->mm, buf);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vm_flags_set(vma, thp ? VM_HUGEPAGE : VM_NOHUGEPAGE);
+	mmap_write_unlock(current->mm);
+	for (p = 0; p < size >> PAGE_SHIFT; p++)
+		KUNIT_ASSERT_EQ(test, 0, put_user(0x5107 ^ (u32)p,
+						  (u32 __user *)(buf + p * PAGE_SIZE +
+								 SLOT_FIXED * 4)));
+	return buf;
+}
+
+/*
+ * Migration under load, with failures: kernel threads of the test's
+ * process write slots from the GPU (faulting pages to VRAM) and the CPU
+ * (faulting them back), prefetch parts of the buffer either way, squeeze
+ * VRAM so that TTM evicts SVM buffers, munmap and mmap a part of the
+ * buffer without slots, change where pages should be and how they may
+ * move, and fail migration copies and VRAM allocations, all at once for
+ * amdgpu.stress_ms. Each writer owns a word of every slot page and checks
+ * before each write that its last one is still there. At the end every
+ * slot holds its writer's last value, the fixed word of every page is
+ * intact, the GPU reads the CPU's bytes, and once the buffer is unmapped
+ * no VRAM is held. The models fail loudly on a GPU access to a freed page.
+ */
+static void stress_migration_loses_no_write(struct kunit *test)
+{
+	static const enum mstress_kind kinds[] = {
+		M_CPU, M_CPU, M_PREFETCH, M_EVICT, M_CHURN, M_ATTRS, M_INJECT,
+		M_GPU, M_GPU,
+	};
+	const struct mstress_mode *m = test->param_value;
+	const struct drm_amdgpu_svm_attribute allow = {
+		AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_ALLOW_MIGRATE
+	};
+	struct mstress_thread threads[ARRAY_SIZE(kinds)] = {};
+	u64 seed = stress_seed ?: get_random_u64();
+	struct amdgpu_migrate_stats *stats;
+	unsigned int i, cpu = 0, gpu_writers = 0;
+	struct mstress *s;
+	unsigned long p;
+	u8 *gpu, *cpu_bytes;
+	u32 v;
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	gpu = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	cpu_bytes = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, s && gpu && cpu_bytes);
+	s->test = test;
+	s->xnack_on = m->xnack_on;
+	s->tdev = amdgpu_svm_test_dev_create_with_vram(test, m->xnack_on,
+						       SZ_16M);
+	s->mm = current->mm;
+	s->buf = mstress_buffer(test, m->thp);
+	stats = &amdgpu_svm_test_migrate(s->tdev)->stats;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(s->tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       s->buf, MSTRESS_SLOTS +
+						       MSTRESS_CHURN, &allow, 1));
+	/*
+	 * The restore worker runs on the GPU thread, where the simulated
+	 * device's leaves are in place (amdgpu_svm_test_run_restore()), and
+	 * its accesses wait while other threads stop the queues.
+	 */
+	s->tdev->fpriv->vm.svm->restore.delay = 3600 * HZ;
+	WRITE_ONCE(s->tdev->sim->accesses_wait, true);
+	kunit_info(test, "seed %llu, %u ms\n", seed, stress_ms);
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		struct mstress_thread *t = &threads[i];
+
+		t->s = s;
+		t->kind = kinds[i];
+		if (t->kind == M_GPU || t->kind == M_CPU) {
+			t->word = t->kind == M_GPU ? SLOT_GPU0 + gpu_writers++ :
+				  SLOT_CPU0 + cpu++;
+			t->last = kunit_kcalloc(test, MSTRESS_PAGES,
+						sizeof(*t->last), GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, t->last);
+		}
+		prandom_seed_state(&t->rnd, seed + i);
+	}
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (kinds[i] == M_EVICT && !stress_evict)
+			continue;
+		threads[i].task = kthread_run(mstress_thread_fn, &threads[i],
+					      "amdgpu-svm-mstress/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(threads[i].task));
+	}
+	msleep(stress_ms);
+	/* The GPU writers last: they may wait for the others' stops. */
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (threads[i].task)
+			kthread_stop(threads[i].task);
+	WRITE_ONCE(s->tdev->vram->fail_copy_at, 0);
+	amdgpu_svm_test_vram_fail_alloc(s->tdev->vram, 0);
+
+	for (i = 0; i < NR_MKINDS; i++)
+		kunit_info(test, "%s: %d\n", mkind_names[i], atomic_read(&s->ops[i]));
+	kunit_info(test, "pages in %lld, out %lld (%lld by the CPU), fallbacks %lld, evictions %lld, slots %u\n",
+		   atomic64_read(&stats->pages_in), atomic64_read(&stats->pages_out),
+		   atomic64_read(&stats->cpu_copies_out),
+		   atomic64_read(&stats->fallbacks),
+		   atomic64_read(&stats->evictions),
+		   MSTRESS_PAGES * NR_WRITERS);
+	for (i = 0; i < NR_MKINDS; i++)
+		if (i != M_EVICT || stress_evict)
+			KUNIT_EXPECT_GT_MSG(test, atomic_read(&s->ops[i]), 0,
+					    "%s", mkind_names[i]);
+	KUNIT_EXPECT_GT(test, atomic64_read(&stats->pages_in), 0);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->unexpected), 0,
+			    "last unexpected error %d", s->last_unexpected);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->lost), 0,
+			    "first lost write: writer %d, page %lu held %u, wrote %u",
+			    s->lost_writer, s->lost_page, s->lost_seen,
+			    s->lost_want);
+
+	/* Every slot holds its writer's last value; the fixed word stays. */
+	for (p = 0; p < MSTRESS_PAGES; p++) {
+		unsigned long page = s->buf + p * PAGE_SIZE;
+
+		for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+			struct mstress_thread *t = &threads[i];
+
+			if (!t->last)
+				continue;
+			KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(page +
+									   t->word * 4)));
+			KUNIT_ASSERT_EQ_MSG(test, v, t->last[p],
+					    "page %lu, slot %u", p, t->word);
+		}
+		KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(page +
+								   SLOT_FIXED * 4)));
+		KUNIT_ASSERT_EQ_MSG(test, v, 0x5107 ^ (u32)p, "page %lu", p);
+	}
+
+	/* The GPU reads the CPU's bytes, mapped again where it must be. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(s->tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       s->buf, MSTRESS_SLOTS,
+						       &allow, 1));
+	for (p = 0; p < MSTRESS_PAGES; p++) {
+		unsigned long page = s->buf + p * PAGE_SIZE;
+
+		KUNIT_ASSERT_EQ_MSG(test, 0, amdgpu_svm_test_gpu_access(s->tdev, page,
+									gpu, PAGE_SIZE,
+									false),
+				    "GPU read of page %lu", p);
+		KUNIT_ASSERT_EQ(test, 0, copy_from_user(cpu_bytes,
+							(void __user *)page,
+							PAGE_SIZE));
+		KUNIT_ASSERT_EQ_MSG(test, 0, memcmp(gpu, cpu_bytes, PAGE_SIZE),
+				    "GPU and CPU differ on page %lu", p);
+	}
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(s->buf, MSTRESS_SLOTS + MSTRESS_CHURN));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(s->tdev->vram), 0);
+}
+
 static struct kunit_case amdgpu_svm_stress_cases[] = {
 	KUNIT_CASE_SLOW(stress_all_at_once),
+	KUNIT_CASE_PARAM_ATTR(stress_migration_loses_no_write,
+			      mstress_gen_params, { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 

@@ -18,6 +18,7 @@
 
 #include "amdgpu_svm_sim.h"
 
+struct amdgpu_bo;
 struct amdgpu_device;
 struct amdgpu_svm_attr_tree;
 struct amdgpu_svm_sim;
@@ -173,6 +174,8 @@ amdgpu_svm_test_dev_create_with_vram(struct kunit *test, bool xnack_on,
 struct amdgpu_migrate *amdgpu_svm_test_migrate(struct amdgpu_svm_test_dev *tdev);
 unsigned long amdgpu_svm_test_vram_used(struct amdgpu_svm_test_vram *vram);
 int amdgpu_svm_test_vram_allocs(struct amdgpu_svm_test_vram *vram);
+int amdgpu_svm_test_vram_pressure(struct amdgpu_svm_test_vram *vram, u64 more,
+				  struct amdgpu_bo **bo);
 void amdgpu_svm_test_vram_fail_alloc(struct amdgpu_svm_test_vram *vram,
 				     int n);
 int amdgpu_svm_test_vram_wait_frees(struct amdgpu_svm_test_vram *vram, int n);

@@ -180,6 +180,8 @@ static int gpu_access_page(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 		return -EACCES;
 	case AMDGPU_SVM_SIM_NO_RETRY:
 		return -EIO;
+	case AMDGPU_SVM_SIM_STOPPED:
+		return -EAGAIN;
 	default:
 		return -EFAULT;
 	}
@@ -379,7 +381,9 @@ static int gpu_fault_retry(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
  * Return: 0, -EFAULT if a page has no valid PTE and XNACK is off, -EACCES
  * for a write to a read-only PTE with XNACK off, -EIO for a PTE that
  * forces a no-retry fault (what amdgpu leaves where the SVM refused a
- * fault), or the SVM's error for the fault it refused.
+ * fault), -EAGAIN if other threads kept stopping the queues (only with
+ * &amdgpu_svm_sim.accesses_wait), or the SVM's error for the fault it
+ * refused.
  */
 int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
 			       unsigned long addr, void *buf, size_t len,
@@ -390,9 +394,17 @@ int amdgpu_svm_test_gpu_access(struct amdgpu_svm_test_dev *tdev,
 
 	while (len) {
 		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(addr));
-		int ret;
+		int ret, tries;
 
 		ret = gpu_access_page(tdev, addr, buf, n, write);
+		/*
+		 * Stopped meanwhile by another thread: resumed, then issued;
+		 * while others keep stopping the queues, -EAGAIN after a few.
+		 */
+		for (tries = 0; ret == -EAGAIN && tries < 8; tries++) {
+			amdgpu_svm_test_run_restore(tdev);
+			ret = gpu_access_page(tdev, addr, buf, n, write);
+		}
 		if (ret && ret != -EIO && !tdev->adev->gmc.noretry) {
 			atomic_inc(&tdev->gpu_faults);
 			ret = gpu_fault_retry(tdev, addr, buf, n, write);
@@ -927,6 +939,36 @@ void amdgpu_svm_test_mem_headroom(struct kunit *test,
 		amdgpu_svm_mem_unreserve(headroom - free);
 		h->bytes -= headroom - free;
 	}
+}
+
+/**
+ * amdgpu_svm_test_vram_pressure() - a kernel buffer that takes all free
+ * VRAM and more: TTM must evict to make room
+ * @vram: the VRAM
+ * @more: bytes beyond what is free now
+ * @bo: receives the buffer object
+ *
+ * Context: process context.
+ * Return: 0, or amdgpu_bo_create()'s error (-ENOMEM: nothing could go).
+ */
+int amdgpu_svm_test_vram_pressure(struct amdgpu_svm_test_vram *vram, u64 more,
+				  struct amdgpu_bo **bo)
+{
+	struct amdgpu_device *adev = vram->tdev->adev;
+	struct ttm_resource_manager *man =
+		ttm_manager_type(&adev->mman.bdev, TTM_PL_VRAM);
+	struct amdgpu_bo_param bp = {
+		.byte_align = PAGE_SIZE,
+		.domain = AMDGPU_GEM_DOMAIN_VRAM,
+		.flags = AMDGPU_GEM_CREATE_NO_CPU_ACCESS,
+		.type = ttm_bo_type_kernel,
+		.resv = NULL,
+		.bo_ptr_size = sizeof(struct amdgpu_bo),
+	};
+
+	bp.size = adev->gmc.mc_vram_size - ttm_resource_manager_usage(man) +
+		  more;
+	return amdgpu_bo_create(adev, &bp, bo);
 }
 
 /**
