@@ -1145,7 +1145,8 @@ int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
  * evicts its buffer object. Pages of a process whose address space is
  * going away are freed by it rather than copied.
  *
- * Context: process context; no mmap lock and no reservation held.
+ * Context: process context; no mmap lock and no reservation held; one
+ * caller at a time (unbind).
  * Return: 0, or the first error of an eviction (the others are still
  * tried).
  */
@@ -1153,19 +1154,32 @@ int amdgpu_migrate_evict_all(struct amdgpu_device *adev)
 {
 	struct amdgpu_migrate *mig = migrate_of(adev);
 	struct amdgpu_migrate_vram *vram;
-	LIST_HEAD(done);
 	int ret = 0, err;
+	u32 pass;
 
 	if (!mig)
 		return 0;
+	/*
+	 * Each allocation once, in list order: the one tried goes to the
+	 * tail, marked with this pass, and the pass ends at the first marked
+	 * one. An allocation stays listed all along, where a copy back
+	 * looks it up (copy_back_lost()); what failed to leave is there for
+	 * a later attempt.
+	 */
+	spin_lock_irq(&mig->lock);
+	pass = ++mig->evict_pass;
+	spin_unlock_irq(&mig->lock);
 	for (;;) {
 		spin_lock_irq(&mig->lock);
 		vram = list_first_entry_or_null(&mig->allocations,
 						struct amdgpu_migrate_vram, link);
+		if (vram && vram->evict_pass == pass)
+			vram = NULL;
 		/* Still listed: its pages hold their reference. */
 		if (vram) {
+			vram->evict_pass = pass;
 			kref_get(&vram->refcount);
-			list_move_tail(&vram->link, &done);
+			list_move_tail(&vram->link, &mig->allocations);
 		}
 		spin_unlock_irq(&mig->lock);
 		if (!vram)
@@ -1176,10 +1190,6 @@ int amdgpu_migrate_evict_all(struct amdgpu_device *adev)
 		if (err && err != -EFAULT && !ret)
 			ret = err;
 	}
-	/* What failed to leave stays listed for a later attempt. */
-	spin_lock_irq(&mig->lock);
-	list_splice(&done, &mig->allocations);
-	spin_unlock_irq(&mig->lock);
 	return ret;
 }
 

@@ -68,6 +68,8 @@ struct amdgpu_migrate_vram {
 	struct list_head link;
 	/** @bo: the buffer object, what TTM evicts */
 	struct amdgpu_bo *bo;
+	/** @evict_pass: the last pass of amdgpu_migrate_evict_all() over it */
+	u32 evict_pass;
 	/**
 	 * @vram_lost_counter: &amdgpu_device.vram_lost_counter before the
 	 * first byte was copied in; a reset that loses VRAM after that
@@ -159,6 +161,8 @@ struct amdgpu_migrate {
 	spinlock_t lock;
 	/** @allocations: the live &amdgpu_migrate_vram.link entries */
 	struct list_head allocations;
+	/** @evict_pass: passes of amdgpu_migrate_evict_all(); under @lock */
+	u32 evict_pass;
 	/** @bos: the live allocations by &amdgpu_migrate_vram.key */
 	struct xarray bos;
 	/** @stats: the counters */

@@ -861,6 +861,28 @@ static void migrate_vram_lost_by_a_reset_is_never_read(struct kunit *test)
 }
 
 /*
+ * Unbind's eviction of every allocation after a reset lost VRAM: the lost
+ * one stays (its pages still SIGBUS), nothing stale reaches the process.
+ */
+static void migrate_vram_lost_is_not_evicted(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long lost = pattern_buffer(test, f, SZ_1M, 0x1e5c, false);
+	struct amdgpu_device *adev = f->tdev->adev;
+
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, lost, SZ_1M));
+	atomic_inc(&adev->vram_lost_counter);
+	KUNIT_EXPECT_NE(test, 0, amdgpu_migrate_evict_all(adev));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram),
+			SZ_1M >> PAGE_SHIFT);
+	KUNIT_EXPECT_NE(test, 0, copy_from_user(f->page,
+						(void __user *)(lost + SZ_64K),
+						PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(lost, SZ_1M));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+}
+
+/*
  * A CPU fault back covers the aligned window of its allocation's size,
  * which here also holds pages of an older allocation that a reset lost:
  * those are not copied, and do not fail the copy of the newer pages.
@@ -1595,6 +1617,7 @@ static struct kunit_case amdgpu_migrate_cases[] = {
 			 copy_back_failure_gen_params),
 	KUNIT_CASE(migrate_failed_eviction_copy_is_done_by_the_cpu),
 	KUNIT_CASE(migrate_vram_lost_by_a_reset_is_never_read),
+	KUNIT_CASE(migrate_vram_lost_is_not_evicted),
 	KUNIT_CASE(migrate_vram_lost_spares_a_newer_neighbour),
 	KUNIT_CASE(migrate_copy_back_waits_for_the_reset),
 	KUNIT_CASE(migrate_eviction_while_mapped),
