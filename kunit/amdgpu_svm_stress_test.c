@@ -641,6 +641,9 @@ static void stress_migration_loses_no_write(struct kunit *test)
 	const struct drm_amdgpu_svm_attribute allow = {
 		AMDGPU_SVM_ATTR_ACCESS, AMDGPU_SVM_ACCESS_ALLOW_MIGRATE
 	};
+	const struct drm_amdgpu_svm_attribute to_gpu = {
+		AMDGPU_SVM_ATTR_PREFETCH_LOC, 1
+	};
 	struct mstress_thread threads[ARRAY_SIZE(kinds)] = {};
 	u64 seed = stress_seed ?: get_random_u64();
 	struct amdgpu_migrate_stats *stats;
@@ -665,6 +668,13 @@ static void stress_migration_loses_no_write(struct kunit *test)
 						       AMDGPU_SVM_OP_SET_ATTR,
 						       s->buf, MSTRESS_SLOTS +
 						       MSTRESS_CHURN, &allow, 1));
+	/* Every mode starts with the slots in VRAM: the CPU takes them back. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(s->tdev,
+						       AMDGPU_SVM_OP_SET_ATTR,
+						       s->buf, MSTRESS_SLOTS,
+						       &to_gpu, 1));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(s->tdev->vram),
+			MSTRESS_PAGES);
 	/*
 	 * The restore worker runs on the GPU thread, where the simulated
 	 * device's leaves are in place (amdgpu_svm_test_run_restore()), and
