@@ -5,25 +5,46 @@
  * a plain array that applies the uAPI rules directly.  The change report
  * of every SET and RESET is checked page by page too.  The seed is fixed
  * and printed with any failure, so a failure replays.
+ *
+ * The same model then checks the uAPI: tens of thousands of calls of the
+ * real ioctl on a simulated device, valid ones with the array in user
+ * memory and malformed ones (operations, ranges, counts, pointers to
+ * kernel, unmapped and read-only memory, arrays with one bad entry),
+ * interleaved with GPU accesses to the pages: every malformed call fails
+ * with an error of the documented set and changes nothing.
  */
 
 #include <kunit/test.h>
 #include <linux/minmax.h>
+#include <linux/mman.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
 #include <drm/amdgpu_drm.h>
 
+#include "../amdgpu.h"
+#include "../amdgpu_svm.h"
 #include "../amdgpu_svm_attr.h"
+#include "amdgpu_svm_test.h"
 
-#define MODEL_BASE	4096UL	/* first page of the modelled space */
+#define MODEL_BASE	4096UL	/* first page of the tree's modelled space */
 #define MODEL_PAGES	64UL
 #define MODEL_OPS	5000
 #define MODEL_SEED	0x5eed2026u
 
 struct attr_model {
 	struct kunit *test;
-	struct amdgpu_svm_attr_tree tree;
+	/* the tree the calls change: @own, or the SVM's through the ioctl */
+	struct amdgpu_svm_attr_tree *tree;
+	struct amdgpu_svm_attr_tree own;
+	/* the ioctl's device, or NULL; the first page of the space */
+	struct amdgpu_svm_test_dev *tdev;
+	unsigned long base;
+	/* user memory: the attribute array, and a read-only page */
+	struct drm_amdgpu_svm_attribute __user *uattrs;
+	unsigned long ro_page;
+	/* malformed calls and GPU accesses made, for the log */
+	unsigned int bad_calls, gpu_accesses;
 	struct amdgpu_svm_attrs page[MODEL_PAGES];
 	struct amdgpu_svm_attrs old[MODEL_PAGES];
 	u32 expect[MODEL_PAGES];	/* expected triggers of the last call */
@@ -178,14 +199,14 @@ static void check_report(struct attr_model *m,
 	for (i = 0; i < changes->count; i++) {
 		const struct amdgpu_svm_attr_change *e = &changes->entries[i];
 
-		if (e->start < MODEL_BASE + a || e->last > MODEL_BASE + b ||
+		if (e->start < m->base + a || e->last > m->base + b ||
 		    e->start > e->last || e->start < next) {
 			model_fail(m, "report entry %u [%lu, %lu] out of place",
 				   i, e->start, e->last);
 			return;
 		}
 		next = e->last + 1;
-		for (p = e->start - MODEL_BASE; p <= e->last - MODEL_BASE; p++) {
+		for (p = e->start - m->base; p <= e->last - m->base; p++) {
 			seen[p] = true;
 			if (e->triggers != m->expect[p] ||
 			    !attrs_eq(&e->old, &m->old[p]) ||
@@ -205,6 +226,43 @@ static void check_report(struct attr_model *m,
 	}
 }
 
+/*
+ * The ioctl on pages [@a, @b] of the space, the @n entries of @attrs in
+ * user memory (read back after a GET).
+ */
+static int model_ioctl(struct attr_model *m, u32 op, unsigned long a,
+		       unsigned long b, struct drm_amdgpu_svm_attribute *attrs,
+		       u32 n)
+{
+	struct drm_amdgpu_gem_svm args = {
+		.start_addr = (m->base + a) << PAGE_SHIFT,
+		.size = (b - a + 1) << PAGE_SHIFT,
+		.operation = op,
+		.nattr = n,
+		.attrs_ptr = (uintptr_t)m->uattrs,
+	};
+	int ret;
+
+	if (n && copy_to_user(m->uattrs, attrs, n * sizeof(*attrs)))
+		return -EFAULT;
+	ret = amdgpu_gem_svm_ioctl(m->tdev->drm, &args, m->tdev->file);
+	if (!ret && op == AMDGPU_SVM_OP_GET_ATTR &&
+	    copy_from_user(attrs, m->uattrs, n * sizeof(*attrs)))
+		return -EFAULT;
+	return ret;
+}
+
+/* SET on the tree, or through the ioctl (which reports no changes). */
+static int model_set(struct attr_model *m, unsigned long a, unsigned long b,
+		     struct drm_amdgpu_svm_attribute *attrs, u32 n,
+		     struct amdgpu_svm_attr_changes *changes)
+{
+	if (m->tdev)
+		return model_ioctl(m, AMDGPU_SVM_OP_SET_ATTR, a, b, attrs, n);
+	return amdgpu_svm_attr_set(m->tree, m->base + a, m->base + b, attrs, n,
+				   changes);
+}
+
 static void op_set(struct attr_model *m)
 {
 	struct drm_amdgpu_svm_attribute attrs[4];
@@ -221,8 +279,7 @@ static void op_set(struct attr_model *m)
 			prefetch = attrs[i].value != AMDGPU_SVM_LOCATION_UNDEFINED;
 	}
 
-	ret = amdgpu_svm_attr_set(&m->tree, MODEL_BASE + a, MODEL_BASE + b,
-				  attrs, n, &changes);
+	ret = model_set(m, a, b, attrs, n, &changes);
 	if (ret) {
 		model_fail(m, "SET [%lu, %lu] returned %d", a, b, ret);
 		return;
@@ -235,7 +292,8 @@ static void op_set(struct attr_model *m)
 		m->expect[p] = model_triggers(&m->old[p], &m->page[p]) |
 			       (prefetch ? AMDGPU_SVM_ATTR_TRIGGER_PREFETCH : 0);
 	}
-	check_report(m, &changes, a, b);
+	if (!m->tdev)
+		check_report(m, &changes, a, b);
 	amdgpu_svm_attr_changes_free(&changes);
 }
 
@@ -251,8 +309,7 @@ static void op_set_invalid(struct attr_model *m)
 	attrs[1] = rnd_attr(m);
 	attrs[2] = rnd_attr(m);
 	attrs[rnd(m, 3)] = rnd_bad_attr(m);
-	ret = amdgpu_svm_attr_set(&m->tree, MODEL_BASE + a, MODEL_BASE + b,
-				  attrs, 3, &changes);
+	ret = model_set(m, a, b, attrs, 3, &changes);
 	if (ret != -EINVAL)
 		model_fail(m, "invalid SET returned %d", ret);
 	if (changes.entries)
@@ -267,18 +324,22 @@ static void op_reset(struct attr_model *m)
 	int ret;
 
 	rnd_range(m, &a, &b);
-	ret = amdgpu_svm_attr_reset(&m->tree, MODEL_BASE + a, MODEL_BASE + b,
-				    &changes);
+	if (m->tdev)
+		ret = model_ioctl(m, AMDGPU_SVM_OP_RESET_ATTR, a, b, NULL, 0);
+	else
+		ret = amdgpu_svm_attr_reset(m->tree, m->base + a, m->base + b,
+					    &changes);
 	if (ret) {
 		model_fail(m, "RESET returned %d", ret);
 		return;
 	}
 	for (p = a; p <= b; p++) {
 		m->old[p] = m->page[p];
-		m->page[p] = m->tree.defaults;
+		m->page[p] = m->tree->defaults;
 		m->expect[p] = model_triggers(&m->old[p], &m->page[p]);
 	}
-	check_report(m, &changes, a, b);
+	if (!m->tdev)
+		check_report(m, &changes, a, b);
 	amdgpu_svm_attr_changes_free(&changes);
 }
 
@@ -310,8 +371,12 @@ static void op_get(struct attr_model *m)
 		want.flags &= pa->flags;
 	}
 
-	ret = amdgpu_svm_attr_get(&m->tree, MODEL_BASE + a, MODEL_BASE + b,
-				  attrs, ARRAY_SIZE(attrs));
+	if (m->tdev)
+		ret = model_ioctl(m, AMDGPU_SVM_OP_GET_ATTR, a, b, attrs,
+				  ARRAY_SIZE(attrs));
+	else
+		ret = amdgpu_svm_attr_get(m->tree, m->base + a, m->base + b,
+					  attrs, ARRAY_SIZE(attrs));
 	if (ret) {
 		model_fail(m, "GET returned %d", ret);
 		return;
@@ -334,28 +399,28 @@ static void op_get(struct attr_model *m)
 }
 
 /* Every page as the model says; nodes ordered, disjoint and maximal. */
-static void check_tree(struct attr_model *m)
+static void check_tree_locked(struct attr_model *m)
 {
 	struct interval_tree_node *it, *prev = NULL;
 	struct amdgpu_svm_attrs attrs;
 	unsigned long s, l, p;
 
 	for (p = 0; p < MODEL_PAGES; p++) {
-		amdgpu_svm_attr_lookup(&m->tree, MODEL_BASE + p, &attrs, &s, &l);
-		if (!attrs_eq(&attrs, &m->page[p]) || s > MODEL_BASE + p ||
-		    l < MODEL_BASE + p) {
+		amdgpu_svm_attr_lookup(m->tree, m->base + p, &attrs, &s, &l);
+		if (!attrs_eq(&attrs, &m->page[p]) || s > m->base + p ||
+		    l < m->base + p) {
 			model_fail(m, "page %lu differs from the model", p);
 			return;
 		}
 	}
-	amdgpu_svm_attr_lookup(&m->tree, MODEL_BASE - 1, &attrs, &s, &l);
-	if (!attrs_eq(&attrs, &m->tree.defaults))
+	amdgpu_svm_attr_lookup(m->tree, m->base - 1, &attrs, &s, &l);
+	if (!attrs_eq(&attrs, &m->tree->defaults))
 		model_fail(m, "the page before the space changed");
-	amdgpu_svm_attr_lookup(&m->tree, MODEL_BASE + MODEL_PAGES, &attrs, &s, &l);
-	if (!attrs_eq(&attrs, &m->tree.defaults))
+	amdgpu_svm_attr_lookup(m->tree, m->base + MODEL_PAGES, &attrs, &s, &l);
+	if (!attrs_eq(&attrs, &m->tree->defaults))
 		model_fail(m, "the page after the space changed");
 
-	for (it = interval_tree_iter_first(&m->tree.root, 0, ULONG_MAX); it;
+	for (it = interval_tree_iter_first(&m->tree->root, 0, ULONG_MAX); it;
 	     prev = it, it = interval_tree_iter_next(it, 0, ULONG_MAX)) {
 		struct amdgpu_svm_attr_range *r, *q;
 
@@ -376,6 +441,17 @@ static void check_tree(struct attr_model *m)
 	}
 }
 
+static void check_tree(struct attr_model *m)
+{
+	struct amdgpu_svm *svm = m->tdev ? m->tdev->fpriv->vm.svm : NULL;
+
+	if (svm)
+		mutex_lock(&svm->lock);
+	check_tree_locked(m);
+	if (svm)
+		mutex_unlock(&svm->lock);
+}
+
 static void attr_model_random_ops(struct kunit *test, bool xnack_on)
 {
 	struct attr_model *m;
@@ -384,10 +460,12 @@ static void attr_model_random_ops(struct kunit *test, bool xnack_on)
 	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->test = test;
+	m->tree = &m->own;
+	m->base = MODEL_BASE;
 	prandom_seed_state(&m->rnd, MODEL_SEED);
-	amdgpu_svm_attr_tree_init(&m->tree, xnack_on);
+	amdgpu_svm_attr_tree_init(m->tree, xnack_on);
 	for (p = 0; p < MODEL_PAGES; p++)
-		m->page[p] = m->tree.defaults;
+		m->page[p] = m->tree->defaults;
 
 	for (m->op = 0; m->op < MODEL_OPS && !m->failed; m->op++) {
 		u32 dice = rnd(m, 100);
@@ -403,7 +481,7 @@ static void attr_model_random_ops(struct kunit *test, bool xnack_on)
 		if (!m->failed)
 			check_tree(m);
 	}
-	amdgpu_svm_attr_tree_fini(&m->tree);
+	amdgpu_svm_attr_tree_fini(m->tree);
 }
 
 static void attr_model_xnack_on(struct kunit *test)
@@ -416,9 +494,183 @@ static void attr_model_xnack_off(struct kunit *test)
 	attr_model_random_ops(test, false);
 }
 
+/* --- The uAPI, fuzzed --- */
+
+#define FUZZ_OPS	10000
+
+enum bad_kind {
+	BAD_OPERATION, BAD_START, BAD_SIZE, BAD_RANGE, BAD_NATTR, BAD_ENTRY,
+	BAD_NULL, BAD_POINTER, BAD_READ_ONLY, BAD_CROSSING, NR_BAD_KINDS
+};
+
+/*
+ * A malformed call of one kind, the rest of it random and valid: it must
+ * fail with -EINVAL or -EFAULT (the documented set) and change nothing,
+ * which the page-by-page check after it proves.
+ */
+static void op_bad(struct attr_model *m)
+{
+	struct drm_amdgpu_svm_attribute attrs[AMDGPU_SVM_MAX_ATTRS];
+	enum bad_kind kind = rnd(m, NR_BAD_KINDS);
+	u32 n = 1 + rnd(m, ARRAY_SIZE(attrs)), i;
+	struct drm_amdgpu_gem_svm args;
+	unsigned long a, b;
+	int ret;
+
+	rnd_range(m, &a, &b);
+	for (i = 0; i < n; i++)
+		attrs[i] = rnd_attr(m);
+	args = (struct drm_amdgpu_gem_svm) {
+		.start_addr = (m->base + a) << PAGE_SHIFT,
+		.size = (b - a + 1) << PAGE_SHIFT,
+		.operation = rnd(m, 2) ? AMDGPU_SVM_OP_SET_ATTR :
+			     AMDGPU_SVM_OP_GET_ATTR,
+		.nattr = n,
+		.attrs_ptr = (uintptr_t)m->uattrs,
+	};
+	switch (kind) {
+	case BAD_OPERATION:
+		args.operation = 3 + rnd(m, U32_MAX - 3);
+		break;
+	case BAD_START:
+		args.start_addr += 1 + rnd(m, PAGE_SIZE - 1);
+		break;
+	case BAD_SIZE:
+		args.size = rnd(m, 2) ? 0 : args.size - 1 - rnd(m, PAGE_SIZE - 1);
+		break;
+	case BAD_RANGE:
+		/* Wrapping around, or beyond user space, or at 0. */
+		if (rnd(m, 3) == 0)
+			args.start_addr = -(u64)PAGE_SIZE * (1 + rnd(m, 16));
+		else if (rnd(m, 2))
+			args.start_addr = 1ULL << (48 + rnd(m, 16));
+		else
+			args.start_addr = 0;
+		break;
+	case BAD_NATTR:
+		args.nattr = rnd(m, 2) ? 0 : AMDGPU_SVM_MAX_ATTRS + 1 +
+					    rnd(m, 1000);
+		break;
+	case BAD_ENTRY:
+		args.operation = AMDGPU_SVM_OP_SET_ATTR;
+		attrs[rnd(m, n)] = rnd_bad_attr(m);
+		break;
+	case BAD_NULL:
+		args.attrs_ptr = 0;
+		break;
+	case BAD_POINTER:
+		/* The kernel's own memory, or below mmap_min_addr. */
+		args.attrs_ptr = rnd(m, 2) ? (uintptr_t)m : 8 + rnd(m, 4000);
+		break;
+	case BAD_READ_ONLY:
+		args.operation = AMDGPU_SVM_OP_GET_ATTR;
+		args.attrs_ptr = m->ro_page;
+		break;
+	default:
+		/* An array that runs into the unmapped page after its own. */
+		args.nattr = max(n, 2u);
+		args.attrs_ptr = (uintptr_t)m->uattrs + PAGE_SIZE -
+				 sizeof(*attrs) * (args.nattr - 1);
+		break;
+	}
+	if (copy_to_user(m->uattrs, attrs, n * sizeof(*attrs))) {
+		model_fail(m, "the test's own array is not writable");
+		return;
+	}
+	ret = amdgpu_gem_svm_ioctl(m->tdev->drm, &args, m->tdev->file);
+	if (ret != -EINVAL && ret != -EFAULT)
+		model_fail(m, "malformed call (kind %u, op %u, [%llx +%llx], %u at %llx): %d",
+			   kind, args.operation, args.start_addr, args.size,
+			   args.nattr, args.attrs_ptr, ret);
+	m->bad_calls++;
+}
+
+/* A GPU read or write of a word of the space: whatever the attributes allow. */
+static void op_gpu(struct attr_model *m)
+{
+	unsigned long addr = (m->base + rnd(m, MODEL_PAGES)) << PAGE_SHIFT;
+	u32 v = prandom_u32_state(&m->rnd);
+
+	amdgpu_svm_test_gpu_access(m->tdev, addr + 4 * rnd(m, 1024), &v,
+				   sizeof(v), rnd(m, 2));
+	m->gpu_accesses++;
+}
+
+/*
+ * FUZZ_OPS calls of the real ioctl on a simulated device, over 64 pages of
+ * real user memory: valid SET, GET and RESET calls checked against the
+ * model as above, invalid arrays, malformed calls of every kind, and GPU
+ * accesses; after each the SVM's tree equals the model page by page.
+ */
+static void attr_model_fuzz_the_ioctl(struct kunit *test, bool xnack_on)
+{
+	struct attr_model *m;
+	unsigned long buf, p;
+
+	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->test = test;
+	prandom_seed_state(&m->rnd, MODEL_SEED);
+	m->tdev = amdgpu_svm_test_dev_create(test, xnack_on);
+	buf = amdgpu_svm_test_user_buffer(test, MODEL_PAGES * PAGE_SIZE, 0xf022);
+	m->base = buf >> PAGE_SHIFT;
+	/* The read-only page first: it must not fill the hole made below. */
+	m->ro_page = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ,
+				   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, m->ro_page && m->ro_page < TASK_SIZE);
+	m->uattrs = (void __user *)kunit_vm_mmap(test, NULL, 0, 2 * PAGE_SIZE,
+						 PROT_READ | PROT_WRITE,
+						 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, (unsigned long)m->uattrs &&
+			  (unsigned long)m->uattrs < TASK_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap((unsigned long)m->uattrs + PAGE_SIZE,
+					   PAGE_SIZE));
+
+	/* The first call makes the SVM, whose tree the model follows. */
+	KUNIT_ASSERT_EQ(test, 0, model_ioctl(m, AMDGPU_SVM_OP_RESET_ATTR, 0,
+					     MODEL_PAGES - 1, NULL, 0));
+	m->tree = &m->tdev->fpriv->vm.svm->attrs;
+	m->tdev->fpriv->vm.svm->restore.delay = 3600 * HZ;
+	for (p = 0; p < MODEL_PAGES; p++)
+		m->page[p] = m->tree->defaults;
+
+	for (m->op = 0; m->op < FUZZ_OPS && !m->failed; m->op++) {
+		u32 dice = rnd(m, 100);
+
+		if (dice < 30)
+			op_set(m);
+		else if (dice < 38)
+			op_set_invalid(m);
+		else if (dice < 58)
+			op_get(m);
+		else if (dice < 65)
+			op_reset(m);
+		else if (dice < 92)
+			op_bad(m);
+		else
+			op_gpu(m);
+		if (!m->failed)
+			check_tree(m);
+	}
+	kunit_info(test, "%u calls: %u malformed, %u GPU accesses, %lu pages checked after each\n",
+		   m->op, m->bad_calls, m->gpu_accesses, MODEL_PAGES);
+}
+
+static void attr_model_fuzz_xnack_on(struct kunit *test)
+{
+	attr_model_fuzz_the_ioctl(test, true);
+}
+
+static void attr_model_fuzz_xnack_off(struct kunit *test)
+{
+	attr_model_fuzz_the_ioctl(test, false);
+}
+
 static struct kunit_case amdgpu_svm_attr_model_cases[] = {
 	KUNIT_CASE(attr_model_xnack_on),
 	KUNIT_CASE(attr_model_xnack_off),
+	KUNIT_CASE_SLOW(attr_model_fuzz_xnack_on),
+	KUNIT_CASE_SLOW(attr_model_fuzz_xnack_off),
 	{}
 };
 
