@@ -239,12 +239,26 @@ struct amdgpu_svm_sim {
 	struct ttm_resource_manager_func vram_mgr_func;
 	/** @vram_mgr: amdgpu's own VRAM manager functions */
 	const struct ttm_resource_manager_func *vram_mgr;
-	/** @vram_lock: protects @vram_live and @vram_user; any context */
+	/**
+	 * @vram_lock: protects @vram_live, @vram_user, @vram_dying,
+	 * @vram_ticket and @vram_tickets; any context
+	 */
 	spinlock_t vram_lock;
 	/** @vram_live: bitmap of the VRAM pages a TTM resource holds */
 	unsigned long *vram_live;
 	/** @vram_user: bitmap of those held for user (device-type) buffers */
 	unsigned long *vram_user;
+	/**
+	 * @vram_dying: bitmap of VRAM pages TTM freed while a pipelined
+	 * eviction still copies them out: live until its fence signals
+	 */
+	unsigned long *vram_dying;
+	/** @vram_ticket: per page, the ticket of its last deferred free */
+	u32 *vram_ticket;
+	/** @vram_tickets: the last ticket given; under @vram_lock */
+	u32 vram_tickets;
+	/** @vram_dying_records: deferred frees whose fences are pending */
+	atomic_t vram_dying_records;
 	/**
 	 * @vram_fail_at: the n-th VRAM allocation for a user buffer fails
 	 * in the manager with -ENOMEM, as its bookkeeping's kmalloc can

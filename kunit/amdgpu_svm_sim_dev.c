@@ -17,6 +17,8 @@
  * of it is amdgpu's VRAM manager's; the model wraps the manager's alloc
  * and free (amdgpu's own still do the work) to know which VRAM is held:
  * the MMU and SDMA models reach only held VRAM, freed VRAM is poisoned,
+ * VRAM that TTM freed while its pipelined eviction still copies it out
+ * stays reachable until that copy's fence signals (sim_vram_mgr_del()),
  * and a test can fail the n-th allocation of a user buffer there, or the
  * n-th placement of a page table of the device's VM (the page-table
  * update that needed it fails with it). The
@@ -205,8 +207,10 @@ static void sim_vram_free(struct amdgpu_svm_sim *sim)
 		if (sim->vram_pages[i])
 			__free_page(sim->vram_pages[i]);
 	kvfree(sim->vram_pages);
+	kvfree(sim->vram_ticket);
 	bitmap_free(sim->vram_live);
 	bitmap_free(sim->vram_user);
+	bitmap_free(sim->vram_dying);
 }
 
 /* Freed VRAM holds this until it is written again. */
@@ -214,7 +218,8 @@ static void sim_vram_free(struct amdgpu_svm_sim *sim)
 
 /*
  * Mark the VRAM of @res live (held) or not, and count what user buffers
- * hold. Freed VRAM is poisoned, so that a read of it shows.
+ * hold. Freed VRAM is poisoned, so that a read of it shows; VRAM held
+ * again is no longer waiting to die (sim_vram_defer_free()).
  */
 static void sim_vram_mark(struct amdgpu_svm_sim *sim, struct ttm_resource *res,
 			  bool live, bool user)
@@ -229,6 +234,7 @@ static void sim_vram_mark(struct amdgpu_svm_sim *sim, struct ttm_resource *res,
 		spin_lock_irqsave(&sim->vram_lock, flags);
 		if (live) {
 			bitmap_set(sim->vram_live, first, n);
+			bitmap_clear(sim->vram_dying, first, n);
 			if (user)
 				bitmap_set(sim->vram_user, first, n);
 		} else {
@@ -241,6 +247,143 @@ static void sim_vram_mark(struct amdgpu_svm_sim *sim, struct ttm_resource *res,
 		if (!live)
 			memset(sim->aperture + cur.start, SIM_VRAM_POISON, cur.size);
 	}
+}
+
+/*
+ * VRAM that TTM gave back while a pipelined eviction still copies out of
+ * it: its pages, the ticket each was marked with, and a callback on each
+ * fence of the copies.
+ */
+struct sim_vram_dying_cb {
+	struct dma_fence_cb cb;
+	struct sim_vram_dying *d;
+};
+
+struct sim_vram_dying {
+	struct amdgpu_svm_sim *sim;
+	/* callbacks not called yet, and one more while they are added */
+	atomic_t waiting;
+	struct sim_vram_dying_cb cbs[TTM_NUM_MOVE_FENCES];
+	u32 ticket;
+	unsigned int nchunks;
+	struct {
+		unsigned long first, n;
+	} chunks[] __counted_by(nchunks);
+};
+
+/*
+ * The last fence of a dying range signalled: its pages still marked with
+ * its ticket die now. Those held again since, or marked again by a later
+ * pipelined eviction, are left alone.
+ */
+static void sim_vram_dead(struct sim_vram_dying *d)
+{
+	struct amdgpu_svm_sim *sim = d->sim;
+	unsigned long flags, p;
+	unsigned int c;
+
+	if (!atomic_dec_and_test(&d->waiting))
+		return;
+	spin_lock_irqsave(&sim->vram_lock, flags);
+	for (c = 0; c < d->nchunks; c++) {
+		for (p = d->chunks[c].first;
+		     p < d->chunks[c].first + d->chunks[c].n; p++) {
+			if (!test_bit(p, sim->vram_dying) ||
+			    sim->vram_ticket[p] != d->ticket)
+				continue;
+			clear_bit(p, sim->vram_dying);
+			clear_bit(p, sim->vram_live);
+			memset(sim->aperture + p * PAGE_SIZE, SIM_VRAM_POISON,
+			       PAGE_SIZE);
+		}
+	}
+	spin_unlock_irqrestore(&sim->vram_lock, flags);
+	kfree(d);
+	if (atomic_dec_and_test(&sim->vram_dying_records))
+		wake_up_var(&sim->vram_dying_records);
+}
+
+static void sim_vram_fence_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	sim_vram_dead(container_of(cb, struct sim_vram_dying_cb, cb)->d);
+}
+
+/*
+ * TTM frees @res now, but may still copy out of it: a pipelined eviction
+ * (ttm_bo_move_pipeline_evict()) gives the VRAM back as soon as its copy
+ * is queued and makes the next user of the manager wait for the copy's
+ * fence (the manager's eviction fences). Until those fences signal the
+ * VRAM keeps its content and stays reachable; then it dies. Only a
+ * resource whose buffer still has a kernel fence pending (the move TTM
+ * just added) is kept so.
+ *
+ * Return: true if the free is deferred, false if the VRAM dies now.
+ */
+static bool sim_vram_defer_free(struct amdgpu_svm_sim *sim,
+				struct ttm_resource_manager *man,
+				struct ttm_resource *res)
+{
+	struct dma_fence *fences[TTM_NUM_MOVE_FENCES];
+	struct amdgpu_res_cursor cur;
+	struct sim_vram_dying *d;
+	unsigned int i, n = 0, nchunks = 0;
+	unsigned long flags, p;
+
+	if (!res->bo || dma_resv_test_signaled(res->bo->base.resv,
+					       DMA_RESV_USAGE_KERNEL))
+		return false;
+	spin_lock(&man->eviction_lock);
+	for (i = 0; i < TTM_NUM_MOVE_FENCES; i++)
+		if (man->eviction_fences[i] &&
+		    !dma_fence_is_signaled(man->eviction_fences[i]))
+			fences[n++] = dma_fence_get(man->eviction_fences[i]);
+	spin_unlock(&man->eviction_lock);
+	if (!n)
+		return false;
+
+	for (amdgpu_res_first(res, 0, res->size, &cur); cur.remaining;
+	     amdgpu_res_next(&cur, cur.size))
+		nchunks++;
+	/* Under TTM's locks: no reclaim. Without memory, wait instead. */
+	d = kzalloc_flex(*d, chunks, nchunks, GFP_NOWAIT | __GFP_NOWARN);
+	if (!d) {
+		for (i = 0; i < n; i++) {
+			dma_fence_wait(fences[i], false);
+			dma_fence_put(fences[i]);
+		}
+		return false;
+	}
+	d->sim = sim;
+	d->nchunks = nchunks;
+	nchunks = 0;
+	spin_lock_irqsave(&sim->vram_lock, flags);
+	d->ticket = ++sim->vram_tickets;
+	for (amdgpu_res_first(res, 0, res->size, &cur); cur.remaining;
+	     amdgpu_res_next(&cur, cur.size)) {
+		d->chunks[nchunks].first = cur.start >> PAGE_SHIFT;
+		d->chunks[nchunks].n = cur.size >> PAGE_SHIFT;
+		for (p = cur.start >> PAGE_SHIFT;
+		     p < (cur.start + cur.size) >> PAGE_SHIFT; p++) {
+			set_bit(p, sim->vram_dying);
+			sim->vram_ticket[p] = d->ticket;
+		}
+		bitmap_clear(sim->vram_user, d->chunks[nchunks].first,
+			     d->chunks[nchunks].n);
+		nchunks++;
+	}
+	spin_unlock_irqrestore(&sim->vram_lock, flags);
+
+	atomic_inc(&sim->vram_dying_records);
+	atomic_set(&d->waiting, n + 1);
+	for (i = 0; i < n; i++) {
+		d->cbs[i].d = d;
+		if (dma_fence_add_callback(fences[i], &d->cbs[i].cb,
+					   sim_vram_fence_cb))
+			sim_vram_dead(d);
+		dma_fence_put(fences[i]);
+	}
+	sim_vram_dead(d);
+	return true;
 }
 
 static struct amdgpu_svm_sim *sim_of_vram_mgr(struct ttm_resource_manager *man)
@@ -284,7 +427,10 @@ static void sim_vram_mgr_del(struct ttm_resource_manager *man,
 
 	amdgpu_res_first(res, 0, res->size, &cur);
 	user = test_bit(cur.start >> PAGE_SHIFT, sim->vram_user);
-	sim_vram_mark(sim, res, false, user);
+	if (!sim_vram_defer_free(sim, man, res))
+		sim_vram_mark(sim, res, false, user);
+	else if (user)
+		atomic_long_sub(res->size >> PAGE_SHIFT, &sim->vram_user_pages);
 	if (user)
 		atomic_inc(&sim->vram_user_frees);
 	sim->vram_mgr->free(man, res);
@@ -424,6 +570,32 @@ static int sim_sdma_up(struct amdgpu_svm_sim *sim)
 }
 
 /* Undo sim_sdma_up(), once nothing is left to execute. */
+/*
+ * Every fence signalled now: an IB still held without a fence was never
+ * freed, its job leaked (amdgpu would say "sa_manager is not empty").
+ */
+static void sim_ib_pools_check(struct amdgpu_svm_sim *sim)
+{
+	struct amdgpu_device *adev = sim->adev;
+	struct drm_suballoc_manager *sa;
+	struct drm_suballoc *ib;
+	unsigned int i, held;
+
+	if (!adev->ib_pool_ready)
+		return;
+	for (i = 0; i < AMDGPU_IB_POOL_MAX; i++) {
+		sa = &adev->ib_pools[i].base;
+		held = 0;
+		spin_lock(&sa->wq.lock);
+		list_for_each_entry(ib, &sa->olist, olist)
+			held += !ib->fence;
+		spin_unlock(&sa->wq.lock);
+		KUNIT_EXPECT_EQ_MSG(sim->test, held, 0,
+				    "IBs of pool %u never freed: their jobs leaked",
+				    i);
+	}
+}
+
 static void sim_sdma_down(struct amdgpu_svm_sim *sim)
 {
 	struct amdgpu_device *adev = sim->adev;
@@ -451,6 +623,7 @@ static void sim_sdma_down(struct amdgpu_svm_sim *sim)
 		if (ring->adev)
 			amdgpu_ring_fini(ring);
 	}
+	sim_ib_pools_check(sim);
 	amdgpu_ib_pool_fini(adev);
 	amdgpu_wb_fini(adev);
 	amdgpu_gart_table_vram_free(adev);
@@ -474,6 +647,10 @@ static void sim_release(void *data)
 			    "user buffers still hold VRAM at teardown");
 	sim_vram_mgr_unwrap(sim);
 	amdgpu_ttm_fini(adev);
+	/* Every eviction fence signalled when the rings stopped. */
+	KUNIT_EXPECT_EQ(sim->test, atomic_read(&sim->vram_dying_records), 0);
+	wait_var_event(&sim->vram_dying_records,
+		       !atomic_read(&sim->vram_dying_records));
 	sim_vram_free(sim);
 	/* Not amdgpu_vm_manager_fini(): it empties the global PASID table. */
 	amdgpu_vmid_mgr_fini(adev);
@@ -564,7 +741,11 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	sim->vram_pages = kvcalloc(npages, sizeof(*sim->vram_pages), GFP_KERNEL);
 	sim->vram_live = bitmap_zalloc(npages, GFP_KERNEL);
 	sim->vram_user = bitmap_zalloc(npages, GFP_KERNEL);
-	if (!sim->vram_pages || !sim->vram_live || !sim->vram_user) {
+	sim->vram_dying = bitmap_zalloc(npages, GFP_KERNEL);
+	sim->vram_ticket = kvcalloc(npages, sizeof(*sim->vram_ticket),
+				    GFP_KERNEL);
+	if (!sim->vram_pages || !sim->vram_live || !sim->vram_user ||
+	    !sim->vram_dying || !sim->vram_ticket) {
 		sim_vram_free(sim);
 		KUNIT_FAIL_AND_ABORT(test, "no memory for simulated VRAM");
 	}

@@ -924,6 +924,70 @@ static void sim_sdma_hung_job_times_out(struct kunit *test)
 	sim_buf_free(&vram);
 }
 
+/*
+ * TTM pipelines the eviction of a user buffer: it queues the copy out of
+ * VRAM, gives the VRAM back at once and makes the next user of the
+ * manager wait for the copy (ttm_bo_move_pipeline_evict()). The copy
+ * still reads that VRAM: the model keeps it, content and all, until the
+ * copy's fence signals, and only then is it freed VRAM.
+ */
+static void sim_vram_pipelined_eviction(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct amdgpu_device *adev = f->tdev->adev;
+	struct amdgpu_svm_sim_sdma *sdma = &f->sim->sdma;
+	struct ttm_resource_manager *man =
+		ttm_manager_type(&adev->mman.bdev, TTM_PL_VRAM);
+	struct amdgpu_bo_param bp = {
+		.size = SZ_64K,
+		.byte_align = PAGE_SIZE,
+		.domain = AMDGPU_GEM_DOMAIN_VRAM,
+		.flags = AMDGPU_GEM_CREATE_VRAM_CONTIGUOUS,
+		.type = ttm_bo_type_device,
+		.bo_ptr_size = sizeof(struct amdgpu_bo),
+	};
+	struct amdgpu_bo *bo, *pressure;
+	u64 offset;
+	u8 *cpu;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_bo_create(adev, &bp, &bo));
+	KUNIT_ASSERT_EQ(test, bo->tbo.resource->mem_type, TTM_PL_VRAM);
+	offset = bo->tbo.resource->start << PAGE_SHIFT;
+	memset(f->sim->aperture + offset, 0x5a, SZ_64K);
+
+	/*
+	 * Another buffer wants all free VRAM and 64 KiB more: TTM evicts
+	 * the user buffer (it goes before kernel ones) while SDMA is held.
+	 */
+	amdgpu_svm_sim_sdma_hold(sdma, true);
+	bp.size = adev->gmc.mc_vram_size - ttm_resource_manager_usage(man) +
+		  SZ_64K;
+	bp.flags = AMDGPU_GEM_CREATE_NO_CPU_ACCESS;
+	bp.type = ttm_bo_type_kernel;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_bo_create(adev, &bp, &pressure));
+	KUNIT_EXPECT_NE(test, bo->tbo.resource->mem_type, TTM_PL_VRAM);
+	/* Given back to TTM, the VRAM is the queued copy's until it ran. */
+	KUNIT_EXPECT_NOT_NULL(test, amdgpu_svm_sim_vram_page(f->sim, offset));
+	KUNIT_EXPECT_EQ(test, ((u8 *)f->sim->aperture)[offset], 0x5a);
+
+	amdgpu_svm_sim_sdma_hold(sdma, false);
+	KUNIT_ASSERT_GT(test, dma_resv_wait_timeout(bo->tbo.base.resv,
+						    DMA_RESV_USAGE_KERNEL,
+						    false, 10 * HZ), 0);
+	/* Idle now: freed at once. */
+	amdgpu_bo_unref(&pressure);
+	/* The copy carried the bytes; the VRAM it left is freed VRAM now. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_bo_reserve(bo, false));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_bo_kmap(bo, (void **)&cpu));
+	KUNIT_EXPECT_EQ(test, cpu[0], 0x5a);
+	KUNIT_EXPECT_EQ(test, cpu[SZ_64K - 1], 0x5a);
+	amdgpu_bo_kunmap(bo);
+	amdgpu_bo_unreserve(bo);
+	KUNIT_EXPECT_NULL(test, amdgpu_svm_sim_vram_page(f->sim, offset));
+	KUNIT_EXPECT_EQ(test, ((u8 *)f->sim->aperture)[offset], 0x6b);
+	amdgpu_bo_unref(&bo);
+}
+
 static struct kunit_case amdgpu_svm_sim_cases[] = {
 	KUNIT_CASE(sim_walk_hand_built),
 	KUNIT_CASE(sim_walk_amdgpu_tables_need_pdes),
@@ -941,6 +1005,7 @@ static struct kunit_case amdgpu_svm_sim_cases[] = {
 	KUNIT_CASE(sim_sdma_broken_rules_are_caught),
 	KUNIT_CASE(sim_sdma_instances_run_side_by_side),
 	KUNIT_CASE(sim_sdma_hung_job_times_out),
+	KUNIT_CASE(sim_vram_pipelined_eviction),
 	{}
 };
 
