@@ -335,16 +335,6 @@ MODULE_PARM_DESC(stress_ms, "KUnit: how long the migration stress runs (ms)");
 static u64 stress_seed;
 module_param(stress_seed, ullong, 0444);
 MODULE_PARM_DESC(stress_seed, "KUnit: seed of the migration stress (0 = random)");
-/*
- * VRAM pressure from another allocation during the migration stress: off
- * by default, because TTM then evicts page tables of the VM too, and the
- * GPU MMU model reports a walk through a page table in freed VRAM (see
- * Documentation/testing.rst, "Migration stress"); amdgpu.stress_evict=1
- * turns it on.
- */
-static bool stress_evict;
-module_param(stress_evict, bool, 0444);
-MODULE_PARM_DESC(stress_evict, "KUnit: VRAM pressure in the migration stress");
 
 /* 4 MiB of slot pages and 2 MiB that munmap/mmap churns. */
 #define MSTRESS_SLOTS	SZ_4M
@@ -380,7 +370,12 @@ struct mstress {
 	int lost_writer;
 	atomic_t unexpected;
 	int last_unexpected;
+	enum mstress_kind last_unexpected_kind;
+	/* SETs that found no memory for a page table (-ENOMEM) */
+	atomic_t no_memory;
 	atomic_t evictions;
+	/* the injector fails copies too (not in the modes with pressure) */
+	bool fail_copies;
 };
 
 struct mstress_thread {
@@ -398,12 +393,24 @@ static unsigned long mrnd(struct mstress_thread *t, unsigned long n)
 	return prandom_u32_state(&t->rnd) % n;
 }
 
-static void mstress_unexpected(struct mstress *s, int ret)
+static void mstress_unexpected(struct mstress *s, enum mstress_kind kind,
+			       int ret)
 {
 	if (!ret || (ret == -EINTR && kthread_should_stop()))
 		return;
+	/*
+	 * Under VRAM pressure a SET may find no room for a page table: it
+	 * returns -ENOMEM, as KFD's svm_range_set_attr() returns the error
+	 * of the map.
+	 */
+	if (ret == -ENOMEM && !s->fail_copies &&
+	    (kind == M_PREFETCH || kind == M_ATTRS)) {
+		atomic_inc(&s->no_memory);
+		return;
+	}
 	atomic_inc(&s->unexpected);
 	WRITE_ONCE(s->last_unexpected, ret);
+	WRITE_ONCE(s->last_unexpected_kind, kind);
 }
 
 /* A slot read back: it must hold what its writer wrote last. */
@@ -449,12 +456,12 @@ static void mstep_cpu(struct mstress_thread *t)
 	u32 v;
 
 	if (get_user(v, slot)) {
-		mstress_unexpected(s, -EFAULT);
+		mstress_unexpected(s, M_CPU, -EFAULT);
 		return;
 	}
 	slot_check(t, p, v);
 	if (put_user(t->last[p] + 1, slot)) {
-		mstress_unexpected(s, -EFAULT);
+		mstress_unexpected(s, M_CPU, -EFAULT);
 		return;
 	}
 	t->last[p]++;
@@ -472,9 +479,9 @@ static void mstep_prefetch(struct mstress_thread *t)
 		mrnd(t, 2) ? 1 : AMDGPU_SVM_LOCATION_SYSMEM,
 	};
 
-	mstress_unexpected(s, amdgpu_svm_test_ioctl(s->tdev,
-						    AMDGPU_SVM_OP_SET_ATTR,
-						    addr, len, &attr, 1));
+	mstress_unexpected(s, M_PREFETCH,
+			   amdgpu_svm_test_ioctl(s->tdev, AMDGPU_SVM_OP_SET_ATTR,
+						 addr, len, &attr, 1));
 }
 
 /* Another allocation wants all free VRAM and 1-4 MiB more: TTM evicts. */
@@ -497,13 +504,21 @@ static void mstep_churn(struct mstress_thread *t)
 	unsigned long len = (1 + mrnd(t, 8)) * SZ_64K;
 	unsigned long addr = churn + mrnd(t, (MSTRESS_CHURN - len) / SZ_64K + 1) *
 			     SZ_64K;
+	unsigned long mapped;
+	int ret;
 
-	if (vm_munmap(addr, len) ||
-	    vm_mmap(NULL, addr, len, PROT_READ | PROT_WRITE,
-		    MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED, 0) != addr)
-		mstress_unexpected(s, -ENOMEM);
+	ret = vm_munmap(addr, len);
+	if (ret) {
+		mstress_unexpected(s, M_CHURN, ret);
+		return;
+	}
+	mapped = vm_mmap(NULL, addr, len, PROT_READ | PROT_WRITE,
+			 MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED, 0);
+	if (mapped != addr)
+		mstress_unexpected(s, M_CHURN, IS_ERR_VALUE(mapped) ?
+				   (int)mapped : -EEXIST);
 	else if (put_user(1, (u32 __user *)addr))
-		mstress_unexpected(s, -EFAULT);
+		mstress_unexpected(s, M_CHURN, -EFAULT);
 }
 
 /* Where the pages should be, and may they move: never access itself. */
@@ -533,18 +548,24 @@ static void mstep_attrs(struct mstress_thread *t)
 		attr.value = mrnd(t, 10);
 		break;
 	}
-	mstress_unexpected(s, amdgpu_svm_test_ioctl(s->tdev,
-						    AMDGPU_SVM_OP_SET_ATTR,
-						    addr, len, &attr, 1));
+	mstress_unexpected(s, M_ATTRS,
+			   amdgpu_svm_test_ioctl(s->tdev, AMDGPU_SVM_OP_SET_ATTR,
+						 addr, len, &attr, 1));
 	usleep_range(200, 400);
 }
 
-/* Fail one of the next migration copies, or VRAM allocations. */
+/*
+ * Fail one of the next migration copies, or VRAM allocations. A failed
+ * copy's error stays with its TTM entity, which TTM's own moves share
+ * (amdgpu_job_prepare_job() skips the entity's later jobs), so it is
+ * injected only in the modes without VRAM pressure: TTM evicts no page
+ * table there.
+ */
 static void mstep_inject(struct mstress_thread *t)
 {
 	struct amdgpu_svm_test_vram *vram = t->s->tdev->vram;
 
-	if (mrnd(t, 2))
+	if (t->s->fail_copies && mrnd(t, 2))
 		WRITE_ONCE(vram->fail_copy_at, atomic_read(&vram->copies) +
 			   1 + mrnd(t, 8));
 	else
@@ -579,13 +600,19 @@ struct mstress_mode {
 	const char *name;
 	bool xnack_on;
 	bool thp;
+	/* VRAM pressure from another allocation; else copies fail too */
+	bool pressure;
 };
 
 static const struct mstress_mode mstress_modes[] = {
-	{ "xnack on, 4 KiB pages", true, false },
-	{ "xnack on, THP", true, true },
-	{ "xnack off, 4 KiB pages", false, false },
-	{ "xnack off, THP", false, true },
+	{ "xnack on, 4 KiB pages, copies fail", true, false, false },
+	{ "xnack on, THP, copies fail", true, true, false },
+	{ "xnack off, 4 KiB pages, copies fail", false, false, false },
+	{ "xnack off, THP, copies fail", false, true, false },
+	{ "xnack on, 4 KiB pages, VRAM pressure", true, false, true },
+	{ "xnack on, THP, VRAM pressure", true, true, true },
+	{ "xnack off, 4 KiB pages, VRAM pressure", false, false, true },
+	{ "xnack off, THP, VRAM pressure", false, true, true },
 };
 
 static void mstress_desc(const struct mstress_mode *m, char *desc)
@@ -594,6 +621,8 @@ static void mstress_desc(const struct mstress_mode *m, char *desc)
 }
 
 KUNIT_ARRAY_PARAM(mstress, mstress_modes, mstress_desc);
+
+KUNIT_DEFINE_ACTION_WRAPPER(mstress_kvfree, kvfree, const void *);
 
 /* The buffer: 2 MiB aligned, huge pages as the mode says, every page touched. */
 static unsigned long mstress_buffer(struct kunit *test, bool thp)
@@ -621,12 +650,13 @@ static unsigned long mstress_buffer(struct kunit *test, bool thp)
 /*
  * Migration under load, with failures: kernel threads of the test's
  * process write slots from the GPU (faulting pages to VRAM) and the CPU
- * (faulting them back), prefetch parts of the buffer either way, squeeze
- * VRAM so that TTM evicts SVM buffers, munmap and mmap a part of the
- * buffer without slots, change where pages should be and how they may
- * move, and fail migration copies and VRAM allocations, all at once for
- * amdgpu.stress_ms. Each writer owns a word of every slot page and checks
- * before each write that its last one is still there. At the end every
+ * (faulting them back), prefetch parts of the buffer either way, munmap
+ * and mmap a part of the buffer without slots, change where pages should
+ * be and how they may move, fail VRAM allocations, and either fail
+ * migration copies or squeeze VRAM so that TTM evicts SVM buffers (and
+ * page tables of the VM), all at once for amdgpu.stress_ms. Each writer
+ * owns a word of every slot page and checks before each write that its
+ * last one is still there. At the end every
  * slot holds its writer's last value, the fixed word of every page is
  * intact, the GPU reads the CPU's bytes, and once the buffer is unmapped
  * no VRAM is held. The models fail loudly on a GPU access to a freed page.
@@ -654,11 +684,15 @@ static void stress_migration_loses_no_write(struct kunit *test)
 	u32 v;
 
 	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
-	gpu = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	gpu = kvmalloc(MSTRESS_SLOTS, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, gpu);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mstress_kvfree,
+							   gpu));
 	cpu_bytes = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, s && gpu && cpu_bytes);
 	s->test = test;
 	s->xnack_on = m->xnack_on;
+	s->fail_copies = !m->pressure;
 	s->tdev = amdgpu_svm_test_dev_create_with_vram(test, m->xnack_on,
 						       SZ_16M);
 	s->mm = current->mm;
@@ -699,7 +733,7 @@ static void stress_migration_loses_no_write(struct kunit *test)
 		prandom_seed_state(&t->rnd, seed + i);
 	}
 	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
-		if (kinds[i] == M_EVICT && !stress_evict)
+		if (kinds[i] == M_EVICT && !m->pressure)
 			continue;
 		threads[i].task = kthread_run(mstress_thread_fn, &threads[i],
 					      "amdgpu-svm-mstress/%u", i);
@@ -715,6 +749,8 @@ static void stress_migration_loses_no_write(struct kunit *test)
 
 	for (i = 0; i < NR_MKINDS; i++)
 		kunit_info(test, "%s: %d\n", mkind_names[i], atomic_read(&s->ops[i]));
+	kunit_info(test, "SETs without memory for a page table: %d\n",
+		   atomic_read(&s->no_memory));
 	kunit_info(test, "pages in %lld, out %lld (%lld by the CPU), fallbacks %lld, evictions %lld, slots %u\n",
 		   atomic64_read(&stats->pages_in), atomic64_read(&stats->pages_out),
 		   atomic64_read(&stats->cpu_copies_out),
@@ -722,12 +758,16 @@ static void stress_migration_loses_no_write(struct kunit *test)
 		   atomic64_read(&stats->evictions),
 		   MSTRESS_PAGES * NR_WRITERS);
 	for (i = 0; i < NR_MKINDS; i++)
-		if (i != M_EVICT || stress_evict)
+		if (i != M_EVICT || m->pressure)
 			KUNIT_EXPECT_GT_MSG(test, atomic_read(&s->ops[i]), 0,
 					    "%s", mkind_names[i]);
 	KUNIT_EXPECT_GT(test, atomic64_read(&stats->pages_in), 0);
+	/* The pressure made TTM evict SVM buffers. */
+	if (m->pressure)
+		KUNIT_EXPECT_GT(test, atomic64_read(&stats->evictions), 0);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->unexpected), 0,
-			    "last unexpected error %d", s->last_unexpected);
+			    "last unexpected error %d (%s)", s->last_unexpected,
+			    mkind_names[s->last_unexpected_kind]);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->lost), 0,
 			    "first lost write: writer %d, page %lu held %u, wrote %u",
 			    s->lost_writer, s->lost_page, s->lost_seen,
@@ -752,22 +792,29 @@ static void stress_migration_loses_no_write(struct kunit *test)
 		KUNIT_ASSERT_EQ_MSG(test, v, 0x5107 ^ (u32)p, "page %lu", p);
 	}
 
-	/* The GPU reads the CPU's bytes, mapped again where it must be. */
+	/*
+	 * The GPU reads the CPU's bytes, mapped again where it must be: all
+	 * pages by the GPU first, then by the CPU, so that each granule
+	 * moves once each way rather than at every page.
+	 */
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(s->tdev,
 						       AMDGPU_SVM_OP_SET_ATTR,
 						       s->buf, MSTRESS_SLOTS,
 						       &allow, 1));
-	for (p = 0; p < MSTRESS_PAGES; p++) {
-		unsigned long page = s->buf + p * PAGE_SIZE;
-
-		KUNIT_ASSERT_EQ_MSG(test, 0, amdgpu_svm_test_gpu_access(s->tdev, page,
-									gpu, PAGE_SIZE,
-									false),
+	for (p = 0; p < MSTRESS_PAGES; p++)
+		KUNIT_ASSERT_EQ_MSG(test, 0,
+				    amdgpu_svm_test_gpu_access(s->tdev,
+							       s->buf + p * PAGE_SIZE,
+							       gpu + p * PAGE_SIZE,
+							       PAGE_SIZE, false),
 				    "GPU read of page %lu", p);
-		KUNIT_ASSERT_EQ(test, 0, copy_from_user(cpu_bytes,
-							(void __user *)page,
-							PAGE_SIZE));
-		KUNIT_ASSERT_EQ_MSG(test, 0, memcmp(gpu, cpu_bytes, PAGE_SIZE),
+	for (p = 0; p < MSTRESS_PAGES; p++) {
+		KUNIT_ASSERT_EQ(test, 0,
+				copy_from_user(cpu_bytes,
+					       (void __user *)(s->buf + p * PAGE_SIZE),
+					       PAGE_SIZE));
+		KUNIT_ASSERT_EQ_MSG(test, 0, memcmp(gpu + p * PAGE_SIZE,
+						    cpu_bytes, PAGE_SIZE),
 				    "GPU and CPU differ on page %lu", p);
 	}
 	KUNIT_EXPECT_EQ(test, 0, vm_munmap(s->buf, MSTRESS_SLOTS + MSTRESS_CHURN));

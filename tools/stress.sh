@@ -6,16 +6,13 @@
 # (build/kunit, built first if needed), with CPU page-table updates and
 # then with SDMA ones.
 #
-# The migration stress (stress_migration_loses_no_write, four modes) runs
+# The migration stress (stress_migration_loses_no_write, eight modes) runs
 # for STRESS_MS each; every other case as in make check. A run fails as
 # make check does: a failed case, or a report in the kernel log.
 #
 #   STRESS_MS      milliseconds each migration stress mode runs
 #                  (default 60000; make check runs 2000)
 #   STRESS_SEED    the seed (default: a random one per mode, printed)
-#   STRESS_EVICT   1: VRAM pressure from another allocation during the
-#                  migration stress (off by default, see
-#                  Documentation/testing.rst, "Migration stress")
 #   STRESS_TIMEOUT seconds kunit.py waits for the guest (default 3600)
 
 . "$(dirname "$0")/common.sh"
@@ -30,7 +27,6 @@ mkdir -p "$out"
 failed=0
 args="amdgpu.stress_ms=${STRESS_MS:-60000}"
 [ -n "${STRESS_SEED:-}" ] && args+=" amdgpu.stress_seed=$STRESS_SEED"
-[ "${STRESS_EVICT:-0}" = 1 ] && args+=" amdgpu.stress_evict=1"
 
 for mode in cpu sdma; do
 	margs=$args
