@@ -50,6 +50,8 @@ struct attr_model {
 	u32 expect[MODEL_PAGES];	/* expected triggers of the last call */
 	struct rnd_state rnd;
 	unsigned int op;
+	/* the seed: MODEL_SEED, plus the fuzzer's round */
+	u32 seed;
 	bool failed;
 };
 
@@ -62,7 +64,7 @@ static __printf(2, 3) void model_fail(struct attr_model *m, const char *fmt,
 	va_start(args, fmt);
 	msg = kvasprintf(GFP_KERNEL, fmt, args);
 	va_end(args);
-	KUNIT_FAIL(m->test, "seed %#x op %u: %s", MODEL_SEED, m->op,
+	KUNIT_FAIL(m->test, "seed %#x op %u: %s", m->seed, m->op,
 		   msg ?: fmt);
 	kfree(msg);
 	m->failed = true;
@@ -462,7 +464,8 @@ static void attr_model_random_ops(struct kunit *test, bool xnack_on)
 	m->test = test;
 	m->tree = &m->own;
 	m->base = MODEL_BASE;
-	prandom_seed_state(&m->rnd, MODEL_SEED);
+	m->seed = MODEL_SEED;
+	prandom_seed_state(&m->rnd, m->seed);
 	amdgpu_svm_attr_tree_init(m->tree, xnack_on);
 	for (p = 0; p < MODEL_PAGES; p++)
 		m->page[p] = m->tree->defaults;
@@ -496,7 +499,13 @@ static void attr_model_xnack_off(struct kunit *test)
 
 /* --- The uAPI, fuzzed --- */
 
-#define FUZZ_OPS	10000
+/*
+ * 10,000 calls per XNACK mode, in rounds of their own seed and device, so
+ * that no one case runs long enough (SDMA page tables in TCG make XNACK
+ * off's maps slow) for the hung-task watchdog to report the KUnit runner.
+ */
+#define FUZZ_ROUNDS	4
+#define FUZZ_OPS	(10000 / FUZZ_ROUNDS)
 
 enum bad_kind {
 	BAD_OPERATION, BAD_START, BAD_SIZE, BAD_RANGE, BAD_NATTR, BAD_ENTRY,
@@ -596,22 +605,42 @@ static void op_gpu(struct attr_model *m)
 	m->gpu_accesses++;
 }
 
+struct fuzz_round {
+	bool xnack_on;
+	unsigned int round;
+};
+
+static const struct fuzz_round fuzz_rounds[] = {
+	{ true, 0 }, { true, 1 }, { true, 2 }, { true, 3 },
+	{ false, 0 }, { false, 1 }, { false, 2 }, { false, 3 },
+};
+
+static void fuzz_round_desc(const struct fuzz_round *r, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "xnack %s, round %u of %u",
+		 r->xnack_on ? "on" : "off", r->round + 1, FUZZ_ROUNDS);
+}
+
+KUNIT_ARRAY_PARAM(fuzz_round, fuzz_rounds, fuzz_round_desc);
+
 /*
  * FUZZ_OPS calls of the real ioctl on a simulated device, over 64 pages of
  * real user memory: valid SET, GET and RESET calls checked against the
  * model as above, invalid arrays, malformed calls of every kind, and GPU
  * accesses; after each the SVM's tree equals the model page by page.
  */
-static void attr_model_fuzz_the_ioctl(struct kunit *test, bool xnack_on)
+static void attr_model_fuzz(struct kunit *test)
 {
+	const struct fuzz_round *r = test->param_value;
 	struct attr_model *m;
 	unsigned long buf, p;
 
 	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->test = test;
-	prandom_seed_state(&m->rnd, MODEL_SEED);
-	m->tdev = amdgpu_svm_test_dev_create(test, xnack_on);
+	m->seed = MODEL_SEED + r->round;
+	prandom_seed_state(&m->rnd, m->seed);
+	m->tdev = amdgpu_svm_test_dev_create(test, r->xnack_on);
 	buf = amdgpu_svm_test_user_buffer(test, MODEL_PAGES * PAGE_SIZE, 0xf022);
 	m->base = buf >> PAGE_SHIFT;
 	/* The read-only page first: it must not fill the hole made below. */
@@ -656,21 +685,11 @@ static void attr_model_fuzz_the_ioctl(struct kunit *test, bool xnack_on)
 		   m->op, m->bad_calls, m->gpu_accesses, MODEL_PAGES);
 }
 
-static void attr_model_fuzz_xnack_on(struct kunit *test)
-{
-	attr_model_fuzz_the_ioctl(test, true);
-}
-
-static void attr_model_fuzz_xnack_off(struct kunit *test)
-{
-	attr_model_fuzz_the_ioctl(test, false);
-}
-
 static struct kunit_case amdgpu_svm_attr_model_cases[] = {
 	KUNIT_CASE(attr_model_xnack_on),
 	KUNIT_CASE(attr_model_xnack_off),
-	KUNIT_CASE_SLOW(attr_model_fuzz_xnack_on),
-	KUNIT_CASE_SLOW(attr_model_fuzz_xnack_off),
+	KUNIT_CASE_PARAM_ATTR(attr_model_fuzz, fuzz_round_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 
