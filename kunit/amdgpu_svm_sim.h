@@ -61,6 +61,12 @@ struct amdgpu_svm_sim_tlb_entry {
 	u64 addr;
 	/** @flags: the PTE flags (AMDGPU_PTE_*) */
 	u64 flags;
+	/**
+	 * @pasid: the PASID of the VM it was walked in: the hardware tags
+	 * each translation with its VMID, and a flush by PASID drops only
+	 * that VM's
+	 */
+	u32 pasid;
 };
 
 /* SDMA instances of the simulated GPU, each with its ring and thread. */
@@ -376,6 +382,7 @@ enum amdgpu_svm_sim_fault
 amdgpu_svm_sim_access(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm,
 		      u64 addr, void *buf, size_t len, bool write);
 void amdgpu_svm_sim_tlb_flush(struct amdgpu_svm_sim *sim);
+void amdgpu_svm_sim_tlb_flush_pasid(struct amdgpu_svm_sim *sim, u32 pasid);
 int amdgpu_svm_sim_dma_watch(struct amdgpu_svm_sim *sim);
 void amdgpu_svm_sim_dma_unwatch(struct amdgpu_svm_sim *sim);
 unsigned long amdgpu_svm_sim_count_valid(struct amdgpu_svm_sim *sim,

@@ -150,7 +150,7 @@ static void sim_flush_gpu_tlb_pasid(struct amdgpu_device *adev, u16 pasid,
 		atomic_inc(&sim->pasid_flushes[inst]);
 	if (flush_type == TLB_FLUSH_HEAVYWEIGHT)
 		atomic_inc(&sim->heavy_flushes);
-	amdgpu_svm_sim_tlb_flush(sim);
+	amdgpu_svm_sim_tlb_flush_pasid(sim, pasid);
 }
 
 /* Identity and memory map of the part; what the IP discovery would say. */

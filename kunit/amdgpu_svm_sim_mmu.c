@@ -370,8 +370,8 @@ bool amdgpu_svm_sim_walk(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm,
 	return found;
 }
 
-static bool sim_tlb_lookup(struct amdgpu_svm_sim *sim, u64 gpu_page,
-			   struct amdgpu_svm_sim_tlb_entry *out)
+static bool sim_tlb_lookup(struct amdgpu_svm_sim *sim, u32 pasid,
+			   u64 gpu_page, struct amdgpu_svm_sim_tlb_entry *out)
 {
 	bool hit = false;
 	unsigned int i;
@@ -380,7 +380,8 @@ static bool sim_tlb_lookup(struct amdgpu_svm_sim *sim, u64 gpu_page,
 	for (i = 0; i < sim->tlb_used; i++) {
 		struct amdgpu_svm_sim_tlb_entry *e = &sim->tlb[i];
 
-		if (gpu_page >= e->first && gpu_page < e->first + e->pages) {
+		if (e->pasid == pasid && gpu_page >= e->first &&
+		    gpu_page < e->first + e->pages) {
 			*out = *e;
 			hit = true;
 			break;
@@ -442,6 +443,35 @@ void amdgpu_svm_sim_tlb_flush(struct amdgpu_svm_sim *sim)
 	spin_lock(&sim->tlb_lock);
 	sim->tlb_used = 0;
 	sim->tlb_next = 0;
+	spin_unlock(&sim->tlb_lock);
+	write_unlock(&sim->access_lock);
+	amdgpu_svm_sim_report(sim);
+}
+
+/**
+ * amdgpu_svm_sim_tlb_flush_pasid() - drop the translations of one VM
+ * @sim: the device
+ * @pasid: the VM's PASID
+ *
+ * As amdgpu_svm_sim_tlb_flush(), for the entries tagged @pasid only: the
+ * other VMs keep theirs, as they do on the hardware.
+ *
+ * Context: process context; may be called under the driver's locks.
+ */
+void amdgpu_svm_sim_tlb_flush_pasid(struct amdgpu_svm_sim *sim, u32 pasid)
+{
+	unsigned int i, kept = 0;
+
+	atomic_inc(&sim->tlb_flushes);
+	write_lock(&sim->access_lock);
+	if (sim->vm && sim->vm->pasid == pasid)
+		amdgpu_svm_sim_queue_check(sim, sim->vm);
+	spin_lock(&sim->tlb_lock);
+	for (i = 0; i < sim->tlb_used; i++)
+		if (sim->tlb[i].pasid != pasid)
+			sim->tlb[kept++] = sim->tlb[i];
+	sim->tlb_used = kept;
+	sim->tlb_next = kept % AMDGPU_SVM_SIM_TLB_ENTRIES;
 	spin_unlock(&sim->tlb_lock);
 	write_unlock(&sim->access_lock);
 	amdgpu_svm_sim_report(sim);
@@ -646,9 +676,10 @@ amdgpu_svm_sim_access(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm,
 		ret = AMDGPU_SVM_SIM_NOT_PRESENT;
 		goto out;
 	}
-	if (sim_tlb_lookup(sim, gpu_page, &e)) {
+	if (sim_tlb_lookup(sim, vm->pasid, gpu_page, &e)) {
 		atomic_inc(&sim->tlb_hits);
 	} else if (amdgpu_svm_sim_walk_locked(sim, vm, gpu_page, &e)) {
+		e.pasid = vm->pasid;
 		sim_tlb_fill(sim, &e);
 	} else {
 		ret = sim_no_retry(sim->adev, e.flags) ? AMDGPU_SVM_SIM_NO_RETRY :

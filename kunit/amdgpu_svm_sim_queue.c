@@ -43,7 +43,8 @@ void amdgpu_svm_sim_queue_check(struct amdgpu_svm_sim *sim,
 	if (!sim->adev->gmc.noretry || sim->queues_quiesced || !vm)
 		return;
 	for (i = 0; amdgpu_svm_sim_tlb_entry_at(sim, i, &e); i++) {
-		if (amdgpu_svm_sim_walk_locked(sim, vm, e.first, &now))
+		if (e.pasid != vm->pasid ||
+		    amdgpu_svm_sim_walk_locked(sim, vm, e.first, &now))
 			continue;
 		amdgpu_svm_sim_fail(sim,
 				    "PTE invalidated under a running queue (XNACK off): GPU page %llx",

@@ -260,6 +260,43 @@ static void sim_tlb_stale_hit_is_caught(struct kunit *test)
 }
 
 /*
+ * Each translation belongs to the VM it was walked in: another VM does not
+ * hit it, and a flush by another PASID leaves it, as the hardware tags TLB
+ * entries by VMID. A flush by its own PASID drops it.
+ */
+static void sim_tlb_flush_by_pasid_is_per_vm(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM | AMDGPU_PTE_READABLE;
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	u32 pasid = f->vm->pasid, r;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, 0, sim_map(f, SIM_PAGE, 1, page_to_phys(page),
+					 flags, true));
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_OK,
+			amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &r,
+					      sizeof(r), false));
+	sim_clear(f, SIM_PAGE, 1);
+	/* Another VM (another PASID) walks, and finds no PTE. */
+	f->vm->pasid = pasid + 1;
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_NOT_PRESENT,
+			amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &r,
+					      sizeof(r), false));
+	f->vm->pasid = pasid;
+	/* Flushed for another PASID: this VM still translates. */
+	amdgpu_svm_sim_tlb_flush_pasid(f->sim, pasid + 1);
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_OK,
+			amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &r,
+					      sizeof(r), false));
+	amdgpu_svm_sim_tlb_flush_pasid(f->sim, pasid);
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_NOT_PRESENT,
+			amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &r,
+					      sizeof(r), false));
+	__free_page(page);
+}
+
+/*
  * A DMA address unmapped while the TLB still translates to it is reported
  * (the unmap came before the flush); unmapped after the flush it is not.
  */
@@ -992,6 +1029,7 @@ static struct kunit_case amdgpu_svm_sim_cases[] = {
 	KUNIT_CASE(sim_walk_hand_built),
 	KUNIT_CASE(sim_walk_amdgpu_tables_need_pdes),
 	KUNIT_CASE(sim_tlb_stale_hit_is_caught),
+	KUNIT_CASE(sim_tlb_flush_by_pasid_is_per_vm),
 	KUNIT_CASE(sim_dma_unmap_before_the_flush_is_caught),
 	KUNIT_CASE(sim_read_only_pte_refuses_writes),
 	KUNIT_CASE(sim_no_retry_pte_is_fatal),
