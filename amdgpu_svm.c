@@ -673,6 +673,14 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 						       AMDGPU_SVM_TRIGGER_MAP);
 
 			/*
+			 * XNACK on, a map that lost to invalidations for
+			 * drm_gpusvm's whole timeout (-EBUSY) is left to the
+			 * GPU's faults: KFD's svm_range_set_attr() maps
+			 * nothing for a prefetch with XNACK on at all.
+			 */
+			if (err == -EBUSY && svm->xnack_on)
+				err = 0;
+			/*
 			 * Another owner's memory fails only its own ranges,
 			 * mapped again once that owner lets go of it (see
 			 * amdgpu_svm_range_map()): go on with the rest.
@@ -806,6 +814,17 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 						  args->nattr, &changes);
 		if (!ret)
 			ret = amdgpu_svm_apply_changes(svm, &changes);
+		/*
+		 * XNACK off: the GPU cannot fault, so a SET maps every
+		 * accessible page of its span, changed or not (memory mapped
+		 * at an address since its last SET, say), as KFD's
+		 * svm_range_set_attr() validates and maps every range of its
+		 * span. Ranges mapped already are left as they are.
+		 */
+		if (!ret && !svm->xnack_on)
+			ret = amdgpu_svm_range_map(svm, args->start_addr,
+						   args->start_addr + args->size,
+						   AMDGPU_SVM_TRIGGER_MAP);
 		amdgpu_svm_range_reserve_end(svm);
 		mutex_unlock(&svm->lock);
 		amdgpu_svm_attr_changes_free(&changes);

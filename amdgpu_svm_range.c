@@ -329,10 +329,19 @@ int amdgpu_svm_gpu_clear_ptes(struct amdgpu_svm *svm, u64 start, u64 last,
 	    amdgpu_sync_fence(&sync, mapped, GFP_NOWAIT | __GFP_NOWARN))
 		dma_fence_wait(mapped, false);
 	dma_fence_put(mapped);
-	ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, true, true,
-				     false, &sync, start, last,
-				     svm->adev->gmc.init_pte_flags, 0, 0, NULL,
-				     NULL, &f);
+	/*
+	 * The pages go once the caller returns, so the PTEs must go first.
+	 * The clear allocates its SDMA job without reclaim, which fails
+	 * under memory pressure for a moment only: wait a little and try
+	 * again (memalloc_retry_wait()). KFD's svm_range_unmap_from_gpus()
+	 * gives up instead and leaves the GPU its PTEs to freed pages; xe
+	 * writes its PTEs with the CPU and allocates nothing here.
+	 */
+	while ((ret = amdgpu_vm_update_range(svm->adev, svm->vm, false, true,
+					     true, false, &sync, start, last,
+					     svm->adev->gmc.init_pte_flags, 0,
+					     0, NULL, NULL, &f)) == -ENOMEM)
+		memalloc_retry_wait(GFP_NOWAIT);
 	amdgpu_sync_free(&sync);
 	if (f) {
 		dma_fence_put(*fence);
@@ -1325,6 +1334,13 @@ retry:
 		return PTR_ERR(range);
 	base = &range->base;
 	*next = drm_gpusvm_range_end(base);
+	/*
+	 * A SET's map of a range mapped whole already: its attributes did
+	 * not change (a change removed it), nor did its pages (an
+	 * invalidation would have zapped it).
+	 */
+	if (trigger == AMDGPU_SVM_TRIGGER_MAP && !tries && range->gpu_complete)
+		return 0;
 
 	/*
 	 * Pages move before they are mapped, once: a retry maps them. Those

@@ -218,6 +218,55 @@ static void migrate_thp_as_one_order9_unit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
 }
 
+static bool test_upstream_bugs;
+module_param(test_upstream_bugs, bool, 0444);
+MODULE_PARM_DESC(test_upstream_bugs,
+		 "KUnit: also run the cases that crash Linux 7.3 (known bugs)");
+
+/*
+ * A CPU fault on a 2 MiB folio in VRAM when no 2 MiB page can be had for
+ * it (fail_page_alloc fails the one order-9 allocation): drm_pagemap
+ * falls back to 4 KiB pages, and the device folio is split on the way.
+ * Faulting on its first page and on one inside it, every byte comes back.
+ *
+ * Linux 7.3 fails the second: migrate_vma_pages() splits the folio that
+ * do_swap_page() locked through the faulting page, and
+ * migrate_vma_finalize() then unlocks the first page, which is no longer
+ * locked ("kernel BUG at mm/filemap.c", VM_BUG_ON_FOLIO in
+ * folio_unlock()). It runs only with amdgpu.test_upstream_bugs=1.
+ */
+static void migrate_thp_copy_back_without_a_huge_page(struct kunit *test)
+{
+	struct migrate_fixture *f = test->priv;
+	unsigned long at = *(const unsigned long *)test->param_value;
+	unsigned long buf;
+	u32 v;
+
+	if (at && !test_upstream_bugs)
+		kunit_skip(test, "crashes Linux 7.3 (amdgpu.test_upstream_bugs=1 runs it)");
+	if (!amdgpu_svm_test_fail_alloc_enable(test, HPAGE_PMD_ORDER, true))
+		kunit_skip(test, "no FAILSLAB, FAIL_PAGE_ALLOC, FAULT_INJECTION_DEBUG_FS");
+	buf = pattern_buffer(test, f, SZ_2M, 0x71d, true);
+	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_2M));
+	KUNIT_ASSERT_EQ(test, atomic_read(&f->vram->pages_to_vram), 512);
+	current->fail_nth = 1;
+	KUNIT_EXPECT_EQ(test, 0, get_user(v, (u32 __user *)(buf + at * PAGE_SIZE)));
+	KUNIT_EXPECT_EQ(test, current->fail_nth, 0);
+	current->fail_nth = 0;
+	KUNIT_EXPECT_EQ(test, v, pattern(0x71d, at, 0));
+	expect_cpu_pattern(test, f, buf, SZ_2M, 0x71d);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+}
+
+static const unsigned long thp_fault_pages[] = { 0, 5 };
+
+static void thp_fault_page_desc(const unsigned long *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "fault on page %lu", *p);
+}
+
+KUNIT_ARRAY_PARAM(thp_fault_page, thp_fault_pages, thp_fault_page_desc);
+
 static void migrate_fragmented_vram_one_copy_per_run(struct kunit *test)
 {
 	struct migrate_fixture *f = test->priv;
@@ -1601,6 +1650,8 @@ static void migrate_page_table_allocation_evicts_svm_vram(struct kunit *test)
 static struct kunit_case amdgpu_migrate_cases[] = {
 	KUNIT_CASE(migrate_4k_pages_to_vram_and_back),
 	KUNIT_CASE(migrate_thp_as_one_order9_unit),
+	KUNIT_CASE_PARAM(migrate_thp_copy_back_without_a_huge_page,
+			 thp_fault_page_gen_params),
 	KUNIT_CASE(migrate_fragmented_vram_one_copy_per_run),
 	KUNIT_CASE(migrate_copies_are_pipelined),
 	KUNIT_CASE(migrate_copies_wait_for_busy_vram_on_the_gpu),

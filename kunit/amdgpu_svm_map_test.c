@@ -251,6 +251,112 @@ static void map_munmap_leaves_no_stale_tlb_entry(struct kunit *test)
 						   sizeof(v), false));
 }
 
+/*
+ * XNACK off: memory mapped at an address whose access was granted before
+ * (the old memory unmapped, new memory mapped at the same place, as an
+ * allocator reuses addresses) is mapped by the next SET over it, although
+ * that SET changes no attribute; the GPU reads the new bytes.
+ */
+static void map_xnack_off_set_maps_memory_mapped_since(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	unsigned long buf = user_buffer(test, SZ_64K, 0x01d), off;
+
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_64K));
+	amdgpu_svm_test_run_restore(f->tdev);
+	KUNIT_ASSERT_EQ(test, buf, vm_mmap(NULL, buf, SZ_64K,
+					   PROT_READ | PROT_WRITE,
+					   MAP_ANONYMOUS | MAP_PRIVATE |
+					   MAP_FIXED_NOREPLACE, 0));
+	for (off = 0; off < SZ_64K; off += PAGE_SIZE)
+		KUNIT_ASSERT_EQ(test, 0, put_user(0x2e3 ^ (u32)off,
+						  (u32 __user *)(buf + off)));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(f->tdev, buf,
+							    buf + SZ_64K));
+	KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+	KUNIT_EXPECT_EQ(test, SZ_64K >> PAGE_SHIFT,
+			amdgpu_svm_test_gpu_mapped(f->tdev, buf, buf + SZ_64K));
+	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, buf + SZ_16K), 0x2e3 ^ SZ_16K);
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_64K));
+}
+
+/*
+ * munmap() while one of its allocations fails: failslab and
+ * fail_page_alloc fail the n-th, for n = 1 to 40, so that somewhere the
+ * one that fails is the PTE clear's in the MMU notifier (its TLB callback
+ * or SDMA job). munmap() then either fails and unmaps nothing, or unmaps
+ * and leaves no PTE to the freed pages: the clear waits and tries again.
+ * With XNACK off a clear that gave up would be redone before the queues
+ * run again (amdgpu_svm_vm_validated()); with XNACK on the queues never
+ * stop, and the GPU would keep its PTEs to freed pages.
+ */
+static void map_munmap_clears_ptes_when_allocations_fail(struct kunit *test)
+{
+	bool xnack_on = *(const bool *)test->param_value;
+	struct amdgpu_svm_test_dev *tdev;
+	unsigned int n, unmapped = 0;
+	struct map_fixture *f;
+	u8 bytes[SZ_256];
+
+	/* Its own suite, without the XNACK-off fixture: a device per mode. */
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	tdev = amdgpu_svm_test_dev_create(test, xnack_on);
+	f->tdev = tdev;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_RESET_ATTR,
+						       tdev->attrs_page,
+						       PAGE_SIZE, NULL, 0));
+	tdev->fpriv->vm.svm->restore.delay = 3600 * HZ;
+	if (!amdgpu_svm_test_fail_alloc_enable(test, 0, true))
+		kunit_skip(test, "no FAILSLAB, FAIL_PAGE_ALLOC, FAULT_INJECTION_DEBUG_FS");
+	for (n = 1; n <= 40; n++) {
+		unsigned long buf = user_buffer(test, SZ_64K, n), off;
+		int ret;
+
+		KUNIT_ASSERT_EQ(test, 0, grant_access(test, f, buf, SZ_64K));
+		/* XNACK on: the GPU's faults map it. */
+		for (off = 0; xnack_on && off < SZ_64K; off += PAGE_SIZE)
+			KUNIT_ASSERT_EQ(test, 0,
+					amdgpu_svm_test_gpu_access(tdev, buf + off,
+								   bytes,
+								   sizeof(bytes),
+								   false));
+		KUNIT_ASSERT_EQ_MSG(test, SZ_64K >> PAGE_SHIFT,
+				    amdgpu_svm_test_gpu_mapped(tdev, buf,
+							       buf + SZ_64K),
+				    "round %u", n);
+		current->fail_nth = n;
+		ret = vm_munmap(buf, SZ_64K);
+		current->fail_nth = 0;
+		if (ret) {
+			KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+			KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_64K));
+		} else {
+			unmapped++;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, 0,
+				    amdgpu_svm_test_gpu_mapped(tdev, buf,
+							       buf + SZ_64K),
+				    "the allocation %u of munmap() failed", n);
+		/* XNACK off: the queues run again once the restore ran. */
+		if (!xnack_on)
+			amdgpu_svm_test_run_restore(tdev);
+	}
+	kunit_info(test, "%u of 40 munmap() calls unmapped\n", unmapped);
+	KUNIT_EXPECT_GT(test, unmapped, 0);
+}
+
+static const bool map_xnack_modes[] = { false, true };
+
+static void map_xnack_desc(const bool *on, char *desc)
+{
+	strscpy(desc, *on ? "xnack on" : "xnack off", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(map_xnack, map_xnack_modes, map_xnack_desc);
+
 struct sdma_release {
 	struct delayed_work work;
 	struct amdgpu_svm_sim_sdma *sdma;
@@ -1635,6 +1741,7 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_munmap_zaps_and_gc_removes),
 	KUNIT_CASE(map_gc_waits_while_frozen),
 	KUNIT_CASE(map_munmap_leaves_no_stale_tlb_entry),
+	KUNIT_CASE(map_xnack_off_set_maps_memory_mapped_since),
 	KUNIT_CASE(map_munmap_flushes_after_the_clear_landed),
 	KUNIT_CASE(map_zap_flushes_every_xcc_heavyweight),
 	KUNIT_CASE(map_sdma_update_reserves_a_fence_slot),
@@ -1672,4 +1779,16 @@ static struct kunit_suite amdgpu_svm_map_suite = {
 	.test_cases = amdgpu_svm_map_cases,
 };
 
-kunit_test_suite(amdgpu_svm_map_suite);
+static struct kunit_case amdgpu_svm_map_alloc_cases[] = {
+	KUNIT_CASE_PARAM(map_munmap_clears_ptes_when_allocations_fail,
+			 map_xnack_gen_params),
+	{}
+};
+
+/* Allocation failures, in either XNACK mode: a device made by each case. */
+static struct kunit_suite amdgpu_svm_map_alloc_suite = {
+	.name = "amdgpu_svm_map_alloc",
+	.test_cases = amdgpu_svm_map_alloc_cases,
+};
+
+kunit_test_suites(&amdgpu_svm_map_suite, &amdgpu_svm_map_alloc_suite);

@@ -1043,11 +1043,308 @@ static void user_prefetch_while_the_cpu_writes(struct kunit *test)
 	}
 }
 
+/* One of the threads of user_migration_storm(). */
+struct storm_thread {
+	unsigned long buf;
+	unsigned int id;
+	/* the value word 0 of each of the buffer's pages holds */
+	u32 *want;
+	/* set by the test once it prefetched often enough */
+	const bool *stop;
+	unsigned int rounds;
+	/* the first page found wrong, and what it held */
+	unsigned long bad_page;
+	u32 bad_value;
+	bool bad;
+	int ret;
+};
+
+#define STORM_SIZE	SZ_4M
+#define STORM_CHUNK	SZ_64K
+#define STORM_THREADS	8
+#define STORM_ROUNDS	4
+#define STORM_PREFETCHES 3
+
+static void storm_stop(void *stop)
+{
+	WRITE_ONCE(*(bool *)stop, true);
+}
+
+static void storm_bad(struct storm_thread *t, unsigned long page, u32 v)
+{
+	if (t->bad)
+		return;
+	t->bad = true;
+	t->bad_page = page;
+	t->bad_value = v;
+}
+
+/*
+ * A thread of the application: it owns every STORM_THREADS-th chunk of
+ * 64 KiB, so that all threads fault on every 2 MiB granule. Each round
+ * it reads its pages (faulting them out of VRAM), then either writes them
+ * again or frees and allocates them anew, as an allocator gives back and
+ * reuses memory: munmap() and mmap() at the same address, where the new
+ * pages must read 0, never the bytes the old ones had in VRAM.
+ */
+static int storm_thread_fn(void *arg)
+{
+	struct storm_thread *t = arg;
+	unsigned long chunk, page, addr;
+	unsigned int r;
+	u32 v;
+
+	for (r = 0; r < STORM_ROUNDS || !READ_ONCE(*t->stop); r++) {
+		for (chunk = t->id; chunk < STORM_SIZE / STORM_CHUNK;
+		     chunk += STORM_THREADS) {
+			unsigned long first = chunk * STORM_CHUNK >> PAGE_SHIFT;
+			bool reuse = (r + chunk) & 1;
+
+			addr = t->buf + chunk * STORM_CHUNK;
+			for (page = first; page < first + (STORM_CHUNK >> PAGE_SHIFT);
+			     page++) {
+				if (get_user(v, (u32 __user *)(t->buf + page * PAGE_SIZE)))
+					goto fault;
+				if (v != t->want[page])
+					storm_bad(t, page, v);
+			}
+			if (reuse) {
+				t->ret = vm_munmap(addr, STORM_CHUNK);
+				if (t->ret)
+					return t->ret;
+				if (vm_mmap(NULL, addr, STORM_CHUNK,
+					    PROT_READ | PROT_WRITE,
+					    MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED,
+					    0) != addr) {
+					t->ret = -ENOMEM;
+					return t->ret;
+				}
+			}
+			for (page = first; page < first + (STORM_CHUNK >> PAGE_SHIFT);
+			     page++) {
+				u32 __user *word = (u32 __user *)(t->buf + page * PAGE_SIZE);
+
+				if (reuse && (get_user(v, word) || v))
+					storm_bad(t, page, v);
+				v = (r + 1) << 20 | (t->id << 16) | (u32)page;
+				if (put_user(v, word))
+					goto fault;
+				t->want[page] = v;
+			}
+			cond_resched();
+		}
+		t->rounds = r + 1;
+	}
+	return 0;
+fault:
+	t->ret = -EFAULT;
+	return t->ret;
+}
+
+/*
+ * A "migration storm": eight threads of the process read and write a
+ * buffer that a prefetch keeps moving to VRAM, all faulting on the same
+ * granules at once, while they free chunks of it and allocate them again
+ * at the same addresses. Every thread completes, every page holds what
+ * its thread wrote last, reused memory reads 0, and once the buffer is
+ * gone no VRAM is held.
+ */
+static void user_migration_storm(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, *(const bool *)test->param_value);
+	unsigned long buf = buffer(test, STORM_SIZE, SZ_2M, 0x57);
+	struct amdgpu_svm_test_process *p[STORM_THREADS];
+	struct storm_thread *t;
+	unsigned long page;
+	unsigned int i, prefetches = 0, busy = 0;
+	bool running = true, *stop;
+	u32 *want, v;
+
+	t = kunit_kcalloc(test, STORM_THREADS, sizeof(*t), GFP_KERNEL);
+	want = kunit_kcalloc(test, STORM_SIZE >> PAGE_SHIFT, sizeof(*want),
+			     GFP_KERNEL);
+	stop = kunit_kzalloc(test, sizeof(*stop), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, t && want && stop);
+	for (page = 0; page < STORM_SIZE >> PAGE_SHIFT; page++)
+		want[page] = 0x57 ^ (u32)page;
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, STORM_SIZE, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, STORM_SIZE,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(f->vram),
+			STORM_SIZE >> PAGE_SHIFT);
+
+	for (i = 0; i < STORM_THREADS; i++) {
+		t[i].buf = buf;
+		t[i].id = i;
+		t[i].want = want;
+		t[i].stop = stop;
+		p[i] = amdgpu_svm_test_thread_start(test, storm_thread_fn, &t[i]);
+	}
+	/* Run first at cleanup: a failed case stops the threads too. */
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, storm_stop,
+							   stop));
+	/*
+	 * Back to VRAM, again and again, until every thread is done: they
+	 * stop once they saw STORM_PREFETCHES (and did STORM_ROUNDS rounds).
+	 */
+	while (running) {
+		int ret = set(f, buf, STORM_SIZE, AMDGPU_SVM_ATTR_PREFETCH_LOC,
+			      GPU);
+
+		/*
+		 * XNACK off, the map may lose to the threads' faults for a
+		 * whole second (-EBUSY): the pages moved, the call says so.
+		 */
+		if (ret == -EBUSY && !f->tdev->fpriv->vm.svm->xnack_on)
+			busy++;
+		else
+			KUNIT_ASSERT_EQ(test, 0, ret);
+		if (++prefetches == STORM_PREFETCHES)
+			storm_stop(stop);
+		running = false;
+		for (i = 0; i < STORM_THREADS; i++)
+			running |= !completion_done(&p[i]->done);
+	}
+	for (i = 0; i < STORM_THREADS; i++)
+		KUNIT_ASSERT_TRUE_MSG(test,
+				      amdgpu_svm_test_process_wait(p[i], 60 * HZ),
+				      "thread %u never completed", i);
+	kunit_info(test, "%u prefetches (%u -EBUSY), %u rounds of thread 0, %llu pages in, %llu out, %llu fallbacks\n",
+		   prefetches, busy, t[0].rounds,
+		   atomic64_read(&f->stats->pages_in),
+		   atomic64_read(&f->stats->pages_out),
+		   atomic64_read(&f->stats->fallbacks));
+	for (i = 0; i < STORM_THREADS; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, t[i].ret, 0, "thread %u", i);
+		KUNIT_EXPECT_FALSE_MSG(test, t[i].bad,
+				       "thread %u: page %lu held %#x", i,
+				       t[i].bad_page, t[i].bad_value);
+	}
+	/* Every page was faulted out of VRAM at least once. */
+	KUNIT_EXPECT_GE(test, atomic64_read(&f->stats->pages_out),
+			STORM_SIZE >> PAGE_SHIFT);
+	for (page = 0; page < STORM_SIZE >> PAGE_SHIFT; page++) {
+		KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(buf + page * PAGE_SIZE)));
+		KUNIT_ASSERT_EQ_MSG(test, v, want[page], "page %lu", page);
+	}
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, STORM_SIZE));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+}
+
+/* The preferred location a file's SVM holds for @addr (GET). */
+static u32 preferred_loc(struct kunit *test, struct amdgpu_svm_test_dev *tdev,
+			 unsigned long addr)
+{
+	struct drm_amdgpu_svm_attribute attr = {
+		AMDGPU_SVM_ATTR_PREFERRED_LOC, 0
+	};
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(tdev,
+						       AMDGPU_SVM_OP_GET_ATTR,
+						       addr, PAGE_SIZE, &attr,
+						       1));
+	KUNIT_ASSERT_EQ(test, 0, copy_from_user(&attr,
+						(void __user *)tdev->attrs_page,
+						sizeof(attr)));
+	return attr.value;
+}
+
+/*
+ * One process opens the GPU twice (XNACK on). Each file is an SVM of its
+ * own over the same address space: attributes set on one are not the
+ * other's. Pages that one file's prefetch put in VRAM are the device's
+ * own memory to both (one device-private owner per device): the other
+ * file's GPU faults map them in place, without a copy, and its writes
+ * there are the first file's bytes. When the first file moves them back
+ * to system memory, the second's PTEs go with them (the model reports a
+ * GPU access to the freed VRAM otherwise) and its next fault, by its own
+ * policy, takes the page back to VRAM with the byte it wrote. Closing the
+ * second file changes nothing of the first's.
+ */
+static void user_two_files_on_one_gpu(struct kunit *test)
+{
+	struct policy_fixture *f = fixture(test, true);
+	struct amdgpu_svm_test_dev *b = amdgpu_svm_test_dev_open_again(f->tdev);
+	const unsigned long n = SZ_2M >> PAGE_SHIFT;
+	unsigned long buf = buffer(test, SZ_2M, SZ_2M, 0x2f);
+	struct amdgpu_svm_test_pte pte;
+	const struct drm_amdgpu_svm_attribute allow = {
+		AMDGPU_SVM_ATTR_ACCESS, ALLOW
+	};
+	unsigned long i;
+	int copies;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     ALLOW));
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFERRED_LOC, GPU));
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(f->vram), n);
+	KUNIT_EXPECT_EQ(test, preferred_loc(test, f->tdev, buf), GPU);
+	KUNIT_EXPECT_EQ(test, preferred_loc(test, b, buf),
+			AMDGPU_SVM_LOCATION_UNDEFINED);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_ioctl(b, AMDGPU_SVM_OP_SET_ATTR,
+						       buf, SZ_2M, &allow, 1));
+	KUNIT_ASSERT_PTR_NE(test, f->tdev->fpriv->vm.svm, b->fpriv->vm.svm);
+
+	/* The second file maps the device's pages where they are. */
+	copies = atomic_read(&f->vram->copies);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, buf + 7 * PAGE_SIZE,
+							    &v, sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 0x2f ^ 7);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(b, buf + 7 * PAGE_SIZE,
+							&pte));
+	KUNIT_EXPECT_FALSE(test, pte.flags & AMDGPU_PTE_SYSTEM);
+	v = 0xb0b;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, buf + 7 * PAGE_SIZE,
+							    &v, sizeof(v), true));
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->vram->copies), copies);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), n);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->tdev,
+							    buf + 7 * PAGE_SIZE,
+							    &v, sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 0xb0b);
+
+	/* Home, by the first file: the second's PTEs to VRAM go too. */
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, SYSMEM));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);
+	KUNIT_EXPECT_FALSE(test, amdgpu_svm_test_gpu_pte(b, buf + 7 * PAGE_SIZE,
+							 &pte) &&
+			   !(pte.flags & AMDGPU_PTE_SYSTEM));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, buf + 7 * PAGE_SIZE,
+							    &v, sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 0xb0b);
+	/* Its own policy (ALLOW_MIGRATE) took the page to VRAM again. */
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(b, buf + 7 * PAGE_SIZE,
+							&pte));
+	KUNIT_EXPECT_FALSE(test, pte.flags & AMDGPU_PTE_SYSTEM);
+
+	/* The second file closes: the first's attributes and pages stay. */
+	amdgpu_svm_test_dev_close(b);
+	KUNIT_EXPECT_EQ(test, preferred_loc(test, f->tdev, buf), GPU);
+	KUNIT_ASSERT_EQ(test, 0, set(f, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, GPU));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), n);
+	expect_gpu_page(test, f, buf, 9, 0x2f, true);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_EQ(test, 0, get_user(v, (u32 __user *)(buf + i * PAGE_SIZE)));
+		KUNIT_ASSERT_EQ_MSG(test, v, i == 7 ? 0xb0b : 0x2f ^ (u32)i,
+				    "page %lu", i);
+	}
+}
+
 static struct kunit_case user_cases[] = {
 	KUNIT_CASE(user_xnack_off_gpu_writes_in_vram_then_cpu_reads),
 	KUNIT_CASE_PARAM(user_prefetch_over_memory_that_cannot_move,
 			 fixed_memory_gen_params),
 	KUNIT_CASE_PARAM(user_prefetch_while_the_cpu_writes, xnack_gen_params),
+	KUNIT_CASE_PARAM_ATTR(user_migration_storm, xnack_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE(user_two_files_on_one_gpu),
 	{}
 };
 

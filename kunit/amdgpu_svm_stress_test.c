@@ -371,11 +371,20 @@ struct mstress {
 	atomic_t unexpected;
 	int last_unexpected;
 	enum mstress_kind last_unexpected_kind;
+	/* an allocation failed by injection in that step */
+	bool last_unexpected_injected;
 	/* SETs that found no memory for a page table (-ENOMEM) */
 	atomic_t no_memory;
+	/* XNACK off: SETs whose map lost to invalidations (-EBUSY) */
+	atomic_t busy;
 	atomic_t evictions;
 	/* the injector fails copies too (not in the modes with pressure) */
 	bool fail_copies;
+	/* failslab and fail_page_alloc may fail the threads' allocations */
+	bool fail_allocs;
+	/* allocations failed so, and operations they made fail */
+	atomic_t alloc_failures;
+	atomic_t refused_by_alloc;
 };
 
 struct mstress_thread {
@@ -386,6 +395,8 @@ struct mstress_thread {
 	u32 *last;
 	struct rnd_state rnd;
 	struct task_struct *task;
+	/* one of its next allocations fails (&task_struct.fail_nth) */
+	bool fail_allocs;
 };
 
 static unsigned long mrnd(struct mstress_thread *t, unsigned long n)
@@ -393,11 +404,30 @@ static unsigned long mrnd(struct mstress_thread *t, unsigned long n)
 	return prandom_u32_state(&t->rnd) % n;
 }
 
-static void mstress_unexpected(struct mstress *s, enum mstress_kind kind,
-			       int ret)
+/* An allocation of this thread failed by injection during this step. */
+static bool alloc_failed(struct mstress_thread *t)
 {
+	return t->fail_allocs && !READ_ONCE(current->fail_nth);
+}
+
+static void mstress_unexpected(struct mstress_thread *t, int ret)
+{
+	struct mstress *s = t->s;
+	enum mstress_kind kind = t->kind;
+
 	if (!ret || (ret == -EINTR && kthread_should_stop()))
 		return;
+	/*
+	 * A failed allocation fails the ioctl with -ENOMEM, or the CPU fault
+	 * of a user access (the fault handler's VM_FAULT_OOM or, from
+	 * drm_pagemap_migrate_to_ram(), VM_FAULT_SIGBUS), which a kernel
+	 * thread sees as -EFAULT. Nothing has changed then: the slot checks
+	 * say whether that holds.
+	 */
+	if ((ret == -ENOMEM || ret == -EFAULT) && alloc_failed(t)) {
+		atomic_inc(&s->refused_by_alloc);
+		return;
+	}
 	/*
 	 * Under VRAM pressure a SET may find no room for a page table: it
 	 * returns -ENOMEM, as KFD's svm_range_set_attr() returns the error
@@ -408,9 +438,20 @@ static void mstress_unexpected(struct mstress *s, enum mstress_kind kind,
 		atomic_inc(&s->no_memory);
 		return;
 	}
+	/*
+	 * XNACK off, a SET's map that lost to invalidations for
+	 * drm_gpusvm's whole timeout returns -EBUSY (with XNACK on the
+	 * GPU's faults map instead, and the SET returns 0).
+	 */
+	if (ret == -EBUSY && !s->xnack_on &&
+	    (kind == M_PREFETCH || kind == M_ATTRS)) {
+		atomic_inc(&s->busy);
+		return;
+	}
 	atomic_inc(&s->unexpected);
 	WRITE_ONCE(s->last_unexpected, ret);
 	WRITE_ONCE(s->last_unexpected_kind, kind);
+	WRITE_ONCE(s->last_unexpected_injected, alloc_failed(t));
 }
 
 /* A slot read back: it must hold what its writer wrote last. */
@@ -456,12 +497,12 @@ static void mstep_cpu(struct mstress_thread *t)
 	u32 v;
 
 	if (get_user(v, slot)) {
-		mstress_unexpected(s, M_CPU, -EFAULT);
+		mstress_unexpected(t, -EFAULT);
 		return;
 	}
 	slot_check(t, p, v);
 	if (put_user(t->last[p] + 1, slot)) {
-		mstress_unexpected(s, M_CPU, -EFAULT);
+		mstress_unexpected(t, -EFAULT);
 		return;
 	}
 	t->last[p]++;
@@ -479,9 +520,9 @@ static void mstep_prefetch(struct mstress_thread *t)
 		mrnd(t, 2) ? 1 : AMDGPU_SVM_LOCATION_SYSMEM,
 	};
 
-	mstress_unexpected(s, M_PREFETCH,
-			   amdgpu_svm_test_ioctl(s->tdev, AMDGPU_SVM_OP_SET_ATTR,
-						 addr, len, &attr, 1));
+	mstress_unexpected(t, amdgpu_svm_test_ioctl(s->tdev,
+						    AMDGPU_SVM_OP_SET_ATTR,
+						    addr, len, &attr, 1));
 }
 
 /* Another allocation wants all free VRAM and 1-4 MiB more: TTM evicts. */
@@ -509,16 +550,16 @@ static void mstep_churn(struct mstress_thread *t)
 
 	ret = vm_munmap(addr, len);
 	if (ret) {
-		mstress_unexpected(s, M_CHURN, ret);
+		mstress_unexpected(t, ret);
 		return;
 	}
 	mapped = vm_mmap(NULL, addr, len, PROT_READ | PROT_WRITE,
 			 MAP_ANONYMOUS | MAP_PRIVATE | MAP_FIXED, 0);
 	if (mapped != addr)
-		mstress_unexpected(s, M_CHURN, IS_ERR_VALUE(mapped) ?
-				   (int)mapped : -EEXIST);
+		mstress_unexpected(t, IS_ERR_VALUE(mapped) ? (int)mapped :
+				   -EEXIST);
 	else if (put_user(1, (u32 __user *)addr))
-		mstress_unexpected(s, M_CHURN, -EFAULT);
+		mstress_unexpected(t, -EFAULT);
 }
 
 /* Where the pages should be, and may they move: never access itself. */
@@ -548,9 +589,9 @@ static void mstep_attrs(struct mstress_thread *t)
 		attr.value = mrnd(t, 10);
 		break;
 	}
-	mstress_unexpected(s, M_ATTRS,
-			   amdgpu_svm_test_ioctl(s->tdev, AMDGPU_SVM_OP_SET_ATTR,
-						 addr, len, &attr, 1));
+	mstress_unexpected(t, amdgpu_svm_test_ioctl(s->tdev,
+						    AMDGPU_SVM_OP_SET_ATTR,
+						    addr, len, &attr, 1));
 	usleep_range(200, 400);
 }
 
@@ -587,10 +628,16 @@ static int mstress_thread_fn(void *arg)
 	current->kunit_test = s->test;
 	kthread_use_mm(s->mm);
 	while (!kthread_should_stop()) {
+		/* Fail one of the next 1-100 allocations of this thread. */
+		if (t->fail_allocs && !current->fail_nth)
+			current->fail_nth = 1 + mrnd(t, 100);
 		steps[t->kind](t);
+		if (alloc_failed(t))
+			atomic_inc(&s->alloc_failures);
 		atomic_inc(&s->ops[t->kind]);
 		cond_resched();
 	}
+	current->fail_nth = 0;
 	kthread_unuse_mm(s->mm);
 	current->kunit_test = NULL;
 	return 0;
@@ -677,7 +724,7 @@ static void stress_migration_loses_no_write(struct kunit *test)
 	struct mstress_thread threads[ARRAY_SIZE(kinds)] = {};
 	u64 seed = stress_seed ?: get_random_u64();
 	struct amdgpu_migrate_stats *stats;
-	unsigned int i, cpu = 0, gpu_writers = 0;
+	unsigned int i, cpu = 0, gpu_writers = 0, refused = 0;
 	struct mstress *s;
 	unsigned long p;
 	u8 *gpu, *cpu_bytes;
@@ -693,6 +740,13 @@ static void stress_migration_loses_no_write(struct kunit *test)
 	s->test = test;
 	s->xnack_on = m->xnack_on;
 	s->fail_copies = !m->pressure;
+	/*
+	 * Not the user pages in THP modes: when the 2 MiB page for a copy
+	 * back cannot be had, Linux 7.3 splits the VRAM folio and unlocks a
+	 * page twice (migrate_thp_copy_back_without_a_huge_page() in
+	 * amdgpu_svm_migrate).
+	 */
+	s->fail_allocs = amdgpu_svm_test_fail_alloc_enable(test, 0, !m->thp);
 	s->tdev = amdgpu_svm_test_dev_create_with_vram(test, m->xnack_on,
 						       SZ_16M);
 	s->mm = current->mm;
@@ -731,6 +785,10 @@ static void stress_migration_loses_no_write(struct kunit *test)
 			KUNIT_ASSERT_NOT_NULL(test, t->last);
 		}
 		prandom_seed_state(&t->rnd, seed + i);
+		/* Those that call into the SVM from the process fail allocations. */
+		t->fail_allocs = s->fail_allocs &&
+				 (t->kind == M_GPU || t->kind == M_CPU ||
+				  t->kind == M_PREFETCH || t->kind == M_ATTRS);
 	}
 	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
 		if (kinds[i] == M_EVICT && !m->pressure)
@@ -749,8 +807,11 @@ static void stress_migration_loses_no_write(struct kunit *test)
 
 	for (i = 0; i < NR_MKINDS; i++)
 		kunit_info(test, "%s: %d\n", mkind_names[i], atomic_read(&s->ops[i]));
-	kunit_info(test, "SETs without memory for a page table: %d\n",
-		   atomic_read(&s->no_memory));
+	kunit_info(test, "SETs without memory for a page table: %d, whose map kept losing to invalidations: %d\n",
+		   atomic_read(&s->no_memory), atomic_read(&s->busy));
+	kunit_info(test, "allocations failed by failslab/fail_page_alloc: %d, operations they failed: %d\n",
+		   atomic_read(&s->alloc_failures),
+		   atomic_read(&s->refused_by_alloc));
 	kunit_info(test, "pages in %lld, out %lld (%lld by the CPU), fallbacks %lld, evictions %lld, slots %u\n",
 		   atomic64_read(&stats->pages_in), atomic64_read(&stats->pages_out),
 		   atomic64_read(&stats->cpu_copies_out),
@@ -765,9 +826,13 @@ static void stress_migration_loses_no_write(struct kunit *test)
 	/* The pressure made TTM evict SVM buffers. */
 	if (m->pressure)
 		KUNIT_EXPECT_GT(test, atomic64_read(&stats->evictions), 0);
+	if (s->fail_allocs)
+		KUNIT_EXPECT_GT(test, atomic_read(&s->alloc_failures), 0);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->unexpected), 0,
-			    "last unexpected error %d (%s)", s->last_unexpected,
-			    mkind_names[s->last_unexpected_kind]);
+			    "last unexpected error %d (%s%s)", s->last_unexpected,
+			    mkind_names[s->last_unexpected_kind],
+			    s->last_unexpected_injected ?
+			    ", an allocation failed" : "");
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->lost), 0,
 			    "first lost write: writer %d, page %lu held %u, wrote %u",
 			    s->lost_writer, s->lost_page, s->lost_seen,
@@ -801,13 +866,32 @@ static void stress_migration_loses_no_write(struct kunit *test)
 						       AMDGPU_SVM_OP_SET_ATTR,
 						       s->buf, MSTRESS_SLOTS,
 						       &allow, 1));
-	for (p = 0; p < MSTRESS_PAGES; p++)
-		KUNIT_ASSERT_EQ_MSG(test, 0,
-				    amdgpu_svm_test_gpu_access(s->tdev,
-							       s->buf + p * PAGE_SIZE,
-							       gpu + p * PAGE_SIZE,
-							       PAGE_SIZE, false),
-				    "GPU read of page %lu", p);
+	for (p = 0; p < MSTRESS_PAGES; p++) {
+		unsigned long addr = s->buf + p * PAGE_SIZE;
+		int ret = amdgpu_svm_test_gpu_access(s->tdev, addr,
+						     gpu + p * PAGE_SIZE,
+						     PAGE_SIZE, false);
+
+		/*
+		 * A GPU fault that a failed allocation refused left amdgpu's
+		 * no-retry PTE, the fatal fault that would have ended the
+		 * queue on hardware (as with KFD); a prefetch maps the page.
+		 */
+		if (ret == -EIO && s->fail_allocs) {
+			refused++;
+			KUNIT_ASSERT_EQ(test, 0,
+					amdgpu_svm_test_ioctl(s->tdev,
+							      AMDGPU_SVM_OP_SET_ATTR,
+							      addr, PAGE_SIZE,
+							      &to_gpu, 1));
+			ret = amdgpu_svm_test_gpu_access(s->tdev, addr,
+							 gpu + p * PAGE_SIZE,
+							 PAGE_SIZE, false);
+		}
+		KUNIT_ASSERT_EQ_MSG(test, 0, ret, "GPU read of page %lu", p);
+	}
+	kunit_info(test, "pages left with the PTE of a refused GPU fault: %u\n",
+		   refused);
 	for (p = 0; p < MSTRESS_PAGES; p++) {
 		KUNIT_ASSERT_EQ(test, 0,
 				copy_from_user(cpu_bytes,

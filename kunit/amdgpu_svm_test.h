@@ -178,6 +178,8 @@ int amdgpu_svm_test_vram_pressure(struct amdgpu_svm_test_vram *vram, u64 more,
 				  struct amdgpu_bo **bo);
 void amdgpu_svm_test_vram_fail_alloc(struct amdgpu_svm_test_vram *vram,
 				     int n);
+bool amdgpu_svm_test_fail_alloc_enable(struct kunit *test,
+				       unsigned int min_order, bool user_pages);
 int amdgpu_svm_test_vram_wait_frees(struct amdgpu_svm_test_vram *vram, int n);
 void amdgpu_svm_test_vram_fragment(struct amdgpu_svm_test_vram *vram,
 				   u64 hole);
@@ -208,6 +210,9 @@ void amdgpu_svm_test_mem_headroom(struct kunit *test,
 				  u64 headroom);
 
 void amdgpu_svm_test_open_file(struct amdgpu_svm_test_dev *tdev);
+struct amdgpu_svm_test_dev *
+amdgpu_svm_test_dev_open_again(struct amdgpu_svm_test_dev *tdev);
+void amdgpu_svm_test_dev_close(struct amdgpu_svm_test_dev *tdev);
 void amdgpu_svm_test_freeze_queues(struct kunit *test);
 void amdgpu_svm_test_thaw_queues(struct kunit *test);
 

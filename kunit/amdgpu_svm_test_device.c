@@ -4,6 +4,7 @@
  */
 
 #include <linux/completion.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
@@ -558,6 +559,38 @@ static void amdgpu_svm_test_dev_release(void *data)
 	amdgpu_pasid_free(vm->pasid);
 }
 
+/*
+ * A DRM file of the device and its VM, opened by the calling process, as
+ * drm_file_alloc() and amdgpu_driver_open_kms() set them up: GEM handles
+ * (the DRM core's handle table is an IDR) and their PRIME bookkeeping,
+ * the eviction fence, the VM (whose SVM mirrors the caller's address
+ * space) and its PASID, by which faults find it.
+ */
+static void test_file_open(struct amdgpu_svm_test_dev *tdev)
+{
+	struct kunit *test = tdev->test;
+	int ret;
+
+	tdev->fpriv = kunit_kzalloc(test, sizeof(*tdev->fpriv), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tdev->fpriv);
+	tdev->file = kunit_kzalloc(test, sizeof(*tdev->file), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tdev->file);
+	tdev->file->driver_priv = tdev->fpriv;
+	idr_init_base(&tdev->file->object_idr, 1);
+	spin_lock_init(&tdev->file->table_lock);
+	mutex_init(&tdev->file->prime.lock);
+	tdev->file->prime.dmabufs = RB_ROOT;
+	tdev->file->prime.handles = RB_ROOT;
+	amdgpu_evf_mgr_init(&tdev->fpriv->evf_mgr);
+	ret = amdgpu_svm_sim_vm_init(tdev->sim, &tdev->fpriv->vm);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = amdgpu_pasid_alloc(16, tdev->fpriv);
+	if (ret <= 0)
+		amdgpu_vm_fini(tdev->adev, &tdev->fpriv->vm);
+	KUNIT_ASSERT_GT(test, ret, 0);
+	tdev->fpriv->vm.pasid = ret;
+}
+
 static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 						   bool xnack_on, u64 vram_size)
 {
@@ -594,32 +627,9 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 	 */
 	adev->svm_migrate_off = true;
 
-	tdev->fpriv = kunit_kzalloc(test, sizeof(*tdev->fpriv), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, tdev->fpriv);
-	tdev->file = kunit_kzalloc(test, sizeof(*tdev->file), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, tdev->file);
-	tdev->file->driver_priv = tdev->fpriv;
-	/*
-	 * GEM handles, their PRIME bookkeeping and the eviction fence, as
-	 * drm_file_alloc() and amdgpu_driver_open_kms() set them up: the DRM
-	 * core's handle table is an IDR.
-	 */
-	idr_init_base(&tdev->file->object_idr, 1);
-	spin_lock_init(&tdev->file->table_lock);
-	mutex_init(&tdev->file->prime.lock);
-	tdev->file->prime.dmabufs = RB_ROOT;
-	tdev->file->prime.handles = RB_ROOT;
-	amdgpu_evf_mgr_init(&tdev->fpriv->evf_mgr);
 	/* The test's process opens the file: it owns the VM's SVM. */
 	KUNIT_ASSERT_EQ(test, 0, kunit_attach_mm());
-	ret = amdgpu_svm_sim_vm_init(tdev->sim, &tdev->fpriv->vm);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	/* As amdgpu_driver_open_kms(): faults find the VM by this PASID. */
-	ret = amdgpu_pasid_alloc(16, tdev->fpriv);
-	if (ret <= 0)
-		amdgpu_vm_fini(adev, &tdev->fpriv->vm);
-	KUNIT_ASSERT_GT(test, ret, 0);
-	tdev->fpriv->vm.pasid = ret;
+	test_file_open(tdev);
 	tdev->sim->vm = &tdev->fpriv->vm;
 	test_file_open_rest(tdev);
 
@@ -646,6 +656,102 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 					tdev);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	return tdev;
+}
+
+/* amdgpu_drm_release() of a second file: its SVM, then its VM. */
+static void test_second_file_release(void *data)
+{
+	struct amdgpu_svm_test_dev *tdev = data;
+	struct amdgpu_vm *vm = &tdev->fpriv->vm;
+
+	unregister_trace_amdgpu_vm_update_ptes(count_pte_update, tdev);
+	unregister_trace_amdgpu_svm_gpu_fault(note_fault, tdev);
+	tracepoint_synchronize_unregister();
+	amdgpu_svm_vm_fini(vm);
+	KUNIT_EXPECT_EQ(tdev->test, amdgpu_svm_sim_count_valid(tdev->sim, vm), 0);
+	amdgpu_evf_mgr_shutdown(&tdev->fpriv->evf_mgr);
+	amdgpu_userq_mgr_fini(&tdev->fpriv->userq_mgr);
+	amdgpu_evf_mgr_fini(&tdev->fpriv->evf_mgr);
+	idr_destroy(&tdev->file->object_idr);
+	mutex_destroy(&tdev->file->prime.lock);
+	amdgpu_vm_fini(tdev->adev, vm);
+	amdgpu_pasid_free(vm->pasid);
+}
+
+/**
+ * amdgpu_svm_test_dev_open_again() - the test's process opens the device
+ *	a second time
+ * @tdev: a device from amdgpu_svm_test_dev_create_with_vram() or
+ *	amdgpu_svm_test_dev_create()
+ *
+ * A second file of the same GPU, as a process gets by opening its render
+ * node twice: a VM of its own (its PASID, page tables and SVM), on the
+ * same device, VRAM and MMU. The file has no user queue: the model's
+ * queue rules follow the first file's VM, so a case with two files runs
+ * with XNACK on, where GPU accesses fault rather than need the queues
+ * stopped. The file is closed before the device goes.
+ *
+ * Context: process context (a KUnit test with an address space).
+ * Return: the second file, as a device handle for the helpers of this
+ * file; the test is aborted on failure.
+ */
+struct amdgpu_svm_test_dev *
+amdgpu_svm_test_dev_open_again(struct amdgpu_svm_test_dev *tdev)
+{
+	struct kunit *test = tdev->test;
+	struct amdgpu_svm_test_dev *t2;
+	int ret;
+
+	t2 = kunit_kzalloc(test, sizeof(*t2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t2);
+	t2->test = test;
+	t2->dev = tdev->dev;
+	t2->drm = tdev->drm;
+	t2->adev = tdev->adev;
+	t2->sim = tdev->sim;
+	t2->vram = tdev->vram;
+	test_file_open(t2);
+	ret = amdgpu_userq_mgr_init(&t2->fpriv->userq_mgr, t2->file, t2->adev);
+	if (ret) {
+		amdgpu_vm_fini(t2->adev, &t2->fpriv->vm);
+		amdgpu_pasid_free(t2->fpriv->vm.pasid);
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	spin_lock_init(&t2->fault_lock);
+	ret = register_trace_amdgpu_vm_update_ptes(count_pte_update, t2);
+	if (!ret) {
+		ret = register_trace_amdgpu_svm_gpu_fault(note_fault, t2);
+		if (ret)
+			unregister_trace_amdgpu_vm_update_ptes(count_pte_update,
+							       t2);
+	}
+	if (ret) {
+		amdgpu_userq_mgr_fini(&t2->fpriv->userq_mgr);
+		amdgpu_vm_fini(t2->adev, &t2->fpriv->vm);
+		amdgpu_pasid_free(t2->fpriv->vm.pasid);
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   test_second_file_release,
+							   t2));
+	t2->attrs_page = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE,
+				       PROT_READ | PROT_WRITE,
+				       MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, t2->attrs_page && t2->attrs_page < TASK_SIZE);
+	return t2;
+}
+
+/**
+ * amdgpu_svm_test_dev_close() - close a file of amdgpu_svm_test_dev_open_again()
+ * @tdev: the second file
+ *
+ * Now rather than when the test ends; @tdev is gone afterwards.
+ *
+ * Context: process context (the KUnit test).
+ */
+void amdgpu_svm_test_dev_close(struct amdgpu_svm_test_dev *tdev)
+{
+	kunit_release_action(tdev->test, test_second_file_release, tdev);
 }
 
 /**
@@ -999,6 +1105,116 @@ void amdgpu_svm_test_vram_fail_alloc(struct amdgpu_svm_test_vram *vram, int n)
 
 	WRITE_ONCE(sim->vram_fail_at, atomic_read(&sim->vram_user_allocs) + n);
 }
+
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+/*
+ * The kernel's fault-injection knobs live in debugfs only. debugfs keeps
+ * the variable behind each of its plain files in the inode's i_private
+ * (debugfs_create_file()'s @data), so the variable is found there.
+ */
+static void *fail_knob(const char *dir_name, const char *name)
+{
+	struct dentry *dir, *file;
+	void *data = NULL;
+
+	dir = debugfs_lookup(dir_name, NULL);
+	if (!dir)
+		return NULL;
+	file = debugfs_lookup(name, dir);
+	if (file) {
+		data = d_inode(file)->i_private;
+		dput(file);
+	}
+	dput(dir);
+	return data;
+}
+
+/* The knobs as the kernel's defaults set them, restored after the test. */
+struct fail_alloc_knobs {
+	bool *slab_ignore_reclaim, *page_ignore_reclaim, *page_ignore_highmem;
+	u32 *page_min_order;
+	unsigned long *slab_verbose, *page_verbose;
+	bool slab_ignore_reclaim_was, page_ignore_reclaim_was;
+	bool page_ignore_highmem_was;
+	u32 page_min_order_was;
+	unsigned long slab_verbose_was, page_verbose_was;
+};
+
+static void fail_alloc_restore(void *data)
+{
+	struct fail_alloc_knobs *k = data;
+
+	*k->slab_ignore_reclaim = k->slab_ignore_reclaim_was;
+	*k->page_ignore_reclaim = k->page_ignore_reclaim_was;
+	*k->page_ignore_highmem = k->page_ignore_highmem_was;
+	*k->page_min_order = k->page_min_order_was;
+	*k->slab_verbose = k->slab_verbose_was;
+	*k->page_verbose = k->page_verbose_was;
+}
+
+/**
+ * amdgpu_svm_test_fail_alloc_enable() - let failslab and fail_page_alloc
+ *	fail any allocation of a task that asks for it
+ * @test: the test; the kernel's settings come back when it ends
+ * @min_order: 0 for every allocation; else only page allocations of that
+ *	order or more, and no slab allocation that may sleep
+ * @user_pages: user pages (__GFP_HIGHMEM) too
+ *
+ * By default failslab and fail_page_alloc leave alone the allocations
+ * that may sleep and, for pages, those of order 0 and of user pages. This
+ * lifts those filters and silences the report of each failure, as
+ * Documentation/fault-injection/fault-injection.rst describes with the
+ * debugfs files "ignore-gfp-wait", "ignore-gfp-highmem", "min-order" and
+ * "verbose". The probability stays 0: only a task that sets its
+ * &task_struct.fail_nth (what /proc/<pid>/fail-nth writes) gets a failure,
+ * at that many allocations from now.
+ *
+ * Return: true, or false if the kernel has no FAILSLAB, FAIL_PAGE_ALLOC
+ * and FAULT_INJECTION_DEBUG_FS.
+ */
+bool amdgpu_svm_test_fail_alloc_enable(struct kunit *test,
+				       unsigned int min_order, bool user_pages)
+{
+	struct fail_alloc_knobs *k;
+
+	k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	k->slab_ignore_reclaim = fail_knob("failslab", "ignore-gfp-wait");
+	k->slab_verbose = fail_knob("failslab", "verbose");
+	k->page_ignore_reclaim = fail_knob("fail_page_alloc", "ignore-gfp-wait");
+	k->page_ignore_highmem = fail_knob("fail_page_alloc",
+					   "ignore-gfp-highmem");
+	k->page_min_order = fail_knob("fail_page_alloc", "min-order");
+	k->page_verbose = fail_knob("fail_page_alloc", "verbose");
+	if (!k->slab_ignore_reclaim || !k->slab_verbose ||
+	    !k->page_ignore_reclaim || !k->page_ignore_highmem ||
+	    !k->page_min_order || !k->page_verbose)
+		return false;
+
+	k->slab_ignore_reclaim_was = *k->slab_ignore_reclaim;
+	k->page_ignore_reclaim_was = *k->page_ignore_reclaim;
+	k->page_ignore_highmem_was = *k->page_ignore_highmem;
+	k->page_min_order_was = *k->page_min_order;
+	k->slab_verbose_was = *k->slab_verbose;
+	k->page_verbose_was = *k->page_verbose;
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   fail_alloc_restore,
+							   k));
+	*k->slab_ignore_reclaim = min_order;
+	*k->page_ignore_reclaim = false;
+	*k->page_ignore_highmem = !user_pages;
+	*k->page_min_order = min_order;
+	*k->slab_verbose = 0;
+	*k->page_verbose = 0;
+	return true;
+}
+#else
+bool amdgpu_svm_test_fail_alloc_enable(struct kunit *test,
+				       unsigned int min_order, bool user_pages)
+{
+	return false;
+}
+#endif
 
 /**
  * amdgpu_svm_test_vram_wait_frees() - wait for VRAM of user buffers to be freed
