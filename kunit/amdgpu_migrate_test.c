@@ -249,10 +249,10 @@ static void migrate_thp_copy_back_without_a_huge_page(struct kunit *test)
 	buf = pattern_buffer(test, f, SZ_2M, 0x71d, true);
 	KUNIT_ASSERT_EQ(test, 0, migrate(f, buf, SZ_2M));
 	KUNIT_ASSERT_EQ(test, atomic_read(&f->vram->pages_to_vram), 512);
-	current->fail_nth = 1;
+	amdgpu_svm_test_fail_nth(1);
 	KUNIT_EXPECT_EQ(test, 0, get_user(v, (u32 __user *)(buf + at * PAGE_SIZE)));
-	KUNIT_EXPECT_EQ(test, current->fail_nth, 0);
-	current->fail_nth = 0;
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_fail_nth_pending(), 0);
+	amdgpu_svm_test_fail_nth(0);
 	KUNIT_EXPECT_EQ(test, v, pattern(0x71d, at, 0));
 	expect_cpu_pattern(test, f, buf, SZ_2M, 0x71d);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(f->vram), 0);

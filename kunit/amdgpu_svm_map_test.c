@@ -327,9 +327,9 @@ static void map_munmap_clears_ptes_when_allocations_fail(struct kunit *test)
 				    amdgpu_svm_test_gpu_mapped(tdev, buf,
 							       buf + SZ_64K),
 				    "round %u", n);
-		current->fail_nth = n;
+		amdgpu_svm_test_fail_nth(n);
 		ret = vm_munmap(buf, SZ_64K);
-		current->fail_nth = 0;
+		amdgpu_svm_test_fail_nth(0);
 		if (ret) {
 			KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
 			KUNIT_ASSERT_EQ(test, 0, vm_munmap(buf, SZ_64K));

@@ -395,7 +395,7 @@ struct mstress_thread {
 	u32 *last;
 	struct rnd_state rnd;
 	struct task_struct *task;
-	/* one of its next allocations fails (&task_struct.fail_nth) */
+	/* one of its next allocations fails (amdgpu_svm_test_fail_nth()) */
 	bool fail_allocs;
 };
 
@@ -407,7 +407,7 @@ static unsigned long mrnd(struct mstress_thread *t, unsigned long n)
 /* An allocation of this thread failed by injection during this step. */
 static bool alloc_failed(struct mstress_thread *t)
 {
-	return t->fail_allocs && !READ_ONCE(current->fail_nth);
+	return t->fail_allocs && !amdgpu_svm_test_fail_nth_pending();
 }
 
 static void mstress_unexpected(struct mstress_thread *t, int ret)
@@ -629,15 +629,15 @@ static int mstress_thread_fn(void *arg)
 	kthread_use_mm(s->mm);
 	while (!kthread_should_stop()) {
 		/* Fail one of the next 1-100 allocations of this thread. */
-		if (t->fail_allocs && !current->fail_nth)
-			current->fail_nth = 1 + mrnd(t, 100);
+		if (t->fail_allocs && !amdgpu_svm_test_fail_nth_pending())
+			amdgpu_svm_test_fail_nth(1 + mrnd(t, 100));
 		steps[t->kind](t);
 		if (alloc_failed(t))
 			atomic_inc(&s->alloc_failures);
 		atomic_inc(&s->ops[t->kind]);
 		cond_resched();
 	}
-	current->fail_nth = 0;
+	amdgpu_svm_test_fail_nth(0);
 	kthread_unuse_mm(s->mm);
 	current->kunit_test = NULL;
 	return 0;

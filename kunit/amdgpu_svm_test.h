@@ -178,6 +178,8 @@ int amdgpu_svm_test_vram_pressure(struct amdgpu_svm_test_vram *vram, u64 more,
 				  struct amdgpu_bo **bo);
 void amdgpu_svm_test_vram_fail_alloc(struct amdgpu_svm_test_vram *vram,
 				     int n);
+void amdgpu_svm_test_fail_nth(unsigned int n);
+unsigned int amdgpu_svm_test_fail_nth_pending(void);
 bool amdgpu_svm_test_fail_alloc_enable(struct kunit *test,
 				       unsigned int min_order, bool user_pages);
 int amdgpu_svm_test_vram_wait_frees(struct amdgpu_svm_test_vram *vram, int n);

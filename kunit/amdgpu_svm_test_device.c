@@ -1106,6 +1106,40 @@ void amdgpu_svm_test_vram_fail_alloc(struct amdgpu_svm_test_vram *vram, int n)
 	WRITE_ONCE(sim->vram_fail_at, atomic_read(&sim->vram_user_allocs) + n);
 }
 
+/**
+ * amdgpu_svm_test_fail_nth() - fail an allocation of the calling task
+ * @n: 1 for its next allocation that failslab or fail_page_alloc may
+ *	fail, 2 for the one after, 0 for none
+ *
+ * What writing /proc/self/fail-nth does. Without CONFIG_FAULT_INJECTION
+ * nothing fails.
+ *
+ * Context: process context.
+ */
+void amdgpu_svm_test_fail_nth(unsigned int n)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	WRITE_ONCE(current->fail_nth, n);
+#endif
+}
+
+/**
+ * amdgpu_svm_test_fail_nth_pending() - allocations before the failure
+ *	amdgpu_svm_test_fail_nth() asked for
+ *
+ * Context: process context.
+ * Return: how many allocations of the calling task are still to come
+ * before the one that fails; 0 once it failed, or if none was asked for.
+ */
+unsigned int amdgpu_svm_test_fail_nth_pending(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	return READ_ONCE(current->fail_nth);
+#else
+	return 0;
+#endif
+}
+
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 /*
  * The kernel's fault-injection knobs live in debugfs only. debugfs keeps
@@ -1165,9 +1199,9 @@ static void fail_alloc_restore(void *data)
  * lifts those filters and silences the report of each failure, as
  * Documentation/fault-injection/fault-injection.rst describes with the
  * debugfs files "ignore-gfp-wait", "ignore-gfp-highmem", "min-order" and
- * "verbose". The probability stays 0: only a task that sets its
- * &task_struct.fail_nth (what /proc/<pid>/fail-nth writes) gets a failure,
- * at that many allocations from now.
+ * "verbose". The probability stays 0: only a task that asks with
+ * amdgpu_svm_test_fail_nth() gets a failure, at that many allocations
+ * from now.
  *
  * Return: true, or false if the kernel has no FAILSLAB, FAIL_PAGE_ALLOC
  * and FAULT_INJECTION_DEBUG_FS.
