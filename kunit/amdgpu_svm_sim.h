@@ -46,6 +46,28 @@ struct pci_dev;
 /* The VRAM base in the GPU's physical address space (PDE/PTE addresses). */
 #define AMDGPU_SVM_SIM_VRAM_BASE	0x100000000000ULL
 
+/*
+ * The XGMI segment of each node of a simulated hive: node n's VRAM is at
+ * AMDGPU_SVM_SIM_VRAM_BASE + n * AMDGPU_SVM_SIM_XGMI_SEGMENT for every GPU
+ * of the hive, as GMC v9 shifts vram_base_offset by
+ * physical_node_id * node_segment_size.
+ */
+#define AMDGPU_SVM_SIM_XGMI_SEGMENT	SZ_64G
+
+/**
+ * struct amdgpu_svm_sim_hive - where a simulated GPU sits in an XGMI hive
+ *
+ * What the XGMI discovery would report (gfxhub_v1_1_get_xgmi_info()).
+ */
+struct amdgpu_svm_sim_hive {
+	/** @hive_id: the hive, 0 for a GPU in none */
+	u64 hive_id;
+	/** @node: the GPU's physical node id in the hive */
+	unsigned int node;
+	/** @nodes: GPUs in the hive */
+	unsigned int nodes;
+};
+
 /* Translations the TLB holds; the oldest goes when it is full. */
 #define AMDGPU_SVM_SIM_TLB_ENTRIES	256
 
@@ -217,6 +239,8 @@ struct amdgpu_svm_sim {
 	struct amdgpu_device *adev;
 	/** @link: in the list of live simulated devices */
 	struct list_head link;
+	/** @hive: the XGMI hive the GPU is in, if any */
+	struct amdgpu_svm_sim_hive hive;
 	/** @pdev: the PCI function (only its struct device is used) */
 	struct pci_dev *pdev;
 	/** @vram_size: bytes of VRAM, from offset 0 */
@@ -309,6 +333,8 @@ struct amdgpu_svm_sim {
 	atomic_t pasid_flushes[8];
 	/** @heavy_flushes: those of the heavy-weight type */
 	atomic_t heavy_flushes;
+	/** @xgmi_accesses: accesses that reached a hive peer's VRAM */
+	atomic_t xgmi_accesses;
 	/** @tlb_hits: accesses served by the TLB without a walk */
 	atomic_t tlb_hits;
 	/** @walks: page walks */
@@ -365,7 +391,10 @@ extern bool amdgpu_svm_sim_pt_sdma;
 struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 					     struct device *dev,
 					     struct amdgpu_device *adev,
-					     u64 vram_size);
+					     u64 vram_size,
+					     const struct amdgpu_svm_sim_hive *hive);
+struct page *amdgpu_svm_sim_hive_vram_page(struct amdgpu_svm_sim *sim,
+					   u64 addr);
 int amdgpu_svm_sim_vm_init(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm);
 void amdgpu_svm_sim_vm_settle(struct amdgpu_vm *vm);
 

@@ -195,6 +195,54 @@ static void sim_identity(struct amdgpu_svm_sim *sim)
 	set_bit(AMDGPU_MMHUB0(0), adev->vmhubs_mask);
 	adev->vm_manager.vram_base_offset = AMDGPU_SVM_SIM_VRAM_BASE;
 	adev->vm_manager.first_kfd_vmid = 8;
+	/* In a hive, as gmc_v9_0_vram_gtt_location() places the node. */
+	if (sim->hive.hive_id) {
+		adev->gmc.xgmi.hive_id = sim->hive.hive_id;
+		adev->gmc.xgmi.physical_node_id = sim->hive.node;
+		adev->gmc.xgmi.num_physical_nodes = sim->hive.nodes;
+		adev->gmc.xgmi.node_segment_size = AMDGPU_SVM_SIM_XGMI_SEGMENT;
+		adev->vm_manager.vram_base_offset +=
+			(u64)sim->hive.node * AMDGPU_SVM_SIM_XGMI_SEGMENT;
+	}
+}
+
+/**
+ * amdgpu_svm_sim_hive_vram_page() - the VRAM page a GPU reaches at a
+ *	physical address, its own or over XGMI a hive peer's
+ * @sim: the GPU that accesses
+ * @addr: the address a PTE without the SYSTEM bit holds
+ *
+ * Each GPU of a hive has its VRAM at its node's segment; an address in
+ * another GPU's segment reaches that GPU's VRAM, as the data fabric
+ * routes it. Outside the GPU's own VRAM and its hive nothing answers.
+ *
+ * Context: any context that may spin.
+ * Return: the live page, or NULL (outside every VRAM, or not live).
+ */
+struct page *amdgpu_svm_sim_hive_vram_page(struct amdgpu_svm_sim *sim,
+					   u64 addr)
+{
+	u64 base = sim->adev->vm_manager.vram_base_offset;
+	struct amdgpu_svm_sim *peer;
+	struct page *page = NULL;
+
+	if (addr >= base && addr - base < sim->vram_size)
+		return amdgpu_svm_sim_vram_page(sim, addr - base);
+	if (!sim->hive.hive_id)
+		return NULL;
+	spin_lock(&sim_devices_lock);
+	list_for_each_entry(peer, &sim_devices, link) {
+		base = peer->adev->vm_manager.vram_base_offset;
+		if (peer == sim || peer->hive.hive_id != sim->hive.hive_id ||
+		    addr < base || addr - base >= peer->vram_size)
+			continue;
+		page = amdgpu_svm_sim_vram_page(peer, addr - base);
+		if (page)
+			atomic_inc(&sim->xgmi_accesses);
+		break;
+	}
+	spin_unlock(&sim_devices_lock);
+	return page;
 }
 
 static void sim_vram_free(struct amdgpu_svm_sim *sim)
@@ -671,6 +719,7 @@ static void sim_release(void *data)
  *	that has %DRIVER_GEM
  * @vram_size: bytes of VRAM, a multiple of 2 MiB and at least
  *	%AMDGPU_SVM_SIM_VRAM_SIZE
+ * @hive: the XGMI hive the GPU is in, or NULL
  *
  * Context: process context (a KUnit test).
  * Return: the hardware state; the test is aborted if bring-up fails.
@@ -678,7 +727,8 @@ static void sim_release(void *data)
 struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 					     struct device *dev,
 					     struct amdgpu_device *adev,
-					     u64 vram_size)
+					     u64 vram_size,
+					     const struct amdgpu_svm_sim_hive *hive)
 {
 	unsigned long i, npages = vram_size >> PAGE_SHIFT;
 	struct amdgpu_svm_sim *sim;
@@ -691,6 +741,8 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	sim->test = test;
 	sim->adev = adev;
 	sim->vram_size = vram_size;
+	if (hive)
+		sim->hive = *hive;
 	spin_lock_init(&sim->vram_lock);
 	rwlock_init(&sim->access_lock);
 	spin_lock_init(&sim->fail_lock);

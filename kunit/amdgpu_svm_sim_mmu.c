@@ -624,8 +624,7 @@ static struct page *sim_target(struct amdgpu_svm_sim *sim,
 		}
 		return page;
 	}
-	page = amdgpu_svm_sim_vram_page(sim, addr -
-					sim->adev->vm_manager.vram_base_offset);
+	page = amdgpu_svm_sim_hive_vram_page(sim, addr);
 	if (!page)
 		amdgpu_svm_sim_fail(sim,
 				    "GPU reached a freed page: GPU page %llx -> VRAM %llx (translation of %llu pages from %llx: %llx, flags %llx)",

@@ -121,7 +121,7 @@ struct amdgpu_svm_test_dev {
 	unsigned long attrs_page;
 	/** @vram: VRAM for migrations (amdgpu_svm_test_dev_create_with_vram()) */
 	struct amdgpu_svm_test_vram *vram;
-	/** @res: the named KUnit resource through which the leaves find us */
+	/** @res: the KUnit resource through which the leaves find us */
 	struct kunit_resource res;
 };
 
@@ -171,6 +171,9 @@ struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 struct amdgpu_svm_test_dev *
 amdgpu_svm_test_dev_create_with_vram(struct kunit *test, bool xnack_on,
 				     u64 size);
+struct amdgpu_svm_test_dev *
+amdgpu_svm_test_dev_create_in_hive(struct kunit *test, bool xnack_on, u64 size,
+				   const struct amdgpu_svm_sim_hive *hive);
 struct amdgpu_migrate *amdgpu_svm_test_migrate(struct amdgpu_svm_test_dev *tdev);
 unsigned long amdgpu_svm_test_vram_used(struct amdgpu_svm_test_vram *vram);
 int amdgpu_svm_test_vram_allocs(struct amdgpu_svm_test_vram *vram);

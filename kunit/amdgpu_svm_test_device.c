@@ -21,6 +21,7 @@
 #include <linux/workqueue.h>
 #include <linux/slab.h>
 
+#include <kunit/device.h>
 #include <kunit/resource.h>
 #include <kunit/static_stub.h>
 
@@ -50,20 +51,29 @@
 /* Last: its __sched would rename a parameter in gpu_scheduler.h. */
 #include <linux/sched/debug.h>
 
-#define TEST_DEV_RESOURCE "amdgpu_svm_test_dev"
+/* Marks the test's resources that are devices; nothing to free. */
+static void test_dev_res_free(struct kunit_resource *res)
+{
+}
 
-/* The simulated device of the running test, for the leaves. */
+static bool test_dev_res_match(struct kunit *test, struct kunit_resource *res,
+			       void *adev)
+{
+	return res->free == test_dev_res_free &&
+	       ((struct amdgpu_svm_test_dev *)res->data)->adev == adev;
+}
+
+/* A simulated device of the running test, for the leaves. */
 static struct amdgpu_svm_test_dev *test_dev_of_adev(struct amdgpu_device *adev)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct amdgpu_svm_test_dev *tdev;
 	struct kunit_resource *res;
 
-	res = kunit_find_named_resource(test, TEST_DEV_RESOURCE);
+	res = kunit_find_resource(test, test_dev_res_match, adev);
 	KUNIT_ASSERT_NOT_NULL(test, res);
 	tdev = res->data;
 	kunit_put_resource(res);
-	KUNIT_ASSERT_PTR_EQ(test, tdev->adev, adev);
 	return tdev;
 }
 
@@ -591,19 +601,28 @@ static void test_file_open(struct amdgpu_svm_test_dev *tdev)
 	tdev->fpriv->vm.pasid = ret;
 }
 
-static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
-						   bool xnack_on, u64 vram_size)
+static struct amdgpu_svm_test_dev *
+test_dev_create(struct kunit *test, bool xnack_on, u64 vram_size,
+		const struct amdgpu_svm_sim_hive *hive)
 {
+	static atomic_t serial = ATOMIC_INIT(0);
 	struct amdgpu_svm_test_dev *tdev;
 	struct amdgpu_device *adev;
 	struct drm_device *drm;
+	char name[32];
 	int ret;
 
 	tdev = kunit_kzalloc(test, sizeof(*tdev), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tdev);
 	tdev->test = test;
 
-	tdev->dev = drm_kunit_helper_alloc_device(test);
+	/*
+	 * drm_kunit_helper_alloc_device(), with a name of its own: a test
+	 * may have several GPUs, each a device on the KUnit bus.
+	 */
+	snprintf(name, sizeof(name), "amdgpu-svm-sim.%d",
+		 atomic_inc_return(&serial));
+	tdev->dev = kunit_device_register(test, name);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, tdev->dev);
 
 	/*
@@ -619,7 +638,8 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 	tdev->drm = drm;
 	adev = drm_to_adev(drm);
 	tdev->adev = adev;
-	tdev->sim = amdgpu_svm_sim_create(test, tdev->dev, adev, vram_size);
+	tdev->sim = amdgpu_svm_sim_create(test, tdev->dev, adev, vram_size,
+					  hive);
 	adev->gmc.noretry = !xnack_on;
 	/*
 	 * The device's first SVM would register its VRAM for migration
@@ -638,8 +658,8 @@ static struct amdgpu_svm_test_dev *test_dev_create(struct kunit *test,
 					 MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_ASSERT_TRUE(test, tdev->attrs_page && tdev->attrs_page < TASK_SIZE);
 
-	ret = kunit_add_named_resource(test, NULL, NULL, &tdev->res,
-				       TEST_DEV_RESOURCE, tdev);
+	ret = kunit_add_resource(test, NULL, test_dev_res_free, &tdev->res,
+				 tdev);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 
 	kunit_activate_static_stub(test, amdgpu_svm_race_point,
@@ -769,7 +789,7 @@ void amdgpu_svm_test_dev_close(struct amdgpu_svm_test_dev *tdev)
 struct amdgpu_svm_test_dev *amdgpu_svm_test_dev_create(struct kunit *test,
 						       bool xnack_on)
 {
-	return test_dev_create(test, xnack_on, AMDGPU_SVM_SIM_VRAM_SIZE);
+	return test_dev_create(test, xnack_on, AMDGPU_SVM_SIM_VRAM_SIZE, NULL);
 }
 
 /* --- VRAM for migrations --- */
@@ -1418,9 +1438,34 @@ struct amdgpu_svm_test_dev *
 amdgpu_svm_test_dev_create_with_vram(struct kunit *test, bool xnack_on,
 				     u64 size)
 {
+	return amdgpu_svm_test_dev_create_in_hive(test, xnack_on, size, NULL);
+}
+
+/**
+ * amdgpu_svm_test_dev_create_in_hive() - one of several GPUs of a test
+ * @test: the test; the device lives until it ends
+ * @xnack_on: whether the device runs with recoverable page faults
+ * @size: bytes of VRAM for migrations, a multiple of 2 MiB
+ * @hive: the XGMI hive the GPU is in, or NULL for none
+ *
+ * As amdgpu_svm_test_dev_create_with_vram(). A test may make several
+ * devices, each with its own simulated hardware, VRAM and VRAM
+ * registration; the test's process opens a file of each, so their SVMs
+ * mirror the same address space, as ROCr opens one render node per GPU.
+ * GPUs of one hive reach each other's VRAM at their nodes' segments
+ * (amdgpu_svm_sim_hive_vram_page()).
+ *
+ * Context: process context (a KUnit test).
+ * Return: the device, with @vram set; the test is aborted on failure.
+ */
+struct amdgpu_svm_test_dev *
+amdgpu_svm_test_dev_create_in_hive(struct kunit *test, bool xnack_on, u64 size,
+				   const struct amdgpu_svm_sim_hive *hive)
+{
 	struct amdgpu_svm_test_dev *tdev;
 
-	tdev = test_dev_create(test, xnack_on, AMDGPU_SVM_SIM_VRAM_SIZE + size);
+	tdev = test_dev_create(test, xnack_on, AMDGPU_SVM_SIM_VRAM_SIZE + size,
+			       hive);
 	test_vram_create(tdev);
 	return tdev;
 }
