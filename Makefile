@@ -35,6 +35,7 @@ AMDGPU_SVM_KUNIT_FILES := \
 	kunit/amdgpu_svm_mm_test.o \
 	kunit/amdgpu_svm_stress_test.o \
 	kunit/amdgpu_svm_policy_test.o \
+	kunit/amdgpu_svm_peer_test.o \
 	kunit/amdgpu_migrate_test.o \
 	kunit/amdgpu_migrate_bench.o
 

@@ -30,6 +30,7 @@
 #include "amdgpu_ras.h"
 #include "amdgpu_res_cursor.h"
 #include "amdgpu_ttm.h"
+#include "amdgpu_xgmi.h"
 
 /* The lowest layer that traces instantiates the SVM tracepoints. */
 #define CREATE_TRACE_POINTS
@@ -68,7 +69,8 @@
  *   amdgpu_migrate_vram_offset() and amdgpu_migrate_vram_page();
  * - the GPU PTE address: the VRAM offset plus
  *   &amdgpu_vm_manager.vram_base_offset, what a GPUVM PTE for local VRAM
- *   holds (the device_map op returns it, tagged %DRM_INTERCONNECT_DRIVER);
+ *   holds, and in an XGMI hive the page's address for every peer too
+ *   (the device_map op returns it, tagged %DRM_INTERCONNECT_DRIVER);
  *   the SDMA engine itself addresses VRAM at the offset plus the start of
  *   the VRAM domain in the MC address space.
  */
@@ -135,8 +137,8 @@
  *   memory limit KFD enforces (KFD's own, under its lock, when KFD is
  *   built; otherwise the SVM's limit of the same size) until unbind; a
  *   registration beyond the limit is refused (-ENOMEM: no migration);
- * - the owner of ours is the &struct amdgpu_migrate itself, KFD's is the
- *   device or its XGMI hive: hmm_range_fault() hands each stack only its
+ * - the owner of ours comes from our own owner list (one per XGMI hive,
+ *   see "Peers"), KFD's is the device or its XGMI hive: hmm_range_fault() hands each stack only its
  *   own device-private pages and faults the other's back to system memory
  *   through their migrate_to_ram(). drm_pagemap would misread KFD's page
  *   data, and KFD ours, so this separation is required, not an
@@ -154,6 +156,38 @@
  *   manages them, and refuses others with -EOPNOTSUPP. A range holding one
  *   is not mapped (with XNACK on, the GPU fault is fatal; with it off, the
  *   SET or restore fails), and the page stays where KFD put it.
+ */
+
+/**
+ * DOC: Peers
+ *
+ * A process that uses several GPUs has one SVM per GPU file, all over its
+ * one address space. Which of them may map the pages another GPU's VRAM
+ * holds, without a migration, is decided by the pages' owner: every
+ * registration joins one owner list (drm_pagemap_acquire_owner()), whose
+ * interconnect test is amdgpu_xgmi_same_hive(). The GPUs of one XGMI hive
+ * so share an owner, and hmm_range_fault() hands one GPU's device pages
+ * to the others; a GPU outside the hive has its own owner and sees those
+ * pages only once they came back to system memory (their migrate_to_ram).
+ *
+ * A peer addresses a page at its place in the hive: the VRAM offset plus
+ * the owning GPU's &amdgpu_vm_manager.vram_base_offset, which GMC v9
+ * shifts by the node's segment (physical_node_id * node_segment_size), as
+ * KFD's svm_range_dma_map_dev() addresses a peer's page. That is what
+ * device_map returns, tagged %DRM_INTERCONNECT_DRIVER, to this GPU and to
+ * every registered GPU of its hive; nothing is DMA-mapped, and any other
+ * device is refused. The peer maps it with the remote-VRAM PTE flags
+ * (amdgpu_svm_range_mapping_flags()).
+ *
+ * Pages that are to move from one GPU's VRAM to another's go through
+ * system memory, as KFD's svm_migrate_vram_to_vram() moves them: the
+ * policy brings them back first, then migrates them in. The copy ops
+ * refuse a peer's page as a source (-EBUSY), which makes the policy do
+ * exactly that should a peer's page reach them in a race.
+ *
+ * GPUs that reach each other only over PCIe keep separate owners, as
+ * KFD's do (its owner is the hive, or the device): their pages meet in
+ * system memory.
  */
 
 /**
@@ -976,6 +1010,17 @@ static int copy_op(struct page **pages, struct drm_pagemap_addr *addr,
 		   enum amdgpu_migrate_dir dir)
 {
 	struct amdgpu_migrate *mig = pages_migrate(pages, npages);
+	unsigned long i;
+
+	/*
+	 * A page of a peer's VRAM to copy in: this engine copies to and
+	 * from system memory only. The policy brings such pages back first
+	 * (see "Peers"); one that raced in makes the migration fail with
+	 * -EBUSY, which the policy answers so.
+	 */
+	for (i = 0; dir == AMDGPU_MIGRATE_TO_VRAM && i < npages; i++)
+		if (addr[i].addr && addr[i].proto == DRM_INTERCONNECT_DRIVER)
+			return -EBUSY;
 
 	return mig ? amdgpu_migrate_copy(mig, pages, addr, npages,
 					 pre_migrate_fence, dir) : 0;
@@ -1202,6 +1247,27 @@ static const struct drm_pagemap_devmem_ops amdgpu_migrate_devmem_ops = {
 
 /* --- The drm_pagemap --- */
 
+/* The registered devices, for device_map() to tell hive peers. */
+static DEFINE_SPINLOCK(migrate_peers_lock);
+static LIST_HEAD(migrate_peers);
+
+/* Is @dev a GPU of @adev's XGMI hive whose VRAM is registered? */
+static bool migrate_hive_peer(struct amdgpu_device *adev, struct device *dev)
+{
+	struct amdgpu_migrate *mig;
+	bool peer = false;
+
+	spin_lock(&migrate_peers_lock);
+	list_for_each_entry(mig, &migrate_peers, peers_link) {
+		if (mig->adev->dev == dev) {
+			peer = amdgpu_xgmi_same_hive(adev, mig->adev);
+			break;
+		}
+	}
+	spin_unlock(&migrate_peers_lock);
+	return peer;
+}
+
 static struct drm_pagemap_addr
 amdgpu_migrate_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 			  struct page *page, unsigned int order,
@@ -1210,8 +1276,13 @@ amdgpu_migrate_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	struct amdgpu_migrate *mig = dpagemap_to_migrate(dpagemap);
 	struct amdgpu_device *adev = mig->adev;
 
-	/* Only this GPU reaches its VRAM; peers go through system memory. */
-	if (dev != adev->dev)
+	/*
+	 * Only devices that share the pages' owner are handed them
+	 * (hmm_range_fault() and migrate_vma select by owner): this GPU and
+	 * the peers of its XGMI hive (see "Peers"). Both reach the page at
+	 * its address in the hive; any other device is refused.
+	 */
+	if (dev != adev->dev && !migrate_hive_peer(adev, dev))
 		return drm_pagemap_addr_encode(DMA_MAPPING_ERROR,
 					       DRM_INTERCONNECT_SYSTEM, order,
 					       dir);
@@ -1371,6 +1442,15 @@ static const struct drm_pagemap_ops amdgpu_migrate_pagemap_ops = {
 };
 
 /* --- Registration --- */
+
+/* Every registration, grouped by owner: one owner per XGMI hive. */
+static DRM_PAGEMAP_OWNER_LIST_DEFINE(amdgpu_migrate_owners);
+
+static bool migrate_has_interconnect(struct drm_pagemap_peer *peer1,
+				     struct drm_pagemap_peer *peer2)
+{
+	return amdgpu_xgmi_same_hive(peer1->private, peer2->private);
+}
 
 /*
  * The struct pages of the registration are system memory that GPU work
@@ -1594,20 +1674,31 @@ static int migrate_register(struct amdgpu_device *adev)
 		goto err_wq;
 	mig->pgmap.nr_range = 1;
 	mig->pgmap.ops = drm_pagemap_pagemap_ops_get();
-	mig->pgmap.owner = mig;
 
 	ret = drm_pagemap_init(&mig->dpagemap, &mig->pgmap, adev_to_drm(adev),
 			       &amdgpu_migrate_pagemap_ops);
 	if (ret)
 		goto err_region;
 
-	ret = amdgpu_svm_mem_reserve(amdgpu_migrate_struct_pages(mig));
+	/* The hive's owner, or a new one (see "Peers"). */
+	mig->peer.private = adev;
+	ret = drm_pagemap_acquire_owner(&mig->peer, &amdgpu_migrate_owners,
+					migrate_has_interconnect);
 	if (ret) {
 		addr = ERR_PTR(ret);
 	} else {
-		addr = memremap_pages(&mig->pgmap, dev_to_node(adev->dev));
-		if (IS_ERR(addr))
-			amdgpu_svm_mem_unreserve(amdgpu_migrate_struct_pages(mig));
+		mig->pgmap.owner = mig->peer.owner;
+		ret = amdgpu_svm_mem_reserve(amdgpu_migrate_struct_pages(mig));
+		if (ret)
+			addr = ERR_PTR(ret);
+		else
+			addr = memremap_pages(&mig->pgmap,
+					      dev_to_node(adev->dev));
+		if (IS_ERR(addr)) {
+			if (!ret)
+				amdgpu_svm_mem_unreserve(amdgpu_migrate_struct_pages(mig));
+			drm_pagemap_release_owner(&mig->peer);
+		}
 	}
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
@@ -1625,6 +1716,9 @@ static int migrate_register(struct amdgpu_device *adev)
 					   adev_to_drm(adev)->debugfs_root,
 					   &mig->stats, &amdgpu_migrate_stats_fops);
 	mig->registered = true;
+	spin_lock(&migrate_peers_lock);
+	list_add(&mig->peers_link, &migrate_peers);
+	spin_unlock(&migrate_peers_lock);
 	rcu_assign_pointer(adev->svm_migrate, mig);
 	dev_info(adev->dev, "SVM: %llu MiB of VRAM can hold migrated pages (struct pages: %llu KiB)\n",
 		 mig->vram_size >> 20,
@@ -1731,6 +1825,10 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 	down_write(&mig->migrations);
 	WRITE_ONCE(mig->registered, false);
 	up_write(&mig->migrations);
+	/* Its pages go home below: no peer maps them from now on. */
+	spin_lock(&migrate_peers_lock);
+	list_del(&mig->peers_link);
+	spin_unlock(&migrate_peers_lock);
 	/*
 	 * memunmap_pages() waits for every device page: one left behind
 	 * would hang unbind. A page resists only while another path holds
@@ -1753,6 +1851,7 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 		msleep(MIGRATE_UNBIND_RETRY_MS);
 	}
 	memunmap_pages(&mig->pgmap);
+	drm_pagemap_release_owner(&mig->peer);
 	/*
 	 * No device page is left; an eviction that raced with this may
 	 * still hold an allocation. Wait for every buffer object to be

@@ -15,6 +15,7 @@
 #include <linux/xarray.h>
 
 #include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_util.h>
 
 struct amdgpu_bo;
 struct dentry;
@@ -137,6 +138,13 @@ struct amdgpu_migrate {
 	struct dev_pagemap pgmap;
 	/** @dpagemap: the drm_pagemap over @pgmap */
 	struct drm_pagemap dpagemap;
+	/**
+	 * @peer: in the owner list of every registration; its owner, shared
+	 * by the GPUs of one XGMI hive, is @pgmap's (see "Peers")
+	 */
+	struct drm_pagemap_peer peer;
+	/** @peers_link: in the list device_map() finds hive peers in */
+	struct list_head peers_link;
 	/** @vram_size: bytes of VRAM covered by @pgmap */
 	u64 vram_size;
 	/**

@@ -468,11 +468,13 @@ static u32 mtype_local_gc943(bool ext_coherent)
  *
  * The rules of KFD's svm_range_get_pte_flags() for the memory one GPU
  * reaches itself: its own VRAM, near or far from the VM's memory
- * partition, and system memory. The MTYPE depends on the GC IP, on the
+ * partition, system memory, and the VRAM of a peer in the same XGMI hive
+ * (KFD's "bo_node != node" rows). The MTYPE depends on the GC IP, on the
  * COHERENT and EXT_COHERENT flags, on whether the part is an APU, the CPU
- * is XGMI-connected, and on the mtype_local module parameter. VRAM on
- * another GPU is never mapped here: such pages come through system memory
- * (amdgpu_migrate_device_map()).
+ * is XGMI-connected, and on the mtype_local module parameter. A peer's
+ * VRAM is addressed as VRAM (no SYSTEM bit: the hive address of
+ * amdgpu_migrate_device_map()) and snooped; VRAM of a GPU outside the
+ * hive never reaches this: such pages come through system memory.
  *
  * Context: any.
  * Return: AMDGPU_VM_MTYPE_* and AMDGPU_VM_PAGE_EXECUTABLE flags for
@@ -487,13 +489,18 @@ u32 amdgpu_svm_range_mapping_flags(struct amdgpu_device *adev,
 	bool coherent = attrs->flags & (AMDGPU_SVM_FLAG_COHERENT |
 					AMDGPU_SVM_FLAG_EXT_COHERENT);
 	bool ext_coherent = attrs->flags & AMDGPU_SVM_FLAG_EXT_COHERENT;
+	bool peer = mem == AMDGPU_SVM_MEM_VRAM_PEER;
 	bool snoop = !vram, aid_a1;
 	u32 mapping, mtype_local;
 
 	switch (gc) {
 	case IP_VERSION(9, 4, 1):
 	case IP_VERSION(9, 4, 2):
-		if (vram) {
+		if (peer) {
+			/* A peer's VRAM, snooped across the hive. */
+			mapping = coherent ? AMDGPU_VM_MTYPE_UC : AMDGPU_VM_MTYPE_NC;
+			snoop = true;
+		} else if (vram) {
 			mapping = coherent ? AMDGPU_VM_MTYPE_CC : AMDGPU_VM_MTYPE_RW;
 			/* The CPU snoops VRAM it reaches over XGMI. */
 			if (gc == IP_VERSION(9, 4, 2) &&
@@ -510,8 +517,8 @@ u32 amdgpu_svm_range_mapping_flags(struct amdgpu_device *adev,
 		snoop = true;
 		if (mem == AMDGPU_SVM_MEM_VRAM)
 			mapping = mtype_local;
-		else if (mem == AMDGPU_SVM_MEM_VRAM_FAR)
-			/* Another partition's HBM: system-scope coherence. */
+		else if (mem == AMDGPU_SVM_MEM_VRAM_FAR || peer)
+			/* Another partition's or hive peer's HBM: system scope. */
 			mapping = ext_coherent ? AMDGPU_VM_MTYPE_UC :
 						 AMDGPU_VM_MTYPE_NC;
 		else if (adev->flags & AMD_IS_APU)
@@ -534,7 +541,7 @@ u32 amdgpu_svm_range_mapping_flags(struct amdgpu_device *adev,
 	case IP_VERSION(12, 1, 0):
 		aid_a1 = adev->rev_id & 0x10;
 		snoop = true;
-		if (vram)
+		if (vram && !peer)
 			mapping = amdgpu_mtype_local == 0 ? AMDGPU_VM_MTYPE_RW :
 				  amdgpu_mtype_local == 1 ? AMDGPU_VM_MTYPE_NC :
 				  aid_a1 ? AMDGPU_VM_MTYPE_RW : AMDGPU_VM_MTYPE_NC;
@@ -601,17 +608,22 @@ u64 amdgpu_svm_range_pte_flags(struct amdgpu_device *adev,
  *
  * On a part split into memory partitions, the VM's own partition is near
  * and every other one far, as KFD tells a node's HBM from another's by
- * their partitions' mem_id.
+ * their partitions' mem_id. An address outside this device's VRAM is a
+ * peer's in the XGMI hive: amdgpu_migrate_device_map() hands out no other.
  *
  * Context: any.
- * Return: %AMDGPU_SVM_MEM_VRAM or %AMDGPU_SVM_MEM_VRAM_FAR.
+ * Return: %AMDGPU_SVM_MEM_VRAM, %AMDGPU_SVM_MEM_VRAM_FAR or
+ * %AMDGPU_SVM_MEM_VRAM_PEER.
  */
 enum amdgpu_svm_mem amdgpu_svm_range_vram_mem(struct amdgpu_device *adev,
 					      struct amdgpu_vm *vm, u64 addr)
 {
+	u64 base = adev->vm_manager.vram_base_offset;
 	struct amdgpu_mem_partition_info *part;
 	u64 pfn;
 
+	if (addr < base || addr - base >= adev->gmc.real_vram_size)
+		return AMDGPU_SVM_MEM_VRAM_PEER;
 	if (vm->mem_id < 0 || !adev->gmc.mem_partitions ||
 	    adev->gmc.is_app_apu || vm->mem_id >= adev->gmc.num_mem_partitions)
 		return AMDGPU_SVM_MEM_VRAM;
@@ -626,7 +638,7 @@ enum amdgpu_svm_mem amdgpu_svm_range_vram_mem(struct amdgpu_device *adev,
 /* GPU pages per CPU page. */
 #define SVM_GPU_PAGES(npages)	((u64)(npages) << (PAGE_SHIFT - AMDGPU_GPU_PAGE_SHIFT))
 
-/* Our VRAM comes as a PTE address (device_map()), not DMA: near or far. */
+/* VRAM comes as a PTE address (device_map()), not DMA: near, far or peer. */
 static enum amdgpu_svm_mem page_mem(struct amdgpu_svm *svm,
 				    const struct drm_pagemap_addr *da)
 {
@@ -1323,7 +1335,7 @@ static int range_map_one(struct amdgpu_svm *svm, unsigned long addr,
 	u64 flags[AMDGPU_SVM_MEM_COUNT];
 	struct drm_gpusvm_ctx ctx;
 	enum amdgpu_svm_mem mem;
-	bool placed = false;
+	bool placed = false, evicted = false;
 	int tries = 0, ret;
 	unsigned long seq;
 
@@ -1359,6 +1371,17 @@ retry:
 				   &base->notifier->notifier,
 				   drm_gpusvm_range_start(base),
 				   drm_gpusvm_range_end(base), &ctx);
+	/*
+	 * drm_gpusvm maps the device pages of one pagemap per range: in an
+	 * XGMI hive a range may hold pages of two GPUs. Bring them all back
+	 * to system memory, once, as drm_gpusvm's own documentation answers
+	 * -EOPNOTSUPP, and map them there.
+	 */
+	if (ret == -EOPNOTSUPP && !evicted && svm->adev->gmc.xgmi.hive_id) {
+		evicted = true;
+		drm_gpusvm_range_evict(&svm->gpusvm, base);
+		goto retry;
+	}
 	if (ret == -EOPNOTSUPP && !svm->xnack_on)
 		range_foreign(svm, range, seq);
 	if (!ret) {

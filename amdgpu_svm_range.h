@@ -107,12 +107,15 @@ extern const struct drm_gpusvm_ops amdgpu_svm_range_ops;
  * @AMDGPU_SVM_MEM_VRAM: this device's VRAM, in the VM's memory partition
  *	(all of it on a part without partitions)
  * @AMDGPU_SVM_MEM_VRAM_FAR: this device's VRAM in another memory partition
+ * @AMDGPU_SVM_MEM_VRAM_PEER: the VRAM of another GPU of the XGMI hive,
+ *	reached at its address in the hive
  * @AMDGPU_SVM_MEM_COUNT: the number of kinds
  */
 enum amdgpu_svm_mem {
 	AMDGPU_SVM_MEM_SYSTEM,
 	AMDGPU_SVM_MEM_VRAM,
 	AMDGPU_SVM_MEM_VRAM_FAR,
+	AMDGPU_SVM_MEM_VRAM_PEER,
 	AMDGPU_SVM_MEM_COUNT,
 };
 

@@ -34,7 +34,9 @@
  *
  * - the attributes of the range (PREFERRED_LOC, PREFETCH_LOC, ACCESS);
  * - where its pages are now: none in this GPU's VRAM, all of them, or
- *   some (&enum amdgpu_svm_placement);
+ *   some; or some in the VRAM of a peer in this GPU's XGMI hive, which
+ *   this GPU may map where they are (&enum amdgpu_svm_placement, and
+ *   "Peers" in amdgpu_migrate.c);
  * - what asked for the mapping: a GPU fault, a prefetch, an XNACK-off map
  *   after a SET, or the XNACK-off restore worker (&enum amdgpu_svm_trigger);
  * - whether the device can migrate these pages at all (VRAM registered,
@@ -47,12 +49,17 @@
  * - A prefetch uses PREFETCH_LOC; a GPU fault uses PREFERRED_LOC.
  *   A SET with PREFETCH_LOC acts every time, even when the stored value
  *   does not change, in both XNACK modes.
- * - SYSMEM: pages in VRAM go back to system memory.
+ * - SYSMEM: pages in VRAM, this GPU's or a peer's, go back to system
+ *   memory: ROCr prefetches to system memory on every GPU's file.
  * - A GPU (any other value; one fd is one GPU): pages not yet in this
  *   GPU's VRAM go there; on a GPU fault only if ACCESS is ALLOW_MIGRATE
  *   (IN_PLACE maps them where they are), on a prefetch whatever ACCESS
  *   says, as KFD prefetches (INACCESSIBLE pages move without being
- *   mapped).
+ *   mapped). Pages in a peer's VRAM are not yet in this GPU's: IN_PLACE
+ *   maps them there, over XGMI; a move takes them through system memory,
+ *   as KFD's svm_migrate_vram_to_vram() does. drm_pagemap's timeslice
+ *   keeps two GPUs that fault on one page from moving it back and forth
+ *   faster than that: the peer's pages refuse to leave until it ends.
  * - UNDEFINED: a GPU fault moves the pages to the GPU that faulted, as
  *   KFD does (again only with ALLOW_MIGRATE); nothing else moves them. In
  *   particular an UNDEFINED preferred location never evicts what a
@@ -179,6 +186,7 @@ static bool policy_may_move(const struct amdgpu_svm_attrs *attrs,
 		AMDGPU_SVM_PLACEMENT_SYSMEM,
 		AMDGPU_SVM_PLACEMENT_VRAM,
 		AMDGPU_SVM_PLACEMENT_MIXED,
+		AMDGPU_SVM_PLACEMENT_PEER,
 	};
 	unsigned int i;
 
@@ -192,17 +200,19 @@ static bool policy_may_move(const struct amdgpu_svm_attrs *attrs,
 /*
  * Walk the CPU page table over [@start, @end) with hmm. With @fault, every
  * page is faulted in as a CPU read would, which brings device-private
- * pages back to system memory; without it the walk only looks, and
- * @in_vram gets the number of pages in @pgmap. The mmap lock is held.
+ * pages back to system memory; without it the walk only looks, @in_vram
+ * gets the number of pages in @pgmap and @in_peer the number in a hive
+ * peer's VRAM (device-private pages of @pgmap's owner). The mmap lock is
+ * held.
  */
 static int span_walk(struct mmu_interval_notifier *notifier,
 		     unsigned long start, unsigned long end,
 		     const struct dev_pagemap *pgmap, bool fault,
-		     unsigned long *in_vram)
+		     unsigned long *in_vram, unsigned long *in_peer)
 {
 	unsigned long timeout = jiffies +
 				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	unsigned long npages = (end - start) >> PAGE_SHIFT, i, n = 0;
+	unsigned long npages = (end - start) >> PAGE_SHIFT, i, n = 0, peer = 0;
 	struct hmm_range hmm_range = {
 		.notifier = notifier,
 		.start = start,
@@ -219,13 +229,19 @@ static int span_walk(struct mmu_interval_notifier *notifier,
 		return -ENOMEM;
 
 	do {
-		/* Pages inside their anti-thrashing timeslice refuse for a while. */
-		if (time_after(jiffies, timeout)) {
-			ret = -ETIME;
-			break;
-		}
+		unsigned long begin = jiffies;
+
 		hmm_range.notifier_seq = mmu_interval_read_begin(notifier);
 		ret = hmm_range_fault(&hmm_range);
+		/*
+		 * hmm_range_fault() waits inside while a device page refuses
+		 * to leave (its anti-thrashing timeslice), and the move that
+		 * then succeeds invalidates the walk (-EBUSY). Only time lost
+		 * to invalidations between walks counts against the timeout.
+		 */
+		timeout += jiffies - begin;
+		if (ret == -EBUSY && time_after(jiffies, timeout))
+			ret = -ETIME;
 	} while (ret == -EBUSY);
 
 	for (i = 0; !ret && !fault && i < npages; i++) {
@@ -237,9 +253,13 @@ static int span_walk(struct mmu_interval_notifier *notifier,
 		page = hmm_pfn_to_page(pfn);
 		if (is_zone_device_page(page) && page_pgmap(page) == pgmap)
 			n++;
+		else if (is_device_private_page(page))
+			peer++;
 	}
 	if (in_vram)
 		*in_vram = n;
+	if (in_peer)
+		*in_peer = peer;
 	kvfree(hmm_range.hmm_pfns);
 	return ret;
 }
@@ -251,7 +271,7 @@ static int evict_span(struct mm_struct *mm,
 	int ret;
 
 	mmap_read_lock(mm);
-	ret = span_walk(notifier, start, end, NULL, true, NULL);
+	ret = span_walk(notifier, start, end, NULL, true, NULL, NULL);
 	mmap_read_unlock(mm);
 	return ret;
 }
@@ -267,8 +287,11 @@ static int migrate_to_vram(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 		     svm->vm->root.bo->xcp_id : -1;
 	int ret;
 
-	/* drm_pagemap would refuse a span that is partly ours already. */
-	if (placement == AMDGPU_SVM_PLACEMENT_MIXED) {
+	/*
+	 * drm_pagemap would refuse a span that is partly ours already, and
+	 * a peer's pages come through system memory (see "Peers").
+	 */
+	if (placement != AMDGPU_SVM_PLACEMENT_SYSMEM) {
 		ret = evict_span(svm->mm, notifier, start, end);
 		if (ret)
 			return ret;
@@ -325,14 +348,14 @@ static void migrate_span(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 }
 
 /*
- * @in_vram of the pages of [@start, @end) are in this VRAM: decide where
- * they should be, and move them there.
+ * @in_vram of the pages of [@start, @end) are in this VRAM, @in_peer in a
+ * hive peer's: decide where they should be, and move them there.
  */
 static void decide_and_migrate(struct amdgpu_svm *svm,
 			       struct amdgpu_migrate *mig,
 			       struct mmu_interval_notifier *notifier,
 			       unsigned long start, unsigned long end,
-			       unsigned long in_vram,
+			       unsigned long in_vram, unsigned long in_peer,
 			       const struct amdgpu_svm_attrs *attrs,
 			       enum amdgpu_svm_trigger trigger, bool can_migrate)
 {
@@ -340,7 +363,8 @@ static void decide_and_migrate(struct amdgpu_svm *svm,
 	enum amdgpu_svm_placement placement;
 
 	if (!in_vram)
-		placement = AMDGPU_SVM_PLACEMENT_SYSMEM;
+		placement = in_peer ? AMDGPU_SVM_PLACEMENT_PEER :
+				      AMDGPU_SVM_PLACEMENT_SYSMEM;
 	else if (in_vram == (end - start) >> PAGE_SHIFT)
 		placement = AMDGPU_SVM_PLACEMENT_VRAM;
 	else
@@ -391,7 +415,7 @@ static void range_migrate(struct amdgpu_svm *svm,
 	unsigned long granule = PAGE_SIZE << attrs->granularity;
 	struct mm_struct *mm = svm->mm;
 	struct vm_area_struct *vma;
-	unsigned long in_vram;
+	unsigned long in_vram, in_peer;
 	bool can_migrate;
 	int ret;
 
@@ -424,14 +448,14 @@ static void range_migrate(struct amdgpu_svm *svm,
 	/* drm_pagemap moves anonymous memory only. */
 	can_migrate = vma_is_anonymous(vma);
 	ret = start < end ? span_walk(notifier, start, end, &mig->pgmap, false,
-				      &in_vram) : -ENOENT;
+				      &in_vram, &in_peer) : -ENOENT;
 	mmap_read_unlock(mm);
 	/* Where the pages are is unknown: leave them there. */
 	if (ret)
 		goto out_put;
 
-	decide_and_migrate(svm, mig, notifier, start, end, in_vram, attrs,
-			   trigger, can_migrate);
+	decide_and_migrate(svm, mig, notifier, start, end, in_vram, in_peer,
+			   attrs, trigger, can_migrate);
 out_put:
 	mmput(mm);
 out_mig:
@@ -518,7 +542,7 @@ void amdgpu_svm_range_prefetch_unmapped(struct amdgpu_svm *svm,
 		goto out_put;
 
 	for (addr = start; addr < end;) {
-		unsigned long span_end, in_vram;
+		unsigned long span_end, in_vram, in_peer;
 		struct vm_area_struct *vma;
 		bool can_migrate;
 		int ret;
@@ -533,12 +557,12 @@ void amdgpu_svm_range_prefetch_unmapped(struct amdgpu_svm *svm,
 		span_end = min(end, vma->vm_end);
 		can_migrate = vma_is_anonymous(vma);
 		ret = span_walk(&notifier, addr, span_end, &mig->pgmap, false,
-				&in_vram);
+				&in_vram, &in_peer);
 		mmap_read_unlock(mm);
 
 		if (!ret)
 			decide_and_migrate(svm, mig, &notifier, addr, span_end,
-					   in_vram, attrs, trigger,
+					   in_vram, in_peer, attrs, trigger,
 					   can_migrate);
 		addr = span_end;
 	}

@@ -1159,6 +1159,7 @@ struct pte_flags_case {
 #define SYS	AMDGPU_SVM_MEM_SYSTEM
 #define NEAR	AMDGPU_SVM_MEM_VRAM
 #define FAR	AMDGPU_SVM_MEM_VRAM_FAR
+#define PEER	AMDGPU_SVM_MEM_VRAM_PEER
 #define NC	AMDGPU_VM_MTYPE_NC
 #define RW	AMDGPU_VM_MTYPE_RW
 #define CC	AMDGPU_VM_MTYPE_CC
@@ -1171,9 +1172,10 @@ struct pte_flags_case {
 #define P_AT	AMDGPU_PTE_BUS_ATOMICS
 
 /*
- * KFD's svm_range_get_pte_flags(), row by row, for the memory one GPU
- * maps itself: every GC IP it names, coherent or not, local VRAM near and
- * far from the VM's partition, system memory.
+ * KFD's svm_range_get_pte_flags(), row by row: every GC IP it names,
+ * coherent or not, local VRAM near and far from the VM's partition, the
+ * VRAM of a peer in the XGMI hive (its "bo_node != node" rows), system
+ * memory.
  */
 static const struct pte_flags_case pte_flags_cases[] = {
 	{ "gc9.0.1 sys nc", IP_VERSION(9, 0, 1), 0, -1, 0, SYS, NC, P_S },
@@ -1187,6 +1189,12 @@ static const struct pte_flags_case pte_flags_cases[] = {
 	{ "gc9.4.2 vram coherent cc", IP_VERSION(9, 4, 2), 0, -1, C, NEAR, CC, P_V },
 	{ "gc9.4.2 cpu xgmi vram snooped", IP_VERSION(9, 4, 2), PART_CPU_XGMI, -1,
 	  C, NEAR, CC, P_VS },
+	{ "gc9.4.1 peer nc snooped", IP_VERSION(9, 4, 1), 0, -1, 0, PEER, NC,
+	  P_VS },
+	{ "gc9.4.2 peer nc snooped", IP_VERSION(9, 4, 2), 0, -1, 0, PEER, NC,
+	  P_VS },
+	{ "gc9.4.2 peer coherent uc", IP_VERSION(9, 4, 2), 0, -1, C, PEER, UC,
+	  P_VS },
 	{ "gc9.4.2 sys nc exec", IP_VERSION(9, 4, 2), 0, -1,
 	  AMDGPU_SVM_FLAG_GPU_EXEC, SYS, NC | X, P_S },
 	{ "gc9.4.2 sys coherent uc", IP_VERSION(9, 4, 2), 0, -1, C, SYS, UC, P_S },
@@ -1199,6 +1207,9 @@ static const struct pte_flags_case pte_flags_cases[] = {
 	  P_VS },
 	{ "gc9.4.3 far hbm nc", IP_VERSION(9, 4, 3), 0, -1, C, FAR, NC, P_VS },
 	{ "gc9.4.3 far hbm ext coherent uc", IP_VERSION(9, 4, 3), 0, -1, E, FAR,
+	  UC, P_VS },
+	{ "gc9.4.3 peer nc", IP_VERSION(9, 4, 3), 0, -1, C, PEER, NC, P_VS },
+	{ "gc9.4.3 peer ext coherent uc", IP_VERSION(9, 4, 3), 0, -1, E, PEER,
 	  UC, P_VS },
 	{ "gc9.4.3 dgpu sys uc", IP_VERSION(9, 4, 3), 0, -1, 0, SYS, UC, P_S },
 	{ "gc9.4.3 apu sys one node local", IP_VERSION(9, 4, 3), PART_APU, -1, C,
@@ -1220,11 +1231,18 @@ static const struct pte_flags_case pte_flags_cases[] = {
 	  P_S | P12 },
 	{ "gc12.0.1 vram coherent nc", IP_VERSION(12, 0, 1), 0, -1, C, NEAR, NC,
 	  P_V | P12 },
+	{ "gc12.0 peer nc", IP_VERSION(12, 0, 0), 0, -1, 0, PEER, NC, P_V | P12 },
 	{ "gc12.1 a1 vram rw", IP_VERSION(12, 1, 0), PART_AID_A1, -1, C, NEAR, RW,
 	  P_VS | P12 },
 	{ "gc12.1 vram nc", IP_VERSION(12, 1, 0), 0, -1, C, NEAR, NC, P_VS | P12 },
 	{ "gc12.1 vram mtype_local rw", IP_VERSION(12, 1, 0), 0, 0, 0, NEAR, RW,
 	  P_VS | P12 },
+	{ "gc12.1 peer uc", IP_VERSION(12, 1, 0), 0, -1, C, PEER, UC,
+	  P_VS | P12 },
+	{ "gc12.1 a1 peer nc", IP_VERSION(12, 1, 0), PART_AID_A1, -1, 0, PEER, NC,
+	  P_VS | P12 },
+	{ "gc12.1 a1 peer ext coherent uc", IP_VERSION(12, 1, 0), PART_AID_A1, -1,
+	  E, PEER, UC, P_VS | P12 },
 	{ "gc12.1 a1 sys nc", IP_VERSION(12, 1, 0), PART_AID_A1, -1, C, SYS, NC,
 	  P_S | P12 },
 	{ "gc12.1 sys uc atomics", IP_VERSION(12, 1, 0), PART_ATOMICS, -1, 0, SYS,

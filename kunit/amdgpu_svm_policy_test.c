@@ -49,6 +49,7 @@ struct decide_row {
 #define P_SYS	AMDGPU_SVM_PLACEMENT_SYSMEM
 #define P_VRAM	AMDGPU_SVM_PLACEMENT_VRAM
 #define P_MIX	AMDGPU_SVM_PLACEMENT_MIXED
+#define P_PEER	AMDGPU_SVM_PLACEMENT_PEER
 #define T_FAULT	AMDGPU_SVM_TRIGGER_GPU_FAULT
 #define T_PF	AMDGPU_SVM_TRIGGER_PREFETCH
 #define T_MAP	AMDGPU_SVM_TRIGGER_MAP
@@ -98,6 +99,24 @@ static const struct decide_row decide_rows[] = {
 	{ "map, preferred gpu, in place", GPU, UNDEF, IN_PLACE, P_SYS, T_MAP, true, STAY },
 	{ "map, preferred sysmem, in vram", SYSMEM, UNDEF, ALLOW, P_VRAM, T_MAP, true, STAY },
 	{ "map, prefetch gpu stored", UNDEF, GPU, ALLOW, P_SYS, T_MAP, true, STAY },
+	/*
+	 * Pages in a hive peer's VRAM: not yet in this GPU's. IN_PLACE maps
+	 * them there; a move takes them to this GPU (through system memory,
+	 * which the executor does), a SYSMEM location takes them home.
+	 */
+	{ "peer: prefetch gpu", UNDEF, GPU, IN_PLACE, P_PEER, T_PF, true, TO_VRAM },
+	{ "peer: prefetch gpu, cannot migrate", UNDEF, GPU, ALLOW, P_PEER, T_PF, false, STAY },
+	{ "peer: prefetch sysmem", UNDEF, SYSMEM, ALLOW, P_PEER, T_PF, true, TO_SYS },
+	{ "peer: prefetch sysmem, in place", GPU, SYSMEM, IN_PLACE, P_PEER, T_PF, true, TO_SYS },
+	{ "peer: prefetch undefined", GPU, UNDEF, ALLOW, P_PEER, T_PF, true, STAY },
+	{ "peer: fault, undefined, allow", UNDEF, UNDEF, ALLOW, P_PEER, T_FAULT, true, TO_VRAM },
+	{ "peer: fault, undefined, in place", UNDEF, UNDEF, IN_PLACE, P_PEER, T_FAULT, true, STAY },
+	{ "peer: fault, preferred gpu, allow", GPU, UNDEF, ALLOW, P_PEER, T_FAULT, true, TO_VRAM },
+	{ "peer: fault, preferred gpu, in place", GPU, UNDEF, IN_PLACE, P_PEER, T_FAULT, true,
+	  STAY },
+	{ "peer: fault, preferred sysmem", SYSMEM, UNDEF, IN_PLACE, P_PEER, T_FAULT, true, TO_SYS },
+	{ "peer: restore", GPU, UNDEF, ALLOW, P_PEER, T_REST, true, STAY },
+	{ "peer: map", GPU, GPU, ALLOW, P_PEER, T_MAP, true, STAY },
 };
 
 static void decide_row_desc(const struct decide_row *row, char *desc)

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * KUnit suite amdgpu_svm_peer: one process, two GPUs.
+ *
+ * Each case makes two simulated GPUs, each with VRAM registered for
+ * migration, and opens a file of each in the test's process, as ROCr
+ * opens one render node per GPU: two SVMs over one address space. In an
+ * XGMI hive the GPUs share the owner of their device pages (see "Peers"
+ * in amdgpu_migrate.c) and each one's MMU model reaches the other's VRAM
+ * at its node's segment; outside a hive, each GPU sees the other's pages
+ * only once they are back in system memory.
+ */
+
+#include <kunit/test.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sizes.h>
+#include <linux/uaccess.h>
+
+#include <drm/amdgpu_drm.h>
+#include <drm/drm_pagemap.h>
+
+#include "../amdgpu.h"
+#include "../amdgpu_migrate.h"
+#include "../amdgpu_svm.h"
+#include "../amdgpu_svm_range_migrate.h"
+#include "../amdgpu_vm.h"
+#include "amdgpu_svm_sim.h"
+#include "amdgpu_svm_test.h"
+#include "vega10_enum.h"
+
+#define PEER_VRAM	SZ_8M
+#define PEER_HIVE	0x5eed
+#define NPAGES		(SZ_2M >> PAGE_SHIFT)
+
+/* Two GPUs of the test's process; A is gpu[0], B gpu[1]. */
+struct peer_fixture {
+	struct amdgpu_svm_test_dev *gpu[2];
+	struct amdgpu_migrate_stats *stats[2];
+};
+
+static struct peer_fixture *fixture(struct kunit *test, bool hive)
+{
+	struct peer_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	for (i = 0; i < 2; i++) {
+		const struct amdgpu_svm_sim_hive node = {
+			.hive_id = PEER_HIVE, .node = i, .nodes = 2,
+		};
+		struct amdgpu_svm_test_dev *t;
+
+		t = amdgpu_svm_test_dev_create_in_hive(test, true, PEER_VRAM,
+						       hive ? &node : NULL);
+		f->gpu[i] = t;
+		f->stats[i] = &amdgpu_svm_test_migrate(t)->stats;
+		/* The SVM now; its restore worker stays out of the way. */
+		KUNIT_ASSERT_EQ(test, 0,
+				amdgpu_svm_test_ioctl(t, AMDGPU_SVM_OP_RESET_ATTR,
+						      t->attrs_page, PAGE_SIZE,
+						      NULL, 0));
+		t->fpriv->vm.svm->restore.delay = 3600 * HZ;
+	}
+	return f;
+}
+
+/* SET of one attribute on one GPU's file. */
+static int set(struct amdgpu_svm_test_dev *t, unsigned long start,
+	       size_t size, u32 type, u32 value)
+{
+	const struct drm_amdgpu_svm_attribute attr = { type, value };
+
+	return amdgpu_svm_test_ioctl(t, AMDGPU_SVM_OP_SET_ATTR, start, size,
+				     &attr, 1);
+}
+
+/* A 2 MiB-aligned 2 MiB buffer; page i holds @seed ^ i. */
+static unsigned long buffer(struct kunit *test, u32 seed)
+{
+	unsigned long map, buf, i;
+
+	map = kunit_vm_mmap(test, NULL, 0, 2 * SZ_2M, PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_TRUE(test, map && map < TASK_SIZE);
+	buf = ALIGN(map, SZ_2M);
+	for (i = 0; i < NPAGES; i++)
+		KUNIT_ASSERT_EQ(test, 0, put_user(seed ^ (u32)i,
+						  (u32 __user *)(buf + i * PAGE_SIZE)));
+	return buf;
+}
+
+/* Does @t's PTE for @addr point into @owner's VRAM (at its hive address)? */
+static bool pte_in_vram_of(struct amdgpu_svm_test_dev *t, unsigned long addr,
+			   struct amdgpu_svm_test_dev *owner,
+			   struct amdgpu_svm_test_pte *pte)
+{
+	u64 base = owner->adev->vm_manager.vram_base_offset;
+
+	return amdgpu_svm_test_gpu_pte(t, addr, pte) &&
+	       !(pte->flags & AMDGPU_PTE_SYSTEM) && pte->addr >= base &&
+	       pte->addr - base < owner->sim->vram_size;
+}
+
+static u64 pages_in(struct peer_fixture *f, unsigned int i)
+{
+	return atomic64_read(&f->stats[i]->pages_in);
+}
+
+static u64 pages_out(struct peer_fixture *f, unsigned int i)
+{
+	return atomic64_read(&f->stats[i]->pages_out);
+}
+
+/* A prefetches the buffer to its VRAM. */
+static void prefetch_to_a(struct kunit *test, struct peer_fixture *f,
+			  unsigned long buf)
+{
+	KUNIT_ASSERT_EQ(test, 0, set(f->gpu[0], buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, 1));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(f->gpu[0]->vram),
+			NPAGES);
+}
+
+/* Every page holds @seed ^ i, but @page, which holds @v (CPU reads). */
+static void expect_cpu_bytes(struct kunit *test, unsigned long buf, u32 seed,
+			     unsigned long page, u32 v)
+{
+	unsigned long i;
+	u32 got;
+
+	for (i = 0; i < NPAGES; i++) {
+		KUNIT_ASSERT_EQ(test, 0, get_user(got, (u32 __user *)(buf + i * PAGE_SIZE)));
+		KUNIT_ASSERT_EQ_MSG(test, got, i == page ? v : seed ^ (u32)i,
+				    "page %lu", i);
+	}
+}
+
+/*
+ * The model: B reaches a live page of A's VRAM at A's hive address, and
+ * nothing once A freed it; nothing in a segment no GPU of the hive has;
+ * a GPU outside the hive reaches no other GPU's VRAM. And what the driver
+ * gives each of them: A and B share the owner of their device pages, C
+ * has its own; A's device_map() gives B the hive address and refuses C.
+ */
+static void peer_model_reaches_hive_vram(struct kunit *test)
+{
+	struct peer_fixture *f = fixture(test, true);
+	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
+	struct amdgpu_svm_test_dev *c;
+	struct amdgpu_bo *bo = NULL;
+	u64 gpu_addr, hive_addr, nowhere;
+	struct drm_pagemap_addr addr;
+	struct amdgpu_migrate *mig;
+	struct drm_pagemap *dp;
+	struct page *page;
+	void *cpu;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_bo_create_kernel(a->adev, PAGE_SIZE,
+							 PAGE_SIZE,
+							 AMDGPU_GEM_DOMAIN_VRAM,
+							 &bo, &gpu_addr, &cpu));
+	hive_addr = gpu_addr - a->adev->gmc.vram_start +
+		    a->adev->vm_manager.vram_base_offset;
+	KUNIT_EXPECT_EQ(test, a->adev->vm_manager.vram_base_offset,
+			b->adev->vm_manager.vram_base_offset -
+			AMDGPU_SVM_SIM_XGMI_SEGMENT);
+	KUNIT_EXPECT_PTR_EQ(test, amdgpu_svm_sim_hive_vram_page(b->sim, hive_addr),
+			    amdgpu_svm_sim_hive_vram_page(a->sim, hive_addr));
+	KUNIT_EXPECT_NOT_NULL(test, amdgpu_svm_sim_hive_vram_page(b->sim,
+								  hive_addr));
+	/* Node 2's segment: no GPU of the hive is there. */
+	nowhere = a->adev->vm_manager.vram_base_offset +
+		  2 * AMDGPU_SVM_SIM_XGMI_SEGMENT;
+	KUNIT_EXPECT_NULL(test, amdgpu_svm_sim_hive_vram_page(b->sim, nowhere));
+
+	/* A third GPU, in no hive, at node 0's addresses: only its own. */
+	c = amdgpu_svm_test_dev_create_in_hive(test, true, SZ_2M, NULL);
+	KUNIT_EXPECT_EQ(test, c->adev->vm_manager.vram_base_offset,
+			a->adev->vm_manager.vram_base_offset);
+	KUNIT_EXPECT_PTR_NE(test, amdgpu_svm_sim_hive_vram_page(c->sim, hive_addr),
+			    amdgpu_svm_sim_hive_vram_page(a->sim, hive_addr));
+	nowhere = b->adev->vm_manager.vram_base_offset;
+	KUNIT_EXPECT_NULL(test, amdgpu_svm_sim_hive_vram_page(c->sim, nowhere));
+
+	/* device_map(): the hive address for the peer, nothing for C. */
+	mig = amdgpu_svm_test_migrate(a);
+	dp = &mig->dpagemap;
+	page = amdgpu_migrate_vram_page(mig, hive_addr -
+					a->adev->vm_manager.vram_base_offset);
+	addr = dp->ops->device_map(dp, b->adev->dev, page, 0,
+				   DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, addr.addr, hive_addr);
+	KUNIT_EXPECT_EQ(test, (u32)addr.proto, DRM_INTERCONNECT_DRIVER);
+	addr = dp->ops->device_map(dp, c->adev->dev, page, 0,
+				   DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, addr.addr, DMA_MAPPING_ERROR);
+	KUNIT_EXPECT_PTR_EQ(test, amdgpu_migrate_owner(a->adev),
+			    amdgpu_migrate_owner(b->adev));
+	KUNIT_EXPECT_PTR_NE(test, amdgpu_migrate_owner(a->adev),
+			    amdgpu_migrate_owner(c->adev));
+
+	amdgpu_bo_free_kernel(&bo, &gpu_addr, &cpu);
+	KUNIT_EXPECT_NULL(test, amdgpu_svm_sim_hive_vram_page(b->sim, hive_addr));
+}
+
+/*
+ * In a hive, B (IN_PLACE) reads and writes pages in A's VRAM where they
+ * are: no copy on either GPU, B's PTEs hold A's hive address with the
+ * remote-VRAM flags (not SYSTEM, snooped, MTYPE NC or UC where A's own
+ * PTE has RW or CC), and each GPU reads what the other wrote.
+ */
+static void peer_maps_in_place_over_xgmi(struct kunit *test)
+{
+	struct peer_fixture *f = fixture(test, true);
+	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
+	unsigned long buf = buffer(test, 0x7a);
+	unsigned long p7 = buf + 7 * PAGE_SIZE;
+	struct amdgpu_svm_test_pte pte, own;
+	u64 in_a, out_a;
+	int copies_a;
+	u32 v, mtype;
+
+	prefetch_to_a(test, f, buf);
+	KUNIT_ASSERT_EQ(test, 0, set(b, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     AMDGPU_SVM_ACCESS_IN_PLACE));
+	in_a = pages_in(f, 0);
+	out_a = pages_out(f, 0);
+	copies_a = atomic_read(&a->vram->copies);
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p7, &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, 0x7a ^ 7);
+	KUNIT_ASSERT_TRUE(test, pte_in_vram_of(b, p7, a, &pte));
+	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_SNOOPED);
+	mtype = (pte.flags & AMDGPU_PTE_MTYPE_VG10_MASK) >> 57;
+	KUNIT_EXPECT_TRUE(test, mtype == MTYPE_NC || mtype == MTYPE_UC);
+	KUNIT_ASSERT_TRUE(test, pte_in_vram_of(a, p7, a, &own));
+	KUNIT_EXPECT_EQ(test, own.addr, pte.addr);
+	mtype = (own.flags & AMDGPU_PTE_MTYPE_VG10_MASK) >> 57;
+	KUNIT_EXPECT_TRUE(test, mtype == MTYPE_RW || mtype == MTYPE_CC);
+	KUNIT_EXPECT_GT(test, atomic_read(&b->sim->xgmi_accesses), 0);
+
+	v = 0xb0b;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p7, &v, sizeof(v),
+							    true));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(a, p7, &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, 0xb0b);
+	v = 0xa0a;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(a, p7 + 8, &v,
+							    sizeof(v), true));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p7 + 8, &v,
+							    sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, v, 0xa0a);
+
+	/* Nothing moved, on either GPU. */
+	KUNIT_EXPECT_EQ(test, pages_in(f, 0), in_a);
+	KUNIT_EXPECT_EQ(test, pages_out(f, 0), out_a);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->vram->copies), copies_a);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), NPAGES);
+
+	expect_cpu_bytes(test, buf, 0x7a, 7, 0xb0b);
+}
+
+/*
+ * Without an interconnect B cannot reach A's VRAM: its fault (IN_PLACE)
+ * brings the pages it needs back to system memory and maps them there.
+ */
+static void peer_without_interconnect_maps_system_memory(struct kunit *test)
+{
+	struct peer_fixture *f = fixture(test, false);
+	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
+	unsigned long buf = buffer(test, 0x3c);
+	unsigned long p9 = buf + 9 * PAGE_SIZE;
+	struct amdgpu_svm_test_pte pte;
+	u32 v;
+
+	prefetch_to_a(test, f, buf);
+	KUNIT_ASSERT_EQ(test, 0, set(b, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     AMDGPU_SVM_ACCESS_IN_PLACE));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p9, &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, 0x3c ^ 9);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(b, p9, &pte));
+	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_SYSTEM);
+	KUNIT_EXPECT_GT(test, pages_out(f, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->sim->xgmi_accesses), 0);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1), 0);
+	v = 0xb0b;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p9, &v, sizeof(v),
+							    true));
+	expect_cpu_bytes(test, buf, 0x3c, 9, 0xb0b);
+}
+
+static const bool hive_params[] = { true, false };
+
+static void hive_desc(const bool *hive, char *desc)
+{
+	strscpy(desc, *hive ? "xgmi hive" : "no interconnect",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(hive, hive_params, hive_desc);
+
+/*
+ * B (ALLOW_MIGRATE) faults on pages in A's VRAM: the span moves to B's
+ * VRAM through system memory, as KFD's svm_migrate_vram_to_vram() moves
+ * it: A copies every page out once, B copies every page in once, nothing
+ * falls back. With or without an interconnect.
+ */
+static void peer_allow_migrate_moves_to_the_faulting_gpu(struct kunit *test)
+{
+	bool hive = *(const bool *)test->param_value;
+	struct peer_fixture *f = fixture(test, hive);
+	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
+	unsigned long buf = buffer(test, 0x5d);
+	unsigned long p3 = buf + 3 * PAGE_SIZE;
+	struct amdgpu_svm_test_pte pte;
+	u64 out_a;
+	u32 v;
+
+	prefetch_to_a(test, f, buf);
+	KUNIT_ASSERT_EQ(test, 0, set(b, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     AMDGPU_SVM_ACCESS_ALLOW_MIGRATE));
+	out_a = pages_out(f, 0);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p3, &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, 0x5d ^ 3);
+	KUNIT_EXPECT_TRUE(test, pte_in_vram_of(b, p3, b, &pte));
+	KUNIT_EXPECT_EQ(test, pages_out(f, 0) - out_a, NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1), NPAGES);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), NPAGES);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats[1]->fallbacks), 0);
+	/* A maps the pages where they are now: B's VRAM or system memory. */
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(a, p3, &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, 0x5d ^ 3);
+	expect_cpu_bytes(test, buf, 0x5d, 0, 0x5d);
+}
+
+/*
+ * Prefetches on either file: B's prefetch to its GPU takes A's pages over
+ * (through system memory), and a prefetch to system memory on the file of
+ * the GPU that does not hold the pages brings them home all the same, as
+ * ROCr prefetches to system memory on every GPU's file: in a hive by its
+ * policy (the pages are a peer's), without an interconnect by the map
+ * that follows the prefetch (A's GPU may access the range, and reaches
+ * B's pages only in system memory).
+ */
+static void peer_prefetch_on_either_file(struct kunit *test)
+{
+	bool hive = *(const bool *)test->param_value;
+	struct peer_fixture *f = fixture(test, hive);
+	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
+	unsigned long buf = buffer(test, 0x91);
+
+	prefetch_to_a(test, f, buf);
+	KUNIT_ASSERT_EQ(test, 0, set(b, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC, 1));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1), NPAGES);
+
+	/* Home, by the file of the GPU that does not hold them. */
+	KUNIT_ASSERT_EQ(test, 0, set(a, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC,
+				     AMDGPU_SVM_LOCATION_SYSMEM));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), 0);
+	/* And by its own file. */
+	KUNIT_ASSERT_EQ(test, 0, set(b, buf, SZ_2M,
+				     AMDGPU_SVM_ATTR_PREFETCH_LOC,
+				     AMDGPU_SVM_LOCATION_SYSMEM));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
+	expect_cpu_bytes(test, buf, 0x91, 0, 0x91);
+}
+
+/* How A loses the VRAM that B maps. */
+enum peer_loss {
+	PEER_UNBIND,
+	PEER_EVICTION,
+};
+
+static const enum peer_loss loss_params[] = { PEER_UNBIND, PEER_EVICTION };
+
+static void loss_desc(const enum peer_loss *loss, char *desc)
+{
+	strscpy(desc, *loss == PEER_UNBIND ? "unbind of A" :
+		"TTM evicts A's buffer", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(loss, loss_params, loss_desc);
+
+/*
+ * A loses its VRAM while B maps it in place: A's unbind, or TTM evicting
+ * A's buffer under VRAM pressure on A. A's pages go home, B's PTEs to
+ * them go with them (the model reports a GPU access to freed VRAM
+ * otherwise), and B's next access faults and reads its bytes from system
+ * memory.
+ */
+static void peer_loses_vram_while_the_peer_maps(struct kunit *test)
+{
+	enum peer_loss loss = *(const enum peer_loss *)test->param_value;
+	struct peer_fixture *f = fixture(test, true);
+	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
+	unsigned long buf = buffer(test, 0x44);
+	unsigned long p5 = buf + 5 * PAGE_SIZE;
+	struct amdgpu_svm_test_pte pte;
+	struct amdgpu_bo *hog = NULL;
+	u32 v = 0xb5;
+
+	prefetch_to_a(test, f, buf);
+	KUNIT_ASSERT_EQ(test, 0, set(b, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     AMDGPU_SVM_ACCESS_IN_PLACE));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p5, &v, sizeof(v),
+							    true));
+	KUNIT_ASSERT_TRUE(test, pte_in_vram_of(b, p5, a, &pte));
+
+	if (loss == PEER_UNBIND) {
+		amdgpu_migrate_fini(a->adev);
+	} else {
+		KUNIT_ASSERT_EQ(test, 0,
+				amdgpu_svm_test_vram_pressure(a->vram, SZ_1M,
+							      &hog));
+		KUNIT_EXPECT_GT(test, atomic64_read(&f->stats[0]->evictions), 0);
+	}
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
+	KUNIT_EXPECT_FALSE(test, pte_in_vram_of(b, p5, a, &pte));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p5, &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, 0xb5);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(b, p5, &pte));
+	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_SYSTEM);
+	if (hog)
+		amdgpu_bo_unref(&hog);
+	expect_cpu_bytes(test, buf, 0x44, 5, 0xb5);
+}
+
+static void restore_timeslice(void *old)
+{
+	WRITE_ONCE(amdgpu_svm_timeslice_ms, (unsigned int)(uintptr_t)old);
+}
+
+#define PING_PONG_ROUNDS	3
+
+/* Longer than the second a walk may lose to invalidations. */
+static const unsigned int timeslice_params[] = { 0, 1500 };
+
+static void timeslice_desc(const unsigned int *ms, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "timeslice %u ms", *ms);
+}
+
+KUNIT_ARRAY_PARAM(timeslice, timeslice_params, timeslice_desc);
+
+/*
+ * A and B, both ALLOW_MIGRATE, in a hive, write one page in turn, and the
+ * other GPU reads it back each time. Every access by the GPU that does
+ * not hold the page moves the 2 MiB span to it (through system memory),
+ * once. The timeslice bounds the rate: pages that moved stay where they
+ * are for amdgpu.svm_timeslice_ms, drm_pagemap refusing them to anyone
+ * until then, so n moves take at least (n - 1) timeslices.
+ */
+static void peer_ping_pong_is_bounded_by_the_timeslice(struct kunit *test)
+{
+	unsigned int ms = *(const unsigned int *)test->param_value;
+	struct peer_fixture *f;
+	u64 moved, faults, t0, elapsed_ms;
+	unsigned long buf, p1;
+	unsigned int i;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, restore_timeslice,
+						  (void *)(uintptr_t)amdgpu_svm_timeslice_ms));
+	WRITE_ONCE(amdgpu_svm_timeslice_ms, ms);
+	f = fixture(test, true);
+	buf = buffer(test, 0x19);
+	p1 = buf + PAGE_SIZE;
+	for (i = 0; i < 2; i++)
+		KUNIT_ASSERT_EQ(test, 0, set(f->gpu[i], buf, SZ_2M,
+					     AMDGPU_SVM_ATTR_ACCESS,
+					     AMDGPU_SVM_ACCESS_ALLOW_MIGRATE));
+	prefetch_to_a(test, f, buf);
+	t0 = ktime_get_ns();
+
+	for (i = 0; i < 2 * PING_PONG_ROUNDS; i++) {
+		v = i;
+		KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->gpu[!(i & 1)],
+								    p1, &v,
+								    sizeof(v),
+								    true));
+		KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(f->gpu[i & 1],
+								    p1, &v,
+								    sizeof(v),
+								    false));
+		KUNIT_ASSERT_EQ(test, v, i);
+	}
+	elapsed_ms = (ktime_get_ns() - t0) / NSEC_PER_MSEC;
+	moved = (pages_in(f, 0) + pages_in(f, 1)) / NPAGES - 1;
+	faults = atomic64_read(&f->stats[0]->gpu_faults) +
+		 atomic64_read(&f->stats[1]->gpu_faults);
+	kunit_info(test, "%u writes in turn: %llu moves of the span in %llu ms, %llu GPU faults, %llu + %llu fallbacks\n",
+		   2 * PING_PONG_ROUNDS, moved, elapsed_ms, faults,
+		   atomic64_read(&f->stats[0]->fallbacks),
+		   atomic64_read(&f->stats[1]->fallbacks));
+	/*
+	 * The page went back and forth: each access by the GPU that did not
+	 * hold it (the first write, and every read) moved the span once.
+	 * It faulted for that, maybe more than once: with SDMA page-table
+	 * updates the hardware may retry before the new PTEs are visible.
+	 */
+	KUNIT_EXPECT_EQ(test, moved, 2 * PING_PONG_ROUNDS + 1);
+	KUNIT_EXPECT_GE(test, faults, moved);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats[0]->fallbacks) +
+			atomic64_read(&f->stats[1]->fallbacks), 0);
+	/* ...no faster than one move per timeslice. */
+	KUNIT_EXPECT_GE(test, elapsed_ms, (moved - 1) * ms);
+	expect_cpu_bytes(test, buf, 0x19, 1, 2 * PING_PONG_ROUNDS - 1);
+}
+
+static struct kunit_case peer_cases[] = {
+	KUNIT_CASE(peer_model_reaches_hive_vram),
+	KUNIT_CASE(peer_maps_in_place_over_xgmi),
+	KUNIT_CASE(peer_without_interconnect_maps_system_memory),
+	KUNIT_CASE_PARAM(peer_allow_migrate_moves_to_the_faulting_gpu,
+			 hive_gen_params),
+	KUNIT_CASE_PARAM(peer_prefetch_on_either_file, hive_gen_params),
+	KUNIT_CASE_PARAM(peer_loses_vram_while_the_peer_maps, loss_gen_params),
+	KUNIT_CASE_PARAM_ATTR(peer_ping_pong_is_bounded_by_the_timeslice,
+			      timeslice_gen_params, { .speed = KUNIT_SPEED_SLOW }),
+	{}
+};
+
+static struct kunit_suite peer_suite = {
+	.name = "amdgpu_svm_peer",
+	.test_cases = peer_cases,
+};
+
+kunit_test_suites(&peer_suite);
