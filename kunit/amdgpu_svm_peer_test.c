@@ -285,6 +285,7 @@ static void peer_without_interconnect_maps_system_memory(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p9, &v, sizeof(v),
 							    false));
 	KUNIT_EXPECT_EQ(test, v, 0x3c ^ 9);
+	KUNIT_EXPECT_FALSE(test, pte_in_vram_of(b, p9, a, &pte));
 	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(b, p9, &pte));
 	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_SYSTEM);
 	KUNIT_EXPECT_GT(test, pages_out(f, 0), 0);
