@@ -181,9 +181,13 @@
  *
  * Pages that are to move from one GPU's VRAM to another's go through
  * system memory, as KFD's svm_migrate_vram_to_vram() moves them: the
- * policy brings them back first, then migrates them in. The copy ops
- * refuse a peer's page as a source (-EBUSY), which makes the policy do
- * exactly that should a peer's page reach them in a race.
+ * policy brings them back first, then migrates them in. Should a peer's
+ * page reach a migration in a race, drm_pagemap would have the peer's
+ * copy_to_ram copy it straight into this GPU's VRAM, at its hive address;
+ * the copy ops refuse any VRAM address on the other side (-EBUSY), the
+ * migration fails with nothing copied, and the policy evicts and retries.
+ * Once unbind began (and after it, should the registration be leaked),
+ * no peer maps the GPU's pages: device_map refuses them.
  *
  * GPUs that reach each other only over PCIe keep separate owners, as
  * KFD's do (its owner is the hive, or the device): their pages meet in
@@ -1013,12 +1017,15 @@ static int copy_op(struct page **pages, struct drm_pagemap_addr *addr,
 	unsigned long i;
 
 	/*
-	 * A page of a peer's VRAM to copy in: this engine copies to and
-	 * from system memory only. The policy brings such pages back first
-	 * (see "Peers"); one that raced in makes the migration fail with
-	 * -EBUSY, which the policy answers so.
+	 * This engine copies between VRAM and system memory only. A move
+	 * between two GPUs' VRAM reaches it as a VRAM address on the other
+	 * side: drm_pagemap hands a peer's pages to the migration of another
+	 * GPU of the hive, and calls the *source's* copy_to_ram with the
+	 * destination's hive addresses. The policy brings such pages back
+	 * first (see "Peers"); one that raced in fails the migration with
+	 * -EBUSY, which the policy answers so, and nothing is copied.
 	 */
-	for (i = 0; dir == AMDGPU_MIGRATE_TO_VRAM && i < npages; i++)
+	for (i = 0; i < npages; i++)
 		if (addr[i].addr && addr[i].proto == DRM_INTERCONNECT_DRIVER)
 			return -EBUSY;
 
@@ -1251,12 +1258,19 @@ static const struct drm_pagemap_devmem_ops amdgpu_migrate_devmem_ops = {
 static DEFINE_SPINLOCK(migrate_peers_lock);
 static LIST_HEAD(migrate_peers);
 
-/* Is @dev a GPU of @adev's XGMI hive whose VRAM is registered? */
-static bool migrate_hive_peer(struct amdgpu_device *adev, struct device *dev)
+/*
+ * Is @dev a GPU of the XGMI hive of @owner's device whose VRAM is
+ * registered? Not once @owner's unbind began: a registration that unbind
+ * had to leak keeps its pages, which no peer may reach.
+ */
+static bool migrate_hive_peer(struct amdgpu_migrate *owner, struct device *dev)
 {
+	struct amdgpu_device *adev = owner->adev;
 	struct amdgpu_migrate *mig;
 	bool peer = false;
 
+	if (!READ_ONCE(owner->registered))
+		return false;
 	spin_lock(&migrate_peers_lock);
 	list_for_each_entry(mig, &migrate_peers, peers_link) {
 		if (mig->adev->dev == dev) {
@@ -1282,7 +1296,7 @@ amdgpu_migrate_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	 * the peers of its XGMI hive (see "Peers"). Both reach the page at
 	 * its address in the hive; any other device is refused.
 	 */
-	if (dev != adev->dev && !migrate_hive_peer(adev, dev))
+	if (dev != adev->dev && !migrate_hive_peer(mig, dev))
 		return drm_pagemap_addr_encode(DMA_MAPPING_ERROR,
 					       DRM_INTERCONNECT_SYSTEM, order,
 					       dir);
@@ -1825,7 +1839,11 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 	down_write(&mig->migrations);
 	WRITE_ONCE(mig->registered, false);
 	up_write(&mig->migrations);
-	/* Its pages go home below: no peer maps them from now on. */
+	/*
+	 * No peer is given this GPU's pages from now on (device_map() sees
+	 * @registered), and this GPU is no longer a peer device_map() of
+	 * another GPU accepts. The pages go home below.
+	 */
 	spin_lock(&migrate_peers_lock);
 	list_del(&mig->peers_link);
 	spin_unlock(&migrate_peers_lock);

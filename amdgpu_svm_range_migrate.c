@@ -8,6 +8,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/workqueue.h>
 #include <linux/slab.h>
 
@@ -210,8 +211,15 @@ static int span_walk(struct mmu_interval_notifier *notifier,
 		     const struct dev_pagemap *pgmap, bool fault,
 		     unsigned long *in_vram, unsigned long *in_peer)
 {
+	/*
+	 * A second for invalidations, as drm_gpusvm allows, and the time
+	 * device pages may refuse to leave: hmm_range_fault() waits inside
+	 * for them to come out of their anti-thrashing timeslice, and the
+	 * move that then succeeds invalidates the walk.
+	 */
 	unsigned long timeout = jiffies +
-				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT +
+						 READ_ONCE(amdgpu_svm_timeslice_ms));
 	unsigned long npages = (end - start) >> PAGE_SHIFT, i, n = 0, peer = 0;
 	struct hmm_range hmm_range = {
 		.notifier = notifier,
@@ -229,18 +237,11 @@ static int span_walk(struct mmu_interval_notifier *notifier,
 		return -ENOMEM;
 
 	do {
-		unsigned long begin = jiffies;
-
 		hmm_range.notifier_seq = mmu_interval_read_begin(notifier);
 		ret = hmm_range_fault(&hmm_range);
-		/*
-		 * hmm_range_fault() waits inside while a device page refuses
-		 * to leave (its anti-thrashing timeslice), and the move that
-		 * then succeeds invalidates the walk (-EBUSY). Only time lost
-		 * to invalidations between walks counts against the timeout.
-		 */
-		timeout += jiffies - begin;
-		if (ret == -EBUSY && time_after(jiffies, timeout))
+		if (ret == -EBUSY && fatal_signal_pending(current))
+			ret = -EINTR;
+		else if (ret == -EBUSY && time_after(jiffies, timeout))
 			ret = -ETIME;
 	} while (ret == -EBUSY);
 

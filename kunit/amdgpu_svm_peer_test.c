@@ -297,6 +297,37 @@ static void peer_without_interconnect_maps_system_memory(struct kunit *test)
 	expect_cpu_bytes(test, buf, 0x3c, 9, 0xb0b);
 }
 
+/*
+ * A migration to B that meets A's pages (the race the policy's eviction
+ * leaves open, forced here by migrating without it): drm_pagemap hands
+ * them to A's copy_to_ram with B's hive addresses, which A's engine, a
+ * copy to and from system memory, must refuse. The migration fails with
+ * -EBUSY, nothing is copied, the pages stay in A with their bytes, and B
+ * holds no VRAM.
+ */
+static void peer_migration_never_copies_between_vram(struct kunit *test)
+{
+	struct peer_fixture *f = fixture(test, true);
+	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
+	unsigned long buf = buffer(test, 0x2b);
+	int copies_a, copies_b;
+
+	prefetch_to_a(test, f, buf);
+	copies_a = atomic_read(&a->vram->copies);
+	copies_b = atomic_read(&b->vram->copies);
+	KUNIT_EXPECT_EQ(test, -EBUSY,
+			amdgpu_migrate_populate(amdgpu_svm_test_migrate(b),
+						current->mm, buf, buf + SZ_2M,
+						0, -1));
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->vram->copies), copies_a);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->vram->copies), copies_b);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), NPAGES);
+	/* B allocated for the migration; the failure freed it again. */
+	KUNIT_EXPECT_GE(test, amdgpu_svm_test_vram_wait_frees(b->vram, 1), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), 0);
+	expect_cpu_bytes(test, buf, 0x2b, 0, 0x2b);
+}
+
 static const bool hive_params[] = { true, false };
 
 static void hive_desc(const bool *hive, char *desc)
@@ -529,6 +560,7 @@ static struct kunit_case peer_cases[] = {
 	KUNIT_CASE(peer_model_reaches_hive_vram),
 	KUNIT_CASE(peer_maps_in_place_over_xgmi),
 	KUNIT_CASE(peer_without_interconnect_maps_system_memory),
+	KUNIT_CASE(peer_migration_never_copies_between_vram),
 	KUNIT_CASE_PARAM(peer_allow_migrate_moves_to_the_faulting_gpu,
 			 hive_gen_params),
 	KUNIT_CASE_PARAM(peer_prefetch_on_either_file, hive_gen_params),
