@@ -23,6 +23,7 @@
 
 #include <linux/list.h>
 #include <linux/rwlock.h>
+#include <linux/stackdepot.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -290,6 +291,12 @@ struct amdgpu_svm_sim {
 	/** @vram_dying_records: deferred frees whose fences are pending */
 	atomic_t vram_dying_records;
 	/**
+	 * @vram_freed_by: per page, where its last TTM resource was freed
+	 * (a stack depot handle, 0 if never), for the report of an access
+	 * to freed VRAM
+	 */
+	depot_stack_handle_t *vram_freed_by;
+	/**
 	 * @vram_fail_at: the n-th VRAM allocation for a user buffer fails
 	 * in the manager with -ENOMEM, as its bookkeeping's kmalloc can
 	 * (0: none)
@@ -418,6 +425,7 @@ unsigned long amdgpu_svm_sim_count_valid(struct amdgpu_svm_sim *sim,
 					 struct amdgpu_vm *vm);
 struct page *amdgpu_svm_sim_system_page(u64 addr);
 struct page *amdgpu_svm_sim_vram_page(struct amdgpu_svm_sim *sim, u64 offset);
+void amdgpu_svm_sim_vram_print_free(struct amdgpu_svm_sim *sim, u64 offset);
 bool amdgpu_svm_sim_tlb_entry_at(struct amdgpu_svm_sim *sim, unsigned int i,
 				 struct amdgpu_svm_sim_tlb_entry *out);
 

@@ -56,6 +56,7 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/pci.h>
+#include <linux/stacktrace.h>
 #include <linux/vmalloc.h>
 
 #include <kunit/test.h>
@@ -256,6 +257,7 @@ static void sim_vram_free(struct amdgpu_svm_sim *sim)
 			__free_page(sim->vram_pages[i]);
 	kvfree(sim->vram_pages);
 	kvfree(sim->vram_ticket);
+	kvfree(sim->vram_freed_by);
 	bitmap_free(sim->vram_live);
 	bitmap_free(sim->vram_user);
 	bitmap_free(sim->vram_dying);
@@ -465,6 +467,60 @@ static int sim_vram_mgr_new(struct ttm_resource_manager *man,
 	return ret;
 }
 
+/*
+ * Note where @res is freed, for the report of a later access to its VRAM.
+ * The stack depot's existing pools only (no allocation): a test that
+ * injects allocation failures must not see the model take one.
+ */
+static void sim_vram_note_free(struct amdgpu_svm_sim *sim,
+			       struct ttm_resource *res)
+{
+	unsigned long entries[16], flags, p;
+	struct amdgpu_res_cursor cur;
+	depot_stack_handle_t handle;
+	unsigned int n;
+
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
+	handle = stack_depot_save_flags(entries, n, 0, 0);
+	spin_lock_irqsave(&sim->vram_lock, flags);
+	for (amdgpu_res_first(res, 0, res->size, &cur); cur.remaining;
+	     amdgpu_res_next(&cur, cur.size))
+		for (p = cur.start >> PAGE_SHIFT;
+		     p < (cur.start + cur.size) >> PAGE_SHIFT; p++)
+			sim->vram_freed_by[p] = handle;
+	spin_unlock_irqrestore(&sim->vram_lock, flags);
+}
+
+/**
+ * amdgpu_svm_sim_vram_print_free() - say where VRAM was last freed
+ * @sim: the device
+ * @offset: the VRAM offset an access reached after its free
+ *
+ * For the report of a model that found freed VRAM: the stack of the
+ * TTM resource free that gave it back (a pipelined eviction's VRAM dies
+ * later, when its copy's fence signals).
+ *
+ * Context: any context that may print.
+ */
+void amdgpu_svm_sim_vram_print_free(struct amdgpu_svm_sim *sim, u64 offset)
+{
+	depot_stack_handle_t handle = 0;
+	unsigned long flags;
+
+	if (offset < sim->vram_size) {
+		spin_lock_irqsave(&sim->vram_lock, flags);
+		handle = sim->vram_freed_by[offset >> PAGE_SHIFT];
+		spin_unlock_irqrestore(&sim->vram_lock, flags);
+	}
+	if (!handle) {
+		pr_err("amdgpu-svm-sim: VRAM %llx: never freed, or its stack not kept\n",
+		       offset);
+		return;
+	}
+	pr_err("amdgpu-svm-sim: VRAM %llx was last freed by:\n", offset);
+	stack_depot_print(handle);
+}
+
 /* amdgpu_vram_mgr_del(): the VRAM is not live from here on. */
 static void sim_vram_mgr_del(struct ttm_resource_manager *man,
 			     struct ttm_resource *res)
@@ -475,6 +531,7 @@ static void sim_vram_mgr_del(struct ttm_resource_manager *man,
 
 	amdgpu_res_first(res, 0, res->size, &cur);
 	user = test_bit(cur.start >> PAGE_SHIFT, sim->vram_user);
+	sim_vram_note_free(sim, res);
 	if (!sim_vram_defer_free(sim, man, res))
 		sim_vram_mark(sim, res, false, user);
 	else if (user)
@@ -796,8 +853,10 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	sim->vram_dying = bitmap_zalloc(npages, GFP_KERNEL);
 	sim->vram_ticket = kvcalloc(npages, sizeof(*sim->vram_ticket),
 				    GFP_KERNEL);
+	sim->vram_freed_by = kvcalloc(npages, sizeof(*sim->vram_freed_by),
+				      GFP_KERNEL);
 	if (!sim->vram_pages || !sim->vram_live || !sim->vram_user ||
-	    !sim->vram_dying || !sim->vram_ticket) {
+	    !sim->vram_dying || !sim->vram_ticket || !sim->vram_freed_by) {
 		sim_vram_free(sim);
 		KUNIT_FAIL_AND_ABORT(test, "no memory for simulated VRAM");
 	}

@@ -186,6 +186,7 @@ static bool sim_read_entry(struct amdgpu_svm_sim *sim, u64 pde, u64 index,
 	if (!amdgpu_svm_sim_vram_page(sim, offset)) {
 		amdgpu_svm_sim_fail(sim, "GPU MMU: page table in freed VRAM (%llx)",
 				    pde);
+		amdgpu_svm_sim_vram_print_free(sim, offset);
 		return false;
 	}
 	*entry = READ_ONCE(*(u64 *)(sim->aperture + offset));
@@ -625,11 +626,14 @@ static struct page *sim_target(struct amdgpu_svm_sim *sim,
 		return page;
 	}
 	page = amdgpu_svm_sim_hive_vram_page(sim, addr);
-	if (!page)
+	if (!page) {
 		amdgpu_svm_sim_fail(sim,
 				    "GPU reached a freed page: GPU page %llx -> VRAM %llx (translation of %llu pages from %llx: %llx, flags %llx)",
 				    gpu_page, addr, e->pages, e->first, e->addr,
 				    e->flags);
+		amdgpu_svm_sim_vram_print_free(sim, addr -
+				sim->adev->vm_manager.vram_base_offset);
+	}
 	return page;
 }
 

@@ -165,7 +165,7 @@ static struct page *sdma_page(struct amdgpu_svm_sim_sdma *sdma, u64 mc,
 	struct amdgpu_svm_sim *sim = sdma->sim;
 	struct amdgpu_device *adev = sim->adev;
 	struct page *page;
-	u64 addr, pte;
+	u64 addr, pte, offset;
 
 	if (mc >= adev->gmc.gart_start && mc <= adev->gmc.gart_end) {
 		u64 gart_page = (mc - adev->gmc.gart_start) >> AMDGPU_GPU_PAGE_SHIFT;
@@ -182,8 +182,8 @@ static struct page *sdma_page(struct amdgpu_svm_sim_sdma *sdma, u64 mc,
 		}
 		addr = (pte & adev->gmc.pte_addr_mask) + offset_in_page(mc);
 		if (!(pte & AMDGPU_PTE_SYSTEM)) {
-			page = amdgpu_svm_sim_vram_page(sim, addr -
-						adev->vm_manager.vram_base_offset);
+			offset = addr - adev->vm_manager.vram_base_offset;
+			page = amdgpu_svm_sim_vram_page(sim, offset);
 			goto check_vram;
 		}
 		page = amdgpu_svm_sim_system_page(addr);
@@ -193,15 +193,19 @@ static struct page *sdma_page(struct amdgpu_svm_sim_sdma *sdma, u64 mc,
 	}
 	if (mc >= adev->gmc.vram_start &&
 	    mc - adev->gmc.vram_start < adev->gmc.real_vram_size) {
-		page = amdgpu_svm_sim_vram_page(sim, mc - adev->gmc.vram_start);
+		offset = mc - adev->gmc.vram_start;
+		page = amdgpu_svm_sim_vram_page(sim, offset);
 		goto check_vram;
 	}
 	sdma_stop(sdma, "address outside GART and VRAM", mc);
 	return NULL;
 
 check_vram:
-	if (!page)
-		sdma_stop(sdma, "reached freed VRAM", mc);
+	if (!page) {
+		sdma_stop(sdma, write ? "wrote to freed VRAM" :
+			  "read freed VRAM", mc);
+		amdgpu_svm_sim_vram_print_free(sim, offset);
+	}
 	return page;
 }
 
