@@ -328,6 +328,53 @@ static void peer_migration_never_copies_between_vram(struct kunit *test)
 	expect_cpu_bytes(test, buf, 0x2b, 0, 0x2b);
 }
 
+/*
+ * One range of B holds pages of both GPUs: the first half in A's VRAM,
+ * the second in B's (each migrated there directly, below the policy).
+ * drm_gpusvm maps the pages of one pagemap per range and answers
+ * -EOPNOTSUPP; B brings the whole range back to system memory, once, and
+ * maps it there. Each GPU copies its own half out, and the bytes are
+ * intact.
+ */
+static void peer_range_of_two_gpus_maps_from_system_memory(struct kunit *test)
+{
+	struct peer_fixture *f = fixture(test, true);
+	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
+	unsigned long buf = buffer(test, 0x6e);
+	unsigned long p3 = buf + 3 * PAGE_SIZE;
+	struct amdgpu_svm_test_pte pte;
+	u32 v;
+
+	KUNIT_ASSERT_EQ(test, 0,
+			amdgpu_migrate_populate(amdgpu_svm_test_migrate(a),
+						current->mm, buf, buf + SZ_1M,
+						0, -1));
+	KUNIT_ASSERT_EQ(test, 0,
+			amdgpu_migrate_populate(amdgpu_svm_test_migrate(b),
+						current->mm, buf + SZ_1M,
+						buf + SZ_2M, 0, -1));
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(a->vram), NPAGES / 2);
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(b->vram), NPAGES / 2);
+	KUNIT_ASSERT_EQ(test, 0, set(b, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     AMDGPU_SVM_ACCESS_IN_PLACE));
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p3, &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, 0x6e ^ 3);
+	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(b, p3, &pte));
+	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_SYSTEM);
+	KUNIT_EXPECT_EQ(test, pages_out(f, 0), NPAGES / 2);
+	KUNIT_EXPECT_EQ(test, pages_out(f, 1), NPAGES / 2);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->sim->xgmi_accesses), 0);
+
+	v = 0xb0b;
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p3, &v, sizeof(v),
+							    true));
+	expect_cpu_bytes(test, buf, 0x6e, 3, 0xb0b);
+}
+
 static const bool hive_params[] = { true, false };
 
 static void hive_desc(const bool *hive, char *desc)
@@ -561,6 +608,7 @@ static struct kunit_case peer_cases[] = {
 	KUNIT_CASE(peer_maps_in_place_over_xgmi),
 	KUNIT_CASE(peer_without_interconnect_maps_system_memory),
 	KUNIT_CASE(peer_migration_never_copies_between_vram),
+	KUNIT_CASE(peer_range_of_two_gpus_maps_from_system_memory),
 	KUNIT_CASE_PARAM(peer_allow_migrate_moves_to_the_faulting_gpu,
 			 hive_gen_params),
 	KUNIT_CASE_PARAM(peer_prefetch_on_either_file, hive_gen_params),
