@@ -11,6 +11,7 @@
 #include <linux/ioport.h>
 #include <linux/lockdep.h>
 #include <linux/memremap.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/pm_runtime.h>
 #include <linux/sched/mm.h>
@@ -1130,8 +1131,8 @@ bool amdgpu_migrate_owns_bo(struct amdgpu_device *adev, const void *bo)
 }
 
 /*
- * Evict one allocation, counted and traced, and drop the reference the
- * caller took on it. The way TTM and unbind evict alike.
+ * Evict one allocation, counted and traced; the caller holds a reference.
+ * The way TTM and unbind evict alike.
  */
 static int evict_vram(struct amdgpu_migrate *mig,
 		      struct amdgpu_migrate_vram *vram)
@@ -1140,7 +1141,51 @@ static int evict_vram(struct amdgpu_migrate *mig,
 
 	atomic64_inc(&mig->stats.evictions);
 	trace_amdgpu_svm_evict(mig->adev->dev, vram->devmem.size, ret);
-	kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
+	return ret;
+}
+
+/*
+ * Call @fn on each live allocation once, in list order, holding a
+ * reference: the one visited goes to the tail, marked with this pass, and
+ * the pass ends at the first marked one. An allocation stays listed all
+ * along, where a copy back looks it up (copy_back_lost()); what @fn left
+ * there is there for a later pass. One pass at a time: unbind cancels the
+ * other caller, the work of a reset that lost VRAM, before its own.
+ * Return: the first error of @fn but -EFAULT (the address space is gone,
+ * and its pages with it); @fn is called on the others all the same.
+ */
+static int migrate_each_vram(struct amdgpu_migrate *mig,
+			     int (*fn)(struct amdgpu_migrate *mig,
+				       struct amdgpu_migrate_vram *vram))
+{
+	struct amdgpu_migrate_vram *vram;
+	int ret = 0, err;
+	u32 pass;
+
+	spin_lock_irq(&mig->lock);
+	pass = ++mig->evict_pass;
+	spin_unlock_irq(&mig->lock);
+	for (;;) {
+		spin_lock_irq(&mig->lock);
+		vram = list_first_entry_or_null(&mig->allocations,
+						struct amdgpu_migrate_vram, link);
+		if (vram && vram->evict_pass == pass)
+			vram = NULL;
+		/* Still listed: its pages hold their reference. */
+		if (vram) {
+			vram->evict_pass = pass;
+			kref_get(&vram->refcount);
+			list_move_tail(&vram->link, &mig->allocations);
+		}
+		spin_unlock_irq(&mig->lock);
+		if (!vram)
+			break;
+
+		err = fn(mig, vram);
+		kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
+		if (err && err != -EFAULT && !ret)
+			ret = err;
+	}
 	return ret;
 }
 
@@ -1183,8 +1228,10 @@ int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
 	if (vram)
 		kref_get(&vram->refcount);
 	xa_unlock_irqrestore(&mig->bos, flags);
-	if (vram)
+	if (vram) {
 		ret = evict_vram(mig, vram);
+		kref_put(&vram->refcount, amdgpu_migrate_vram_last_put);
+	}
 	amdgpu_migrate_put(mig);
 	return ret ? -ENOSPC : 0;
 }
@@ -1205,44 +1252,122 @@ int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo)
 int amdgpu_migrate_evict_all(struct amdgpu_device *adev)
 {
 	struct amdgpu_migrate *mig = migrate_of(adev);
+
+	return mig ? migrate_each_vram(mig, evict_vram) : 0;
+}
+
+/* --- VRAM a reset lost --- */
+
+/**
+ * DOC: Reset
+ *
+ * A reset that loses VRAM loses the data of every device page there.
+ * The CPU never reads such a page (see "Copying back"), and no GPU may
+ * either: not this one, nor a hive peer that maps the page in place
+ * (see "Peers"), whose page tables survived the reset and still point
+ * at it. amdgpu's recovery calls amdgpu_migrate_vram_lost() once the
+ * device works again; its work takes every mapping of the pages whose
+ * allocation is older than the loss away, and copies nothing:
+ *
+ * 1. migrate_device_pfns() unmaps them from the CPU page tables, which
+ *    runs the MMU notifiers of every SVM of the process, this GPU's and
+ *    its peers': their PTEs go, their TLBs are flushed;
+ * 2. with no destination, migrate_device_pages() moves nothing and
+ *    migrate_device_finalize() puts the device-private entries back.
+ *
+ * From then on device_map() refuses those pages, so no GPU maps them
+ * again: a GPU fault on them fails, as a CPU access gets SIGBUS, until
+ * the process unmaps them or exits. KFD goes further and tells the
+ * process of the reset (kfd_signal_reset_event()), and ROCr ends it; a
+ * process here learns of it at its next access, whichever GPU makes it.
+ */
+
+/*
+ * Did the data at VRAM @offset die in a reset? Its allocation is older
+ * than the count of resets that lost VRAM, @now.
+ */
+static bool offset_lost(struct amdgpu_migrate *mig, u64 offset, u32 now)
+{
 	struct amdgpu_migrate_vram *vram;
-	int ret = 0, err;
-	u32 pass;
+	unsigned long flags;
+	bool lost = false;
 
-	if (!mig)
-		return 0;
-	/*
-	 * Each allocation once, in list order: the one tried goes to the
-	 * tail, marked with this pass, and the pass ends at the first marked
-	 * one. An allocation stays listed all along, where a copy back
-	 * looks it up (copy_back_lost()); what failed to leave is there for
-	 * a later attempt.
-	 */
-	spin_lock_irq(&mig->lock);
-	pass = ++mig->evict_pass;
-	spin_unlock_irq(&mig->lock);
-	for (;;) {
-		spin_lock_irq(&mig->lock);
-		vram = list_first_entry_or_null(&mig->allocations,
-						struct amdgpu_migrate_vram, link);
-		if (vram && vram->evict_pass == pass)
-			vram = NULL;
-		/* Still listed: its pages hold their reference. */
-		if (vram) {
-			vram->evict_pass = pass;
-			kref_get(&vram->refcount);
-			list_move_tail(&vram->link, &mig->allocations);
-		}
-		spin_unlock_irq(&mig->lock);
-		if (!vram)
+	spin_lock_irqsave(&mig->lock, flags);
+	list_for_each_entry(vram, &mig->allocations, link) {
+		if (vram_holds(vram, offset)) {
+			lost = vram->vram_lost_counter != now;
 			break;
-
-		err = evict_vram(mig, vram);
-		/* -EFAULT: the address space is gone, and its pages with it. */
-		if (err && err != -EFAULT && !ret)
-			ret = err;
+		}
 	}
-	return ret;
+	spin_unlock_irqrestore(&mig->lock, flags);
+	return lost;
+}
+
+/*
+ * Take every mapping of @vram's device pages away, if a reset lost their
+ * data, and give the CPU its device-private entries back (see "Reset").
+ * Pages another path holds locked are left: that path (a CPU fault, an
+ * eviction) unmaps them itself, and its copy back is refused.
+ */
+static int vram_unmap_lost(struct amdgpu_migrate *mig,
+			   struct amdgpu_migrate_vram *vram)
+{
+	unsigned long npages = vram->devmem.size >> PAGE_SHIFT;
+	unsigned long *src;
+
+	if (vram->vram_lost_counter ==
+	    atomic_read(&mig->adev->vram_lost_counter))
+		return 0;
+	/* The process is exiting: its pages go with its address space. */
+	if (!mmget_not_zero(vram->devmem.mm))
+		return 0;
+	/* The GPUs must not keep their PTEs: wait for the memory. */
+	while (!(src = kvcalloc(2 * npages, sizeof(*src), GFP_KERNEL)))
+		memalloc_retry_wait(GFP_KERNEL);
+	if (!amdgpu_migrate_populate_devmem_pfn(&vram->devmem, npages, src) &&
+	    !migrate_device_pfns(src, npages)) {
+		migrate_device_pages(src, src + npages, npages);
+		migrate_device_finalize(src, src + npages, npages);
+	}
+	kvfree(src);
+	mmput_async(vram->devmem.mm);
+	atomic64_inc(&mig->stats.lost_unmapped);
+	return 0;
+}
+
+static void migrate_lost_work(struct work_struct *work)
+{
+	struct amdgpu_migrate *mig = container_of(work, struct amdgpu_migrate,
+						  lost_work);
+
+	migrate_each_vram(mig, vram_unmap_lost);
+}
+
+/**
+ * amdgpu_migrate_vram_lost() - a reset lost the device's VRAM
+ * @adev: the device, working again
+ *
+ * Called by amdgpu's recovery after it counted the loss
+ * (amdgpu_inc_vram_lost()). Queues the work that unmaps every device page
+ * whose data was lost, from the CPU and from every GPU (see "Reset").
+ *
+ * Context: process context (the reset's); does not wait for the work.
+ */
+void amdgpu_migrate_vram_lost(struct amdgpu_device *adev)
+{
+	struct amdgpu_migrate *mig;
+	unsigned long flags;
+
+	rcu_read_lock();
+	mig = rcu_dereference(adev->svm_migrate);
+	if (mig) {
+		/* Unbind clears @registered under the lock, then cancels. */
+		spin_lock_irqsave(&mig->lock, flags);
+		if (mig->registered)
+			queue_work(system_unbound_wq, &mig->lost_work);
+		spin_unlock_irqrestore(&mig->lock, flags);
+	}
+	rcu_read_unlock();
 }
 
 static const struct drm_pagemap_devmem_ops amdgpu_migrate_devmem_ops = {
@@ -1289,18 +1414,22 @@ amdgpu_migrate_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 {
 	struct amdgpu_migrate *mig = dpagemap_to_migrate(dpagemap);
 	struct amdgpu_device *adev = mig->adev;
+	u64 offset = amdgpu_migrate_vram_offset(mig, page);
+	u32 now = atomic_read(&adev->vram_lost_counter);
 
 	/*
 	 * Only devices that share the pages' owner are handed them
 	 * (hmm_range_fault() and migrate_vma select by owner): this GPU and
 	 * the peers of its XGMI hive (see "Peers"). Both reach the page at
-	 * its address in the hive; any other device is refused.
+	 * its address in the hive; any other device is refused. So is a
+	 * page whose data a reset lost, to every device (see "Reset").
 	 */
-	if (dev != adev->dev && !migrate_hive_peer(mig, dev))
+	if ((dev != adev->dev && !migrate_hive_peer(mig, dev)) ||
+	    (now != mig->vram_lost_counter && offset_lost(mig, offset, now)))
 		return drm_pagemap_addr_encode(DMA_MAPPING_ERROR,
 					       DRM_INTERCONNECT_SYSTEM, order,
 					       dir);
-	return drm_pagemap_addr_encode(amdgpu_migrate_vram_offset(mig, page) +
+	return drm_pagemap_addr_encode(offset +
 				       adev->vm_manager.vram_base_offset,
 				       DRM_INTERCONNECT_DRIVER, order, dir);
 }
@@ -1541,6 +1670,8 @@ static int amdgpu_migrate_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "cpu_copies_out %lld\n",
 		   atomic64_read(&stats->cpu_copies_out));
 	seq_printf(m, "vram_lost %lld\n", atomic64_read(&stats->vram_lost));
+	seq_printf(m, "lost_unmapped %lld\n",
+		   atomic64_read(&stats->lost_unmapped));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(amdgpu_migrate_stats);
@@ -1674,6 +1805,7 @@ static int migrate_register(struct amdgpu_device *adev)
 	mig->vram_lost_counter = atomic_read(&adev->vram_lost_counter);
 	spin_lock_init(&mig->lock);
 	INIT_LIST_HEAD(&mig->allocations);
+	INIT_WORK(&mig->lost_work, migrate_lost_work);
 	init_rwsem(&mig->migrations);
 	xa_init_flags(&mig->bos, XA_FLAGS_LOCK_IRQ);
 	mig->release_wq = alloc_workqueue("amdgpu_svm_release",
@@ -1837,8 +1969,12 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev)
 	debugfs_remove(mig->debugfs);
 	/* Wait for running migrations; later ones see the flag and give up. */
 	down_write(&mig->migrations);
+	spin_lock_irq(&mig->lock);
 	WRITE_ONCE(mig->registered, false);
+	spin_unlock_irq(&mig->lock);
 	up_write(&mig->migrations);
+	/* No reset queues its work now; the one queued ends first. */
+	cancel_work_sync(&mig->lost_work);
 	/*
 	 * No peer is given this GPU's pages from now on (device_map() sees
 	 * @registered), and this GPU is no longer a peer device_map() of

@@ -118,6 +118,11 @@ struct amdgpu_migrate_stats {
 	atomic64_t cpu_copies_out;
 	/** @vram_lost: copies to system memory refused: a reset lost the data */
 	atomic64_t vram_lost;
+	/**
+	 * @lost_unmapped: allocations whose pages were unmapped from
+	 * every GPU after a reset lost their data
+	 */
+	atomic64_t lost_unmapped;
 };
 
 /**
@@ -169,8 +174,13 @@ struct amdgpu_migrate {
 	spinlock_t lock;
 	/** @allocations: the live &amdgpu_migrate_vram.link entries */
 	struct list_head allocations;
-	/** @evict_pass: passes of amdgpu_migrate_evict_all(); under @lock */
+	/** @evict_pass: passes over @allocations; under @lock */
 	u32 evict_pass;
+	/**
+	 * @lost_work: unmaps the device pages whose data a reset lost
+	 * (amdgpu_migrate_vram_lost())
+	 */
+	struct work_struct lost_work;
 	/** @bos: the live allocations by &amdgpu_migrate_vram.key */
 	struct xarray bos;
 	/** @stats: the counters */
@@ -216,6 +226,7 @@ amdgpu_migrate_vram_alloc(struct amdgpu_device *adev, u64 size, int xcp_id,
 void amdgpu_migrate_vram_free(struct amdgpu_migrate_vram *vram);
 
 int amdgpu_migrate_evict_all(struct amdgpu_device *adev);
+void amdgpu_migrate_vram_lost(struct amdgpu_device *adev);
 bool amdgpu_migrate_owns_bo(struct amdgpu_device *adev, const void *bo);
 int amdgpu_migrate_evict_bo(struct amdgpu_device *adev, const void *bo);
 u64 amdgpu_migrate_vram_offset(struct amdgpu_migrate *mig, struct page *page);
@@ -239,6 +250,10 @@ amdgpu_migrate_get(struct amdgpu_device *adev)
 }
 
 static inline void amdgpu_migrate_put(struct amdgpu_migrate *mig)
+{
+}
+
+static inline void amdgpu_migrate_vram_lost(struct amdgpu_device *adev)
 {
 }
 

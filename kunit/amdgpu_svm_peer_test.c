@@ -520,6 +520,57 @@ static void peer_loses_vram_while_the_peer_maps(struct kunit *test)
 	expect_cpu_bytes(test, buf, 0x44, 5, 0xb5);
 }
 
+/*
+ * A reset of A loses its VRAM while B maps A's pages in place. Nothing can
+ * bring their data back (see "Reset" in amdgpu_migrate.c): the reset's
+ * work takes B's PTEs (and A's) to them away, without a copy, and no GPU
+ * maps them again; B's next access fails as the CPU's does (SIGBUS). The
+ * pages stay in A's VRAM until the process unmaps them.
+ */
+static void peer_reset_of_a_unmaps_what_b_maps(struct kunit *test)
+{
+	struct peer_fixture *f = fixture(test, true);
+	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(a);
+	unsigned long buf = buffer(test, 0x1d);
+	unsigned long p6 = buf + 6 * PAGE_SIZE;
+	struct amdgpu_svm_test_pte pte;
+	int copies_a, copies_b;
+	u32 v;
+
+	prefetch_to_a(test, f, buf);
+	KUNIT_ASSERT_EQ(test, 0, set(b, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
+				     AMDGPU_SVM_ACCESS_IN_PLACE));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p6, &v, sizeof(v),
+							    false));
+	KUNIT_ASSERT_TRUE(test, pte_in_vram_of(b, p6, a, &pte));
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(a, p6, &v, sizeof(v),
+							    false));
+	copies_a = atomic_read(&a->vram->copies);
+	copies_b = atomic_read(&b->vram->copies);
+
+	/* What amdgpu's recovery does after a reset that lost A's VRAM. */
+	atomic_inc(&a->adev->vram_lost_counter);
+	amdgpu_migrate_vram_lost(a->adev);
+	flush_work(&mig->lost_work);
+
+	KUNIT_EXPECT_EQ(test, atomic64_read(&mig->stats.lost_unmapped), 1);
+	KUNIT_EXPECT_FALSE(test, pte_in_vram_of(b, p6, a, &pte));
+	KUNIT_EXPECT_FALSE(test, pte_in_vram_of(a, p6, a, &pte));
+	KUNIT_EXPECT_NE(test, 0, amdgpu_svm_test_gpu_access(b, p6, &v,
+							    sizeof(v), false));
+	KUNIT_EXPECT_FALSE(test, pte_in_vram_of(b, p6, a, &pte));
+	KUNIT_EXPECT_NE(test, 0, amdgpu_svm_test_gpu_access(a, p6, &v,
+							    sizeof(v), false));
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->vram->copies), copies_a);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->vram->copies), copies_b);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), NPAGES);
+	KUNIT_EXPECT_NE(test, 0, get_user(v, (u32 __user *)p6));
+
+	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_2M));
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
+}
+
 static void restore_timeslice(void *old)
 {
 	WRITE_ONCE(amdgpu_svm_timeslice_ms, (unsigned int)(uintptr_t)old);
@@ -613,6 +664,7 @@ static struct kunit_case peer_cases[] = {
 			 hive_gen_params),
 	KUNIT_CASE_PARAM(peer_prefetch_on_either_file, hive_gen_params),
 	KUNIT_CASE_PARAM(peer_loses_vram_while_the_peer_maps, loss_gen_params),
+	KUNIT_CASE(peer_reset_of_a_unmaps_what_b_maps),
 	KUNIT_CASE_PARAM_ATTR(peer_ping_pong_is_bounded_by_the_timeslice,
 			      timeslice_gen_params, { .speed = KUNIT_SPEED_SLOW }),
 	{}
