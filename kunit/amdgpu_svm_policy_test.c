@@ -1083,6 +1083,13 @@ struct storm_thread {
 #define STORM_THREADS	8
 #define STORM_ROUNDS	4
 #define STORM_PREFETCHES 3
+/*
+ * The storm ends after STORM_PREFETCHES prefetches or STORM_MS, whichever
+ * comes first: under emulation, with SDMA page tables, one XNACK-off
+ * prefetch that competes with the eight threads took 20 s, and the case
+ * must end well inside the hung-task watchdog's 61 s.
+ */
+#define STORM_MS	15000
 
 static void storm_stop(void *stop)
 {
@@ -1176,6 +1183,7 @@ static void user_migration_storm(struct kunit *test)
 	struct storm_thread *t;
 	unsigned long page;
 	unsigned int i, prefetches = 0, busy = 0;
+	unsigned long until;
 	bool running = true, *stop;
 	u32 *want, v;
 
@@ -1205,8 +1213,10 @@ static void user_migration_storm(struct kunit *test)
 							   stop));
 	/*
 	 * Back to VRAM, again and again, until every thread is done: they
-	 * stop once they saw STORM_PREFETCHES (and did STORM_ROUNDS rounds).
+	 * stop once they saw STORM_PREFETCHES, or STORM_MS passed (and did
+	 * STORM_ROUNDS rounds).
 	 */
+	until = jiffies + msecs_to_jiffies(STORM_MS);
 	while (running) {
 		int ret = set(f, buf, STORM_SIZE, AMDGPU_SVM_ATTR_PREFETCH_LOC,
 			      GPU);
@@ -1219,7 +1229,8 @@ static void user_migration_storm(struct kunit *test)
 			busy++;
 		else
 			KUNIT_ASSERT_EQ(test, 0, ret);
-		if (++prefetches == STORM_PREFETCHES)
+		if (++prefetches == STORM_PREFETCHES ||
+		    time_after(jiffies, until))
 			storm_stop(stop);
 		running = false;
 		for (i = 0; i < STORM_THREADS; i++)
