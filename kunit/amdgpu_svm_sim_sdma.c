@@ -23,8 +23,10 @@
  * Memory: an MC address in the GART aperture is translated through the
  * real GART table (in simulated VRAM, where amdgpu_gart_map() wrote it),
  * with a GART TLB (the hub's, shared by the instances) that only a VMID-0
- * invalidation empties; an MC address in the VRAM aperture reaches
- * simulated VRAM. Every access checks what it reaches as the MMU model
+ * invalidation empties; a GART entry without the SYSTEM bit reaches this
+ * GPU's VRAM or, at another node's segment, a hive peer's (counted as an
+ * XGMI access); an MC address in the VRAM aperture reaches simulated
+ * VRAM. Every access checks what it reaches as the MMU model
  * does: a system page with a reference, a VRAM page of a live allocation,
  * a valid GART entry with the permission asked.
  *
@@ -182,9 +184,19 @@ static struct page *sdma_page(struct amdgpu_svm_sim_sdma *sdma, u64 mc,
 		}
 		addr = (pte & adev->gmc.pte_addr_mask) + offset_in_page(mc);
 		if (!(pte & AMDGPU_PTE_SYSTEM)) {
+			/* This GPU's VRAM, or over XGMI a hive peer's. */
 			offset = addr - adev->vm_manager.vram_base_offset;
-			page = amdgpu_svm_sim_vram_page(sim, offset);
-			goto check_vram;
+			if (offset < sim->vram_size) {
+				page = amdgpu_svm_sim_vram_page(sim, offset);
+				goto check_vram;
+			}
+			page = amdgpu_svm_sim_hive_vram_page(sim, addr);
+			if (!page)
+				sdma_stop(sdma, write ?
+					  "wrote to freed or absent VRAM of a peer through GART" :
+					  "read freed or absent VRAM of a peer through GART",
+					  mc);
+			return page;
 		}
 		page = amdgpu_svm_sim_system_page(addr);
 		if (!page)
