@@ -180,13 +180,28 @@
  * device is refused. The peer maps it with the remote-VRAM PTE flags
  * (amdgpu_svm_range_mapping_flags()).
  *
- * Pages that are to move from one GPU's VRAM to another's go through
- * system memory, as KFD's svm_migrate_vram_to_vram() moves them: the
- * policy brings them back first, then migrates them in. Should a peer's
- * page reach a migration in a race, drm_pagemap would have the peer's
- * copy_to_ram copy it straight into this GPU's VRAM, at its hive address;
- * the copy ops refuse any VRAM address on the other side (-EBUSY), the
- * migration fails with nothing copied, and the policy evicts and retries.
+ * Pages that move from one GPU's VRAM to another's in the hive are
+ * copied directly, by the engine of the GPU that holds them: drm_pagemap
+ * hands the peer's pages to the migration into this GPU and calls the
+ * holder's copy_to_ram with this GPU's hive addresses (the device_map
+ * above, asked for the holder). The holder points its GART window at
+ * them, as amdgpu_ttm_map_buffer() points one at VRAM, and its SDMA
+ * engine writes them over XGMI; one copy command per run that is
+ * contiguous in the holder's VRAM, nothing through system memory. The
+ * holder counts them (&amdgpu_migrate_stats.pages_to_peer), and the
+ * receiver in its pages_in. KFD moves such pages through system memory
+ * (svm_migrate_vram_to_vram()); xe copies them directly, as here.
+ *
+ * The copy is refused, and the migration fails with nothing copied,
+ * while the pages' timeslice runs (-EBUSY: drm_pagemap holds pages to it
+ * only against CPU faults), when a reset lost their data (-EIO, as a copy
+ * back is refused), and for addresses outside every registered GPU of
+ * the hive (-EINVAL). A copy the engine failed is not done by the CPU:
+ * the pages stay where they were. The policy answers -EBUSY (and the
+ * -EFAULT of a peer whose device_map refuses this GPU, its unbind having
+ * begun) by bringing the pages back to system memory, which waits out
+ * the timeslice, and migrating them from there.
+ *
  * Once unbind began (and after it, should the registration be leaked),
  * no peer maps the GPU's pages: device_map refuses them.
  *
@@ -440,25 +455,52 @@ static int batch_submit(struct migrate_batch *b, struct amdgpu_job *job,
 }
 
 /*
- * Point GART window 0 of the batch's entity at @npages system pages: a job
- * that copies the PTEs, carried in its own IB, into the GART table, as
- * amdgpu_ttm_map_buffer() does for a buffer object in GTT.
+ * Does this GPU snoop a hive peer's VRAM? As gmc_v9_0_get_coherence_flags()
+ * maps a peer's buffer and KFD's svm_range_get_pte_flags() a peer's pages
+ * (amdgpu_svm_range_mapping_flags() has the same rows): on GC 9.4.1 to
+ * 9.5.0 and 12.1, not on the parts before or on 12.0.
  */
-static int batch_map(struct migrate_batch *b, dma_addr_t *sys,
+static bool peer_snooped(struct amdgpu_device *adev)
+{
+	u32 gc = amdgpu_ip_version(adev, GC_HWIP, 0);
+
+	return (gc >= IP_VERSION(9, 4, 1) && gc <= IP_VERSION(9, 5, 0)) ||
+	       gc == IP_VERSION(12, 1, 0);
+}
+
+/*
+ * Point GART window 0 of the batch's entity at @npages pages: a job that
+ * copies the PTEs, carried in its own IB, into the GART table, as
+ * amdgpu_ttm_map_buffer() does for a buffer object. System pages are
+ * mapped at their DMA addresses, as amdgpu_ttm_map_buffer() maps GTT; a
+ * hive peer's VRAM (%AMDGPU_MIGRATE_TO_PEER) at its addresses in the hive,
+ * with the flags a VRAM resource gets (and snooped where this GPU snoops
+ * a peer's VRAM), as amdgpu_ttm_map_buffer() maps
+ * VRAM (amdgpu_gart_map_vram_range()) at the local node's: the data
+ * fabric routes an address in a peer's segment to the peer, as it does
+ * for the PTEs amdgpu_vm_bo_update() writes for a peer's buffer.
+ */
+static int batch_map(struct migrate_batch *b, dma_addr_t *addr,
 		     unsigned long npages, enum amdgpu_migrate_dir dir)
 {
 	struct amdgpu_device *adev = b->adev;
 	unsigned int copy_dw = ALIGN(adev->mman.buffer_funcs->copy_num_dw, 8);
 	u64 pte_bytes = npages * AMDGPU_GPU_PAGES_IN_CPU_PAGE * 8;
-	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE | AMDGPU_PTE_SYSTEM |
-		    AMDGPU_PTE_SNOOPED | adev->gart.gart_pte_flags;
+	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_READABLE |
+		    adev->gart.gart_pte_flags;
+	unsigned long i, n;
 	struct amdgpu_job *job;
 	u64 src, dst;
+	void *ptes;
 	int ret;
 
-	/* SDMA writes system memory only when copying back. */
-	if (dir == AMDGPU_MIGRATE_TO_RAM)
+	/* SDMA writes through the window only when copying out of VRAM. */
+	if (dir != AMDGPU_MIGRATE_TO_VRAM)
 		flags |= AMDGPU_PTE_WRITEABLE;
+	if (dir != AMDGPU_MIGRATE_TO_PEER)
+		flags |= AMDGPU_PTE_SYSTEM | AMDGPU_PTE_SNOOPED;
+	else if (peer_snooped(adev))
+		flags |= AMDGPU_PTE_SNOOPED;
 
 	ret = amdgpu_job_alloc_with_ib(adev, &b->entity->base,
 				       AMDGPU_FENCE_OWNER_UNDEFINED,
@@ -471,35 +513,49 @@ static int batch_map(struct migrate_batch *b, dma_addr_t *sys,
 	dst = amdgpu_bo_gpu_offset(adev->gart.bo) +
 	      (b->entity->gart_window_offs[0] >> AMDGPU_GPU_PAGE_SHIFT) * 8;
 	amdgpu_emit_copy_buffer(adev, &job->ibs[0], src, dst, pte_bytes, 0);
-	amdgpu_gart_map(adev, 0, npages, sys, flags, &job->ibs[0].ptr[copy_dw]);
+	ptes = &job->ibs[0].ptr[copy_dw];
+	if (dir != AMDGPU_MIGRATE_TO_PEER) {
+		amdgpu_gart_map(adev, 0, npages, addr, flags, ptes);
+		return batch_submit(b, job, copy_dw);
+	}
+	/* Each stretch of the peer's VRAM that is contiguous at once. */
+	for (i = 0; i < npages; i += n) {
+		for (n = 1; i + n < npages &&
+		     addr[i + n] == addr[i] + n * PAGE_SIZE; n++)
+			;
+		amdgpu_gart_map_vram_range(adev, addr[i],
+					   i * AMDGPU_GPU_PAGES_IN_CPU_PAGE, n,
+					   flags, ptes);
+	}
 	return batch_submit(b, job, copy_dw);
 }
 
 /*
- * Copy one run: @npages system pages, mapped through GART window 0, and
- * contiguous VRAM from @vram_offset, addressed directly. The copy job
- * flushes the GART TLB first (vm_needs_flush): the window changed.
+ * Copy one run: @npages pages mapped through GART window 0 (system pages,
+ * or a peer's VRAM), and contiguous VRAM from @vram_offset, addressed
+ * directly. The copy job flushes the GART TLB first (vm_needs_flush): the
+ * window changed.
  */
-static int batch_copy(struct migrate_batch *b, dma_addr_t *sys,
+static int batch_copy(struct migrate_batch *b, dma_addr_t *addr,
 		      u64 vram_offset, unsigned long npages,
 		      enum amdgpu_migrate_dir dir)
 {
 	struct amdgpu_device *adev = b->adev;
 	u64 gart = amdgpu_compute_gart_address(&adev->gmc, b->entity, 0);
 	u64 vram = vram_offset + amdgpu_ttm_domain_start(adev, TTM_PL_VRAM);
+	bool in = dir == AMDGPU_MIGRATE_TO_VRAM;
 	struct dma_fence *fence;
 	int ret;
 
-	ret = batch_map(b, sys, npages, dir);
+	ret = batch_map(b, addr, npages, dir);
 	if (ret)
 		return ret;
 	/* The window map took the dependency: it is never the copy's. */
 	if (WARN_ON(b->dep || b->nfences == b->max))
 		return -EINVAL;
-	ret = amdgpu_copy_buffer(adev, b->entity,
-				 dir == AMDGPU_MIGRATE_TO_VRAM ? gart : vram,
-				 dir == AMDGPU_MIGRATE_TO_VRAM ? vram : gart,
-				 npages * PAGE_SIZE, NULL, &fence, true, 0);
+	ret = amdgpu_copy_buffer(adev, b->entity, in ? gart : vram,
+				 in ? vram : gart, npages * PAGE_SIZE, NULL,
+				 &fence, true, 0);
 	if (ret)
 		return ret;
 	b->fences[b->nfences++] = fence;
@@ -822,10 +878,28 @@ static bool vram_holds(const struct amdgpu_migrate_vram *vram, u64 offset)
 }
 
 /*
- * The pages of the copy (those with a system page) whose data a reset
- * lost: their allocation is older than the last reset that lost VRAM.
- * The allocations are looked up only once a reset lost VRAM since
- * registration; the pages are locked for the migration, so theirs stay.
+ * The allocation that holds the VRAM at byte @offset, or NULL. Called
+ * with @mig->lock held; the allocation stays while a page of it is locked
+ * or referenced.
+ */
+static struct amdgpu_migrate_vram *vram_at(struct amdgpu_migrate *mig,
+					   u64 offset)
+{
+	struct amdgpu_migrate_vram *vram;
+
+	lockdep_assert_held(&mig->lock);
+	list_for_each_entry(vram, &mig->allocations, link)
+		if (vram_holds(vram, offset))
+			return vram;
+	return NULL;
+}
+
+/*
+ * The pages of the copy (those with an address on the other side) whose
+ * data a reset lost: their allocation is older than the last reset that
+ * lost VRAM. The allocations are looked up only once a reset lost VRAM
+ * since registration; the pages are locked for the migration, so theirs
+ * stay.
  * Return: how many pages were lost.
  */
 static unsigned long copy_back_lost(struct amdgpu_migrate *mig,
@@ -834,31 +908,24 @@ static unsigned long copy_back_lost(struct amdgpu_migrate *mig,
 				    unsigned long npages)
 {
 	u32 now = atomic_read(&mig->adev->vram_lost_counter);
-	struct amdgpu_migrate_vram *vram, *found = NULL;
+	struct amdgpu_migrate_vram *found = NULL;
 	unsigned long i, flags, lost = 0;
 	u64 offset;
 
 	if (now == mig->vram_lost_counter)
 		return 0;
+	spin_lock_irqsave(&mig->lock, flags);
 	for (i = 0; i < npages; i++) {
-		/* Another allocation's pages come without a system page. */
+		/* Another allocation's pages come without an address. */
 		if (!pages[i] || !addr[i].addr)
 			continue;
 		offset = amdgpu_migrate_vram_offset(mig, pages[i]);
-		if (!found || !vram_holds(found, offset)) {
-			found = NULL;
-			spin_lock_irqsave(&mig->lock, flags);
-			list_for_each_entry(vram, &mig->allocations, link) {
-				if (vram_holds(vram, offset)) {
-					found = vram;
-					break;
-				}
-			}
-			spin_unlock_irqrestore(&mig->lock, flags);
-		}
+		if (!found || !vram_holds(found, offset))
+			found = vram_at(mig, offset);
 		if (found && found->vram_lost_counter != now)
 			lost += 1UL << addr[i].order;
 	}
+	spin_unlock_irqrestore(&mig->lock, flags);
 	return lost;
 }
 
@@ -901,11 +968,100 @@ static int copy_back_end(struct amdgpu_migrate *mig, struct page **pages,
 	return 0;
 }
 
+/* --- Copying to a peer --- */
+
+/*
+ * The registered devices, for device_map() to tell hive peers and for a
+ * copy to a peer to find it.
+ */
+static DEFINE_SPINLOCK(migrate_peers_lock);
+static LIST_HEAD(migrate_peers);
+
+/*
+ * The registered GPU of @mig's hive whose VRAM holds the hive addresses
+ * of the copy (each page's, and all of its order), or NULL. That GPU
+ * stays registered while the copy runs: the migration into its VRAM holds
+ * its drm_pagemap, and its &amdgpu_migrate.migrations for reading, which
+ * its unbind must take for writing before it leaves the list.
+ */
+static struct amdgpu_migrate *copy_peer_dst(struct amdgpu_migrate *mig,
+					    struct drm_pagemap_addr *addr,
+					    unsigned long npages)
+{
+	struct amdgpu_migrate *peer, *dst = NULL;
+	unsigned long i;
+	u64 base;
+
+	for (i = 0; i < npages && !addr[i].addr; i++)
+		;
+	if (i == npages)
+		return NULL;
+	spin_lock(&migrate_peers_lock);
+	list_for_each_entry(peer, &migrate_peers, peers_link) {
+		base = peer->adev->vm_manager.vram_base_offset;
+		if (addr[i].addr - base < peer->vram_size &&
+		    (peer == mig ||
+		     amdgpu_xgmi_same_hive(mig->adev, peer->adev))) {
+			dst = peer;
+			break;
+		}
+	}
+	spin_unlock(&migrate_peers_lock);
+	if (!dst)
+		return NULL;
+	base = dst->adev->vm_manager.vram_base_offset;
+	for (; i < npages; i++)
+		if (addr[i].addr &&
+		    (addr[i].addr - base >= dst->vram_size ||
+		     dst->vram_size - (addr[i].addr - base) <
+		     PAGE_SIZE << addr[i].order))
+			return NULL;
+	return dst;
+}
+
+/*
+ * May the pages of the copy leave for a peer now? Not while the timeslice
+ * of their allocation runs: drm_pagemap holds pages to it only against
+ * CPU faults (drm_pagemap_migrate_to_ram()), and a GPU that takes them
+ * straight from another's VRAM would pass it by. The migration then fails
+ * with -EBUSY, and the policy moves the pages through system memory,
+ * which waits for the timeslice to end.
+ */
+static bool copy_peer_timeslice_over(struct amdgpu_migrate *mig,
+				     struct page **pages,
+				     struct drm_pagemap_addr *addr,
+				     unsigned long npages)
+{
+	struct amdgpu_migrate_vram *found = NULL;
+	u64 now = get_jiffies_64(), offset;
+	unsigned long i, flags;
+	bool over = true;
+
+	spin_lock_irqsave(&mig->lock, flags);
+	for (i = 0; i < npages && over; i++) {
+		if (!pages[i] || !addr[i].addr)
+			continue;
+		offset = amdgpu_migrate_vram_offset(mig, pages[i]);
+		if (found && vram_holds(found, offset))
+			continue;
+		found = vram_at(mig, offset);
+		if (found &&
+		    time_before64(now,
+				  READ_ONCE(found->devmem.timeslice_expiration)))
+			over = false;
+	}
+	spin_unlock_irqrestore(&mig->lock, flags);
+	return over;
+}
+
 /**
- * amdgpu_migrate_copy() - copy pages between system memory and VRAM
+ * amdgpu_migrate_copy() - copy pages between system memory and VRAM, or
+ *	from VRAM to a hive peer's
  * @mig: the registration the VRAM pages belong to
  * @pages: the device pages, one slot per 4 KiB page
- * @addr: the DMA addresses of the system pages, one slot per 4 KiB page
+ * @addr: the DMA addresses of the system pages, or for
+ *	%AMDGPU_MIGRATE_TO_PEER the hive addresses of the peer's VRAM pages,
+ *	one slot per 4 KiB page
  * @npages: slots in @pages and @addr
  * @pre_migrate_fence: work that must finish before VRAM is written (a move
  *	out of the new buffer object's VRAM that TTM pipelined), or NULL
@@ -926,12 +1082,16 @@ static int copy_back_end(struct amdgpu_migrate *mig, struct page **pages,
  * also when it fails: drm_pagemap unmaps the system pages right after.
  *
  * A copy back to system memory that the engine failed is done by the CPU,
- * and one of data a reset lost is refused (see "Copying back").
+ * and one of data a reset lost is refused (see "Copying back"). A copy to
+ * a peer is refused for data a reset lost too, and while the pages'
+ * timeslice runs; one the engine failed is not done by the CPU: the
+ * pages stay where they are (see "Peers").
  *
  * Context: process context; may sleep; takes no lock of the caller's.
  * Return: 0, or the error of @pre_migrate_fence, or the first error of a
  * command (the caller then keeps the data where it was), or -EIO for a
- * copy back of data a reset lost.
+ * copy out of data a reset lost, or -EBUSY for a copy to a peer within
+ * the timeslice, or -EINVAL for one to addresses no hive peer has.
  */
 int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			struct drm_pagemap_addr *addr, unsigned long npages,
@@ -939,13 +1099,27 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			enum amdgpu_migrate_dir dir)
 {
 	struct amdgpu_migrate_stats *stats = &mig->stats;
-	unsigned long copied = 0, filled = 0;
+	unsigned long copied = 0, filled = 0, lost;
+	struct amdgpu_migrate *dst = NULL;
+	u32 dst_lost = 0;
 	struct migrate_batch batch;
 	unsigned int njobs = 0;
 	struct migrate_walk w;
 	struct migrate_run run;
 	dma_addr_t *sys;
 	int ret, err;
+
+	if (dir == AMDGPU_MIGRATE_TO_PEER) {
+		dst = copy_peer_dst(mig, addr, npages);
+		if (!dst)
+			return -EINVAL;
+		dst_lost = atomic_read(&dst->adev->vram_lost_counter);
+		lost = copy_back_lost(mig, pages, addr, npages);
+		if (lost)
+			return copy_back_refuse(mig, lost);
+		if (!copy_peer_timeslice_over(mig, pages, addr, npages))
+			return -EBUSY;
+	}
 
 	/* Count the jobs first: a copy is two (window map, copy), a fill one. */
 	walk_start(&w, mig, pages, addr, npages, dir);
@@ -984,14 +1158,32 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 	if (!ret)
 		ret = err;
 	if (!ret) {
-		atomic64_add(copied, dir == AMDGPU_MIGRATE_TO_VRAM ?
-			     &stats->pages_in : &stats->pages_out);
+		if (dir == AMDGPU_MIGRATE_TO_VRAM)
+			atomic64_add(copied, &stats->pages_in);
+		else if (dir == AMDGPU_MIGRATE_TO_RAM)
+			atomic64_add(copied, &stats->pages_out);
 		atomic64_add((u64)filled << PAGE_SHIFT, &stats->bytes_cleared);
 	}
 out:
 	kvfree(sys);
 	if (dir == AMDGPU_MIGRATE_TO_RAM)
 		ret = copy_back_end(mig, pages, addr, npages, ret);
+	/*
+	 * Data a reset lost during the copy is refused as a copy back is,
+	 * on either GPU: the pages then stay where they were.
+	 */
+	if (dir == AMDGPU_MIGRATE_TO_PEER && !ret) {
+		lost = copy_back_lost(mig, pages, addr, npages);
+		if (lost) {
+			ret = copy_back_refuse(mig, lost);
+		} else if (atomic_read(&dst->adev->vram_lost_counter) !=
+			   dst_lost) {
+			ret = -EIO;
+		} else {
+			atomic64_add(copied, &stats->pages_to_peer);
+			atomic64_add(copied, &dst->stats.pages_in);
+		}
+	}
 	return ret;
 }
 
@@ -1015,20 +1207,30 @@ static int copy_op(struct page **pages, struct drm_pagemap_addr *addr,
 		   enum amdgpu_migrate_dir dir)
 {
 	struct amdgpu_migrate *mig = pages_migrate(pages, npages);
-	unsigned long i;
+	unsigned long i, in_vram = 0, in_ram = 0;
 
 	/*
-	 * This engine copies between VRAM and system memory only. A move
-	 * between two GPUs' VRAM reaches it as a VRAM address on the other
-	 * side: drm_pagemap hands a peer's pages to the migration of another
-	 * GPU of the hive, and calls the *source's* copy_to_ram with the
-	 * destination's hive addresses. The policy brings such pages back
-	 * first (see "Peers"); one that raced in fails the migration with
-	 * -EBUSY, which the policy answers so, and nothing is copied.
+	 * A VRAM address on the other side of a copy out of VRAM is a move
+	 * into another GPU's VRAM: drm_pagemap hands a hive peer's pages to
+	 * the migration into this GPU, and calls the *source's* copy_to_ram
+	 * with the destination's hive addresses, as xe_svm_copy() hands a
+	 * peer's addresses to xe_migrate_from_vram(). One op never mixes the
+	 * two kinds, and drm_pagemap never gives copy_to_devmem VRAM
+	 * addresses; either is refused.
 	 */
-	for (i = 0; i < npages; i++)
-		if (addr[i].addr && addr[i].proto == DRM_INTERCONNECT_DRIVER)
-			return -EBUSY;
+	for (i = 0; i < npages; i++) {
+		if (!addr[i].addr)
+			continue;
+		if (addr[i].proto == DRM_INTERCONNECT_DRIVER)
+			in_vram++;
+		else
+			in_ram++;
+	}
+	if (in_vram) {
+		if (in_ram || dir != AMDGPU_MIGRATE_TO_RAM)
+			return -EINVAL;
+		dir = AMDGPU_MIGRATE_TO_PEER;
+	}
 
 	return mig ? amdgpu_migrate_copy(mig, pages, addr, npages,
 					 pre_migrate_fence, dir) : 0;
@@ -1290,15 +1492,11 @@ static bool offset_lost(struct amdgpu_migrate *mig, u64 offset, u32 now)
 {
 	struct amdgpu_migrate_vram *vram;
 	unsigned long flags;
-	bool lost = false;
+	bool lost;
 
 	spin_lock_irqsave(&mig->lock, flags);
-	list_for_each_entry(vram, &mig->allocations, link) {
-		if (vram_holds(vram, offset)) {
-			lost = vram->vram_lost_counter != now;
-			break;
-		}
-	}
+	vram = vram_at(mig, offset);
+	lost = vram && vram->vram_lost_counter != now;
 	spin_unlock_irqrestore(&mig->lock, flags);
 	return lost;
 }
@@ -1378,10 +1576,6 @@ static const struct drm_pagemap_devmem_ops amdgpu_migrate_devmem_ops = {
 };
 
 /* --- The drm_pagemap --- */
-
-/* The registered devices, for device_map() to tell hive peers. */
-static DEFINE_SPINLOCK(migrate_peers_lock);
-static LIST_HEAD(migrate_peers);
 
 /*
  * Is @dev a GPU of the XGMI hive of @owner's device whose VRAM is
@@ -1659,6 +1853,8 @@ static int amdgpu_migrate_stats_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "pages_in %lld\n", atomic64_read(&stats->pages_in));
 	seq_printf(m, "pages_out %lld\n", atomic64_read(&stats->pages_out));
+	seq_printf(m, "pages_to_peer %lld\n",
+		   atomic64_read(&stats->pages_to_peer));
 	seq_printf(m, "gpu_faults %lld\n", atomic64_read(&stats->gpu_faults));
 	seq_printf(m, "evictions %lld\n", atomic64_read(&stats->evictions));
 	seq_printf(m, "fallbacks %lld\n", atomic64_read(&stats->fallbacks));

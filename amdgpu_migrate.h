@@ -28,10 +28,13 @@ struct mm_struct;
  * enum amdgpu_migrate_dir - which way a copy goes
  * @AMDGPU_MIGRATE_TO_VRAM: system memory to VRAM
  * @AMDGPU_MIGRATE_TO_RAM: VRAM to system memory
+ * @AMDGPU_MIGRATE_TO_PEER: VRAM to the VRAM of a GPU of the same XGMI
+ *	hive, addressed at its place in the hive
  */
 enum amdgpu_migrate_dir {
 	AMDGPU_MIGRATE_TO_VRAM,
 	AMDGPU_MIGRATE_TO_RAM,
+	AMDGPU_MIGRATE_TO_PEER,
 };
 
 /**
@@ -92,10 +95,18 @@ struct amdgpu_migrate_vram {
  * amdgpu_svm_range_migrate.c.
  */
 struct amdgpu_migrate_stats {
-	/** @pages_in: pages copied from system memory to VRAM */
+	/**
+	 * @pages_in: pages copied into VRAM: from system memory, or by a
+	 * hive peer from its VRAM
+	 */
 	atomic64_t pages_in;
 	/** @pages_out: pages copied from VRAM to system memory */
 	atomic64_t pages_out;
+	/**
+	 * @pages_to_peer: pages this GPU copied from its VRAM straight into
+	 * a hive peer's (counted in the peer's @pages_in too)
+	 */
+	atomic64_t pages_to_peer;
 	/** @gpu_faults: recoverable GPU page faults handled */
 	atomic64_t gpu_faults;
 	/** @evictions: VRAM allocations evicted by TTM or at unbind */
@@ -116,7 +127,10 @@ struct amdgpu_migrate_stats {
 	 * engine failed to
 	 */
 	atomic64_t cpu_copies_out;
-	/** @vram_lost: copies to system memory refused: a reset lost the data */
+	/**
+	 * @vram_lost: copies out of VRAM (to system memory or a peer)
+	 * refused: a reset lost the data
+	 */
 	atomic64_t vram_lost;
 	/**
 	 * @lost_unmapped: allocations whose pages were unmapped from

@@ -57,10 +57,11 @@
  *   (IN_PLACE maps them where they are), on a prefetch whatever ACCESS
  *   says, as KFD prefetches (INACCESSIBLE pages move without being
  *   mapped). Pages in a peer's VRAM are not yet in this GPU's: IN_PLACE
- *   maps them there, over XGMI; a move takes them through system memory,
- *   as KFD's svm_migrate_vram_to_vram() does. drm_pagemap's timeslice
- *   keeps two GPUs that fault on one page from moving it back and forth
- *   faster than that: the peer's pages refuse to leave until it ends.
+ *   maps them there, over XGMI; a move copies them from the peer's VRAM
+ *   into this GPU's, over XGMI, or through system memory while their
+ *   timeslice runs. The timeslice keeps two GPUs that fault on one page
+ *   from moving it back and forth faster than that: the peer's pages
+ *   refuse to leave until it ends.
  * - UNDEFINED: a GPU fault moves the pages to the GPU that faulted, as
  *   KFD does (again only with ALLOW_MIGRATE); nothing else moves them. In
  *   particular an UNDEFINED preferred location never evicts what a
@@ -111,6 +112,7 @@
  * Counters, per device, in debugfs as dri/<minor>/amdgpu_svm_stats (one
  * "name value" pair a line; only on a device whose VRAM is registered for
  * migration): pages_in and pages_out (pages copied to and from VRAM),
+ * pages_to_peer (pages copied from this VRAM into a hive peer's),
  * gpu_faults, evictions, fallbacks, copy_commands, cpu_waits and
  * bytes_cleared.
  */
@@ -289,18 +291,27 @@ static int migrate_to_vram(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 	int ret;
 
 	/*
-	 * drm_pagemap would refuse a span that is partly ours already, and
-	 * a peer's pages come through system memory (see "Peers").
+	 * drm_pagemap would refuse a span that is partly ours already. A
+	 * hive peer's pages come straight from its VRAM, its engine copying
+	 * over XGMI; should that fail with -EBUSY (their timeslice runs, or
+	 * a race), they come through system memory (see "Peers").
 	 */
-	if (placement != AMDGPU_SVM_PLACEMENT_SYSMEM) {
+	if (placement == AMDGPU_SVM_PLACEMENT_VRAM ||
+	    placement == AMDGPU_SVM_PLACEMENT_MIXED) {
 		ret = evict_span(svm->mm, notifier, start, end);
 		if (ret)
 			return ret;
 	}
 	ret = amdgpu_migrate_populate(mig, svm->mm, start, end, timeslice,
 				      xcp_id);
-	if (ret == -EBUSY) {
-		/* Raced with another migration of these pages: once more. */
+	/*
+	 * Raced with another migration of these pages, or a peer's pages
+	 * could not come straight (-EBUSY), or the peer refused its pages to
+	 * this GPU (-EFAULT: its unbind began): once more, from system
+	 * memory.
+	 */
+	if (ret == -EBUSY ||
+	    (ret == -EFAULT && placement == AMDGPU_SVM_PLACEMENT_PEER)) {
 		ret = evict_span(svm->mm, notifier, start, end);
 		if (!ret)
 			ret = amdgpu_migrate_populate(mig, svm->mm, start, end,

@@ -113,6 +113,25 @@ static u64 pages_out(struct peer_fixture *f, unsigned int i)
 	return atomic64_read(&f->stats[i]->pages_out);
 }
 
+static u64 pages_to_peer(struct peer_fixture *f, unsigned int i)
+{
+	return atomic64_read(&f->stats[i]->pages_to_peer);
+}
+
+static void restore_timeslice(void *old)
+{
+	WRITE_ONCE(amdgpu_svm_timeslice_ms, (unsigned int)(uintptr_t)old);
+}
+
+/* Pages moved from now on stay in VRAM for @ms (until the case ends). */
+static void set_timeslice(struct kunit *test, unsigned int ms)
+{
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, restore_timeslice,
+						  (void *)(uintptr_t)amdgpu_svm_timeslice_ms));
+	WRITE_ONCE(amdgpu_svm_timeslice_ms, ms);
+}
+
 /* A prefetches the buffer to its VRAM. */
 static void prefetch_to_a(struct kunit *test, struct peer_fixture *f,
 			  unsigned long buf)
@@ -121,6 +140,22 @@ static void prefetch_to_a(struct kunit *test, struct peer_fixture *f,
 				     AMDGPU_SVM_ATTR_PREFETCH_LOC, 1));
 	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(f->gpu[0]->vram),
 			NPAGES);
+}
+
+/*
+ * Two GPUs, without a timeslice (@hive: in one hive or none), and a
+ * buffer filled from @seed that A's prefetch put in A's VRAM.
+ */
+static struct peer_fixture *fixture_in_a(struct kunit *test, bool hive,
+					 u32 seed, unsigned long *buf)
+{
+	struct peer_fixture *f;
+
+	set_timeslice(test, 0);
+	f = fixture(test, hive);
+	*buf = buffer(test, seed);
+	prefetch_to_a(test, f, *buf);
+	return f;
 }
 
 /* Every page holds @seed ^ i, but @page, which holds @v (CPU reads). */
@@ -297,35 +332,119 @@ static void peer_without_interconnect_maps_system_memory(struct kunit *test)
 	expect_cpu_bytes(test, buf, 0x3c, 9, 0xb0b);
 }
 
-/*
- * A migration to B that meets A's pages (the race the policy's eviction
- * leaves open, forced here by migrating without it): drm_pagemap hands
- * them to A's copy_to_ram with B's hive addresses, which A's engine, a
- * copy to and from system memory, must refuse. The migration fails with
- * -EBUSY, nothing is copied, the pages stay in A with their bytes, and B
- * holds no VRAM.
- */
-static void peer_migration_never_copies_between_vram(struct kunit *test)
+/* B migrates the buffer to its VRAM, below the policy: no eviction first. */
+static int migrate_to_b(struct peer_fixture *f, unsigned long buf)
 {
-	struct peer_fixture *f = fixture(test, true);
-	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
-	unsigned long buf = buffer(test, 0x2b);
-	int copies_a, copies_b;
+	return amdgpu_migrate_populate(amdgpu_svm_test_migrate(f->gpu[1]),
+				       current->mm, buf, buf + SZ_2M, 0, -1);
+}
 
-	prefetch_to_a(test, f, buf);
+/*
+ * A migration to B that meets A's pages: drm_pagemap hands them to A's
+ * copy_to_ram with B's hive addresses, and A's engine copies them
+ * straight into B's VRAM over XGMI: one copy command per run that is
+ * contiguous in A's VRAM, every page once, nothing through system memory
+ * (A copies nothing out to it, B's engine copies nothing in). A's VRAM is
+ * freed, and B reads the bytes, as does the CPU.
+ */
+static void peer_migration_copies_vram_to_vram(struct kunit *test)
+{
+	struct peer_fixture *f;
+	struct amdgpu_svm_test_dev *a, *b;
+	unsigned long buf, p3;
+	int copies_a, copies_b;
+	u64 out_a, commands_a;
+	u32 v;
+
+	f = fixture_in_a(test, true, 0x2b, &buf);
+	a = f->gpu[0];
+	b = f->gpu[1];
+	p3 = buf + 3 * PAGE_SIZE;
 	copies_a = atomic_read(&a->vram->copies);
 	copies_b = atomic_read(&b->vram->copies);
-	KUNIT_EXPECT_EQ(test, -EBUSY,
-			amdgpu_migrate_populate(amdgpu_svm_test_migrate(b),
-						current->mm, buf, buf + SZ_2M,
-						0, -1));
-	KUNIT_EXPECT_EQ(test, atomic_read(&a->vram->copies), copies_a);
+	commands_a = atomic64_read(&f->stats[0]->copy_commands);
+	out_a = pages_out(f, 0);
+
+	KUNIT_ASSERT_EQ(test, 0, migrate_to_b(f, buf));
+	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0), NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1), NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_out(f, 0), out_a);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->vram->copies), copies_b);
+	/* Each run of A's VRAM is one command, and one copy on A's engine. */
+	KUNIT_EXPECT_GE(test, atomic64_read(&f->stats[0]->copy_commands),
+			commands_a + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->vram->copies) - copies_a,
+			atomic64_read(&f->stats[0]->copy_commands) - commands_a);
+	KUNIT_EXPECT_GT(test, atomic_read(&a->sim->xgmi_accesses), 0);
+	KUNIT_EXPECT_GE(test, amdgpu_svm_test_vram_wait_frees(a->vram, 1), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), NPAGES);
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p3, &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, 0x2b ^ 3);
+	expect_cpu_bytes(test, buf, 0x2b, 0, 0x2b);
+}
+
+/*
+ * While the timeslice of A's pages runs, A refuses to copy them to B: the
+ * migration fails with -EBUSY (which the policy answers by taking them
+ * through system memory, waiting for the timeslice), nothing is copied,
+ * B holds no VRAM, and A keeps the pages and their bytes.
+ */
+static void peer_copy_waits_for_the_timeslice(struct kunit *test)
+{
+	struct peer_fixture *f;
+	struct amdgpu_svm_test_dev *a, *b;
+	unsigned long buf, p3;
+	int copies_a;
+	u32 v;
+
+	/* Longer than the case: the CPU never touches the buffer again. */
+	set_timeslice(test, 600 * MSEC_PER_SEC);
+	f = fixture(test, true);
+	a = f->gpu[0];
+	b = f->gpu[1];
+	buf = buffer(test, 0x3c);
+	p3 = buf + 3 * PAGE_SIZE;
+	prefetch_to_a(test, f, buf);
+	copies_a = atomic_read(&a->vram->copies);
+
+	KUNIT_EXPECT_EQ(test, -EBUSY, migrate_to_b(f, buf));
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->vram->copies), copies_a);
+	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0), 0);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1), 0);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), NPAGES);
-	/* B allocated for the migration; the failure freed it again. */
 	KUNIT_EXPECT_GE(test, amdgpu_svm_test_vram_wait_frees(b->vram, 1), 1);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), 0);
-	expect_cpu_bytes(test, buf, 0x2b, 0, 0x2b);
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(a, p3, &v, sizeof(v),
+							    false));
+	KUNIT_EXPECT_EQ(test, v, 0x3c ^ 3);
+}
+
+/*
+ * A's engine fails the copy into B's VRAM: the migration fails with the
+ * job's error, the pages stay in A with their bytes (no CPU copies them
+ * into B's VRAM), and B holds no VRAM.
+ */
+static void peer_copy_failure_keeps_the_pages(struct kunit *test)
+{
+	struct peer_fixture *f;
+	struct amdgpu_svm_test_dev *a, *b;
+	unsigned long buf;
+
+	f = fixture_in_a(test, true, 0x4d, &buf);
+	a = f->gpu[0];
+	b = f->gpu[1];
+	a->vram->fail_copy_at = atomic_read(&a->vram->copies) + 1;
+
+	KUNIT_EXPECT_EQ(test, -EIO, migrate_to_b(f, buf));
+	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0), 0);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), NPAGES);
+	KUNIT_EXPECT_GE(test, amdgpu_svm_test_vram_wait_frees(b->vram, 1), 1);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), 0);
+	expect_cpu_bytes(test, buf, 0x4d, 0, 0x4d);
 }
 
 /*
@@ -387,22 +506,28 @@ KUNIT_ARRAY_PARAM(hive, hive_params, hive_desc);
 
 /*
  * B (ALLOW_MIGRATE) faults on pages in A's VRAM: the span moves to B's
- * VRAM through system memory, as KFD's svm_migrate_vram_to_vram() moves
- * it: A copies every page out once, B copies every page in once, nothing
- * falls back. With or without an interconnect.
+ * VRAM. In a hive A's engine copies every page into B's VRAM once, over
+ * XGMI; without an interconnect the span goes through system memory, as
+ * KFD's svm_migrate_vram_to_vram() moves it: A copies every page out
+ * once, B copies every page in once. Nothing falls back.
  */
 static void peer_allow_migrate_moves_to_the_faulting_gpu(struct kunit *test)
 {
 	bool hive = *(const bool *)test->param_value;
-	struct peer_fixture *f = fixture(test, hive);
-	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
-	unsigned long buf = buffer(test, 0x5d);
-	unsigned long p3 = buf + 3 * PAGE_SIZE;
+	struct peer_fixture *f;
+	struct amdgpu_svm_test_dev *a, *b;
+	unsigned long buf, p3;
 	struct amdgpu_svm_test_pte pte;
+	int copies_b;
 	u64 out_a;
 	u32 v;
 
-	prefetch_to_a(test, f, buf);
+	/* The fault comes right after the prefetch: no timeslice to wait. */
+	f = fixture_in_a(test, hive, 0x5d, &buf);
+	a = f->gpu[0];
+	b = f->gpu[1];
+	p3 = buf + 3 * PAGE_SIZE;
+	copies_b = atomic_read(&b->vram->copies);
 	KUNIT_ASSERT_EQ(test, 0, set(b, buf, SZ_2M, AMDGPU_SVM_ATTR_ACCESS,
 				     AMDGPU_SVM_ACCESS_ALLOW_MIGRATE));
 	out_a = pages_out(f, 0);
@@ -410,8 +535,11 @@ static void peer_allow_migrate_moves_to_the_faulting_gpu(struct kunit *test)
 							    false));
 	KUNIT_EXPECT_EQ(test, v, 0x5d ^ 3);
 	KUNIT_EXPECT_TRUE(test, pte_in_vram_of(b, p3, b, &pte));
-	KUNIT_EXPECT_EQ(test, pages_out(f, 0) - out_a, NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_out(f, 0) - out_a, hive ? 0 : NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0), hive ? NPAGES : 0);
 	KUNIT_EXPECT_EQ(test, pages_in(f, 1), NPAGES);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->vram->copies) - copies_b > 0,
+			!hive);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), NPAGES);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats[1]->fallbacks), 0);
@@ -424,7 +552,8 @@ static void peer_allow_migrate_moves_to_the_faulting_gpu(struct kunit *test)
 
 /*
  * Prefetches on either file: B's prefetch to its GPU takes A's pages over
- * (through system memory), and a prefetch to system memory on the file of
+ * (in a hive straight from A's VRAM once the timeslice ended, else
+ * through system memory), and a prefetch to system memory on the file of
  * the GPU that does not hold the pages brings them home all the same, as
  * ROCr prefetches to system memory on every GPU's file: in a hive by its
  * policy (the pages are a peer's), without an interconnect by the map
@@ -524,7 +653,8 @@ static void peer_loses_vram_while_the_peer_maps(struct kunit *test)
  * A reset of A loses its VRAM while B maps A's pages in place. Nothing can
  * bring their data back (see "Reset" in amdgpu_migrate.c): the reset's
  * work takes B's PTEs (and A's) to them away, without a copy, and no GPU
- * maps them again; B's next access fails as the CPU's does (SIGBUS). The
+ * maps them again; B's next access fails as the CPU's does (SIGBUS), and
+ * a migration to B fails (-EIO): A copies no lost data into B's VRAM. The
  * pages stay in A's VRAM until the process unmaps them.
  */
 static void peer_reset_of_a_unmaps_what_b_maps(struct kunit *test)
@@ -562,6 +692,9 @@ static void peer_reset_of_a_unmaps_what_b_maps(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, pte_in_vram_of(b, p6, a, &pte));
 	KUNIT_EXPECT_NE(test, 0, amdgpu_svm_test_gpu_access(a, p6, &v,
 							    sizeof(v), false));
+	/* Nor does a migration to B copy them: A refuses to, as for a CPU. */
+	KUNIT_EXPECT_EQ(test, -EIO, migrate_to_b(f, buf));
+	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->vram->copies), copies_a);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->vram->copies), copies_b);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), NPAGES);
@@ -569,11 +702,6 @@ static void peer_reset_of_a_unmaps_what_b_maps(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, 0, vm_munmap(buf, SZ_2M));
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
-}
-
-static void restore_timeslice(void *old)
-{
-	WRITE_ONCE(amdgpu_svm_timeslice_ms, (unsigned int)(uintptr_t)old);
 }
 
 #define PING_PONG_ROUNDS	3
@@ -591,10 +719,12 @@ KUNIT_ARRAY_PARAM(timeslice, timeslice_params, timeslice_desc);
 /*
  * A and B, both ALLOW_MIGRATE, in a hive, write one page in turn, and the
  * other GPU reads it back each time. Every access by the GPU that does
- * not hold the page moves the 2 MiB span to it (through system memory),
- * once. The timeslice bounds the rate: pages that moved stay where they
- * are for amdgpu.svm_timeslice_ms, drm_pagemap refusing them to anyone
- * until then, so n moves take at least (n - 1) timeslices.
+ * not hold the page moves the 2 MiB span to it, once: straight from the
+ * other's VRAM, or through system memory while the timeslice runs. The
+ * timeslice bounds the rate: pages that moved stay where they are for
+ * amdgpu.svm_timeslice_ms, refused to anyone until then (the holder
+ * refuses the copy, drm_pagemap the CPU fault that would evict them), so
+ * n moves take at least (n - 1) timeslices.
  */
 static void peer_ping_pong_is_bounded_by_the_timeslice(struct kunit *test)
 {
@@ -605,10 +735,7 @@ static void peer_ping_pong_is_bounded_by_the_timeslice(struct kunit *test)
 	unsigned int i;
 	u32 v;
 
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, restore_timeslice,
-						  (void *)(uintptr_t)amdgpu_svm_timeslice_ms));
-	WRITE_ONCE(amdgpu_svm_timeslice_ms, ms);
+	set_timeslice(test, ms);
 	f = fixture(test, true);
 	buf = buffer(test, 0x19);
 	p1 = buf + PAGE_SIZE;
@@ -635,8 +762,9 @@ static void peer_ping_pong_is_bounded_by_the_timeslice(struct kunit *test)
 	moved = (pages_in(f, 0) + pages_in(f, 1)) / NPAGES - 1;
 	faults = atomic64_read(&f->stats[0]->gpu_faults) +
 		 atomic64_read(&f->stats[1]->gpu_faults);
-	kunit_info(test, "%u writes in turn: %llu moves of the span in %llu ms, %llu GPU faults, %llu + %llu fallbacks\n",
-		   2 * PING_PONG_ROUNDS, moved, elapsed_ms, faults,
+	kunit_info(test, "%u writes in turn: %llu moves in %llu ms (%llu pages v2v), %llu GPU faults, %llu + %llu fallbacks\n",
+		   2 * PING_PONG_ROUNDS, moved, elapsed_ms,
+		   pages_to_peer(f, 0) + pages_to_peer(f, 1), faults,
 		   atomic64_read(&f->stats[0]->fallbacks),
 		   atomic64_read(&f->stats[1]->fallbacks));
 	/*
@@ -658,7 +786,9 @@ static struct kunit_case peer_cases[] = {
 	KUNIT_CASE(peer_model_reaches_hive_vram),
 	KUNIT_CASE(peer_maps_in_place_over_xgmi),
 	KUNIT_CASE(peer_without_interconnect_maps_system_memory),
-	KUNIT_CASE(peer_migration_never_copies_between_vram),
+	KUNIT_CASE(peer_migration_copies_vram_to_vram),
+	KUNIT_CASE(peer_copy_waits_for_the_timeslice),
+	KUNIT_CASE(peer_copy_failure_keeps_the_pages),
 	KUNIT_CASE(peer_range_of_two_gpus_maps_from_system_memory),
 	KUNIT_CASE_PARAM(peer_allow_migrate_moves_to_the_faulting_gpu,
 			 hive_gen_params),

@@ -101,8 +101,9 @@ static const struct decide_row decide_rows[] = {
 	{ "map, prefetch gpu stored", UNDEF, GPU, ALLOW, P_SYS, T_MAP, true, STAY },
 	/*
 	 * Pages in a hive peer's VRAM: not yet in this GPU's. IN_PLACE maps
-	 * them there; a move takes them to this GPU (through system memory,
-	 * which the executor does), a SYSMEM location takes them home.
+	 * them there; a move takes them to this GPU (straight from the
+	 * peer's VRAM, which the executor does), a SYSMEM location takes them
+	 * home.
 	 */
 	{ "peer: prefetch gpu", UNDEF, GPU, IN_PLACE, P_PEER, T_PF, true, TO_VRAM },
 	{ "peer: prefetch gpu, cannot migrate", UNDEF, GPU, ALLOW, P_PEER, T_PF, false, STAY },
