@@ -35,6 +35,11 @@
  * prefetch with its helper threads, and the CPU faults back by one thread
  * against two threads faulting on different ranges at once.
  *
+ * A second case makes two GPUs of one XGMI hive and moves a buffer from
+ * one's VRAM to the other's, by prefetches on their files: straight, the
+ * holder's engine copying over XGMI, and through system memory, as KFD
+ * moves pages between GPUs; the two ways interleaved, in one run.
+ *
  * tools/bench.sh runs the suite in a production configuration of the test
  * kernel (no KASAN, lockdep, DEBUG_VM; two CPUs) and in the debug test
  * kernel of "make check"; the header says which. Under TCG the figures
@@ -895,6 +900,135 @@ static void amdgpu_migrate_bench_throughput(struct kunit *test)
 		  div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));
 }
 
+/* --- Between two GPUs of one XGMI hive --- */
+
+#define BENCH_HIVE	0xbe4c
+
+static const struct bench_size bench_peer_sizes[] = {
+	{ SZ_2M, 5, "2M" },
+	{ SZ_64M, 3, "64M" },
+};
+
+KUNIT_ARRAY_PARAM(bench_peer_size, bench_peer_sizes, bench_size_desc);
+
+/* SET {PREFETCH_LOC, @loc} over the buffer on @t's file, timed. */
+static u64 bench_prefetch(struct kunit *test, struct amdgpu_svm_test_dev *t,
+			  unsigned long buf, size_t size, u32 loc)
+{
+	const struct drm_amdgpu_svm_attribute attr = {
+		.type = AMDGPU_SVM_ATTR_PREFETCH_LOC, .value = loc,
+	};
+	u64 t0 = ktime_get_ns();
+
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_ioctl(t, AMDGPU_SVM_OP_SET_ATTR,
+						       buf, size, &attr, 1));
+	return ktime_get_ns() - t0;
+}
+
+static void bench_peer_header(void)
+{
+	bench_out("between two GPUs of one XGMI hive (prefetches; 4 KiB pages):");
+	bench_out("v2v: VRAM to VRAM, the holder's engine over XGMI; v2r2v: to");
+	bench_out("  system memory on the holder's file, then to the other GPU;");
+	bench_out("  MB/s of one move; ratio: v2r2v time over v2v time;");
+	bench_out("  cmd/2M: copy commands per 2 MiB moved, both GPUs");
+	bench_out("%-5s %-4s %-3s | %8s %8s | %8s | %6s %6s |",
+		  "size", "src", "n", "v2v", "v2r2v", "ratio", "v2v", "v2r2v");
+}
+
+static u64 bench_commands(struct amdgpu_migrate_stats **stats)
+{
+	return atomic64_read(&stats[0]->copy_commands) +
+	       atomic64_read(&stats[1]->copy_commands);
+}
+
+/*
+ * The same bytes moved between the VRAM of two GPUs of one hive, two
+ * ways, interleaved: VRAM to VRAM (a prefetch to B of pages in A's VRAM:
+ * A's engine copies them into B's over XGMI), and VRAM to system memory
+ * to VRAM (a prefetch to system memory on B's file, then a prefetch to A:
+ * B's engine copies out, A's in). Each run moves the buffer from A to B
+ * the first way and back the second.
+ */
+static void amdgpu_migrate_bench_peer(struct kunit *test)
+{
+	const struct bench_size *s = test->param_value;
+	u64 direct[BENCH_MAX_REPS], via[BENCH_MAX_REPS], cmd_direct = 0,
+	    cmd_via = 0, peer_pages, c, units = s->size / SZ_2M;
+	struct amdgpu_svm_test_dev *gpu[2];
+	struct amdgpu_migrate_stats *stats[2];
+	char x[24], y[24], z[24], u[24], v[24], w[24];
+	unsigned long map, buf, thp;
+	struct bench *b;
+	unsigned int i, r;
+
+	KUNIT_ASSERT_LE(test, s->reps, BENCH_MAX_REPS);
+	if (s == bench_peer_sizes)
+		bench_peer_header();
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->test = test;
+	b->seed = s->size ^ BENCH_HIVE;
+	for (i = 0; i < 2; i++) {
+		const struct amdgpu_svm_sim_hive node = {
+			.hive_id = BENCH_HIVE, .node = i, .nodes = 2,
+		};
+
+		gpu[i] = amdgpu_svm_test_dev_create_in_hive(test, true,
+							    s->size + SZ_4M,
+							    &node);
+		KUNIT_ASSERT_NOT_NULL(test, amdgpu_svm_test_migrate(gpu[i]));
+		stats[i] = &amdgpu_svm_test_migrate(gpu[i])->stats;
+		KUNIT_ASSERT_EQ(test, 0,
+				amdgpu_svm_test_ioctl(gpu[i],
+						      AMDGPU_SVM_OP_RESET_ATTR,
+						      gpu[i]->attrs_page,
+						      PAGE_SIZE, NULL, 0));
+	}
+	buf = bench_buffer(b, s->size, false, &map, &thp);
+	bench_prefetch(test, gpu[0], buf, s->size, 1);
+	KUNIT_ASSERT_EQ(test, amdgpu_svm_test_vram_used(gpu[0]->vram),
+			s->size >> PAGE_SHIFT);
+
+	peer_pages = atomic64_read(&stats[0]->pages_to_peer) +
+		     atomic64_read(&stats[1]->pages_to_peer);
+	for (r = 0; r < s->reps; r++) {
+		/* A to B, straight. */
+		c = bench_commands(stats);
+		direct[r] = bench_prefetch(test, gpu[1], buf, s->size, 1);
+		cmd_direct += bench_commands(stats) - c;
+		KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(gpu[1]->vram),
+				s->size >> PAGE_SHIFT);
+		/* And back from B to A through system memory. */
+		c = bench_commands(stats);
+		via[r] = bench_prefetch(test, gpu[1], buf, s->size,
+					AMDGPU_SVM_LOCATION_SYSMEM);
+		via[r] += bench_prefetch(test, gpu[0], buf, s->size, 1);
+		cmd_via += bench_commands(stats) - c;
+		KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(gpu[0]->vram),
+				s->size >> PAGE_SHIFT);
+	}
+	peer_pages = atomic64_read(&stats[0]->pages_to_peer) +
+		     atomic64_read(&stats[1]->pages_to_peer) - peer_pages;
+	/* Every direct move copied every page once, VRAM to VRAM. */
+	KUNIT_EXPECT_EQ(test, peer_pages, s->reps * (s->size >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ_MSG(test, 0, bench_verify(buf, s->size, b->seed),
+			    "between GPUs: pages corrupted");
+	vm_munmap(map, s->size + SZ_2M);
+
+	bench_out("%-5s %-4s %-3u | %8s %8s | %8s | %6s %6s | %s pages VRAM to VRAM",
+		  s->name, "4K", s->reps,
+		  bench_num(x, sizeof(x), bench_mbs(s->size,
+						    bench_median(direct, s->reps))),
+		  bench_num(y, sizeof(y), bench_mbs(s->size,
+						    bench_median(via, s->reps))),
+		  bench_ratio(z, sizeof(z), bench_median(via, s->reps),
+			      bench_median(direct, s->reps)),
+		  bench_ratio(u, sizeof(u), cmd_direct, s->reps * units),
+		  bench_ratio(v, sizeof(v), cmd_via, s->reps * units),
+		  bench_num(w, sizeof(w), peer_pages));
+}
+
 static unsigned int bench_saved_timeslice;
 
 static int amdgpu_migrate_bench_init(struct kunit_suite *suite)
@@ -918,11 +1052,16 @@ static void amdgpu_migrate_bench_exit(struct kunit_suite *suite)
 	bench_out("  prefetch with helpers >= 1.8 x alone, and two CPU-faulting");
 	bench_out("  threads >= 1.6 x one, on 2 CPUs (with one CPU, the threads only");
 	bench_out("  overlap the simulated engine's)");
+	bench_out("  between GPUs: v2v >= 1.8 x v2r2v (one copy instead of two),");
+	bench_out("  1 copy command per 2 MiB VRAM to VRAM, 2 through system memory");
 }
 
 static struct kunit_case amdgpu_migrate_bench_cases[] = {
 	KUNIT_CASE_PARAM_ATTR(amdgpu_migrate_bench_throughput,
 			      bench_size_gen_params, { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE_PARAM_ATTR(amdgpu_migrate_bench_peer,
+			      bench_peer_size_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 
