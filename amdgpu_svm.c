@@ -674,11 +674,15 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 
 			/*
 			 * XNACK on, a map that lost to invalidations for
-			 * drm_gpusvm's whole timeout (-EBUSY) is left to the
+			 * drm_gpusvm's whole timeout (-EBUSY), or whose
+			 * memory another thread kept unmapping under it
+			 * (-EFAULT, after the map's retries), is left to the
 			 * GPU's faults: KFD's svm_range_set_attr() maps
-			 * nothing for a prefetch with XNACK on at all.
+			 * nothing for a prefetch with XNACK on at all. A
+			 * SET over memory that cannot be mirrored failed
+			 * before it changed anything.
 			 */
-			if (err == -EBUSY && svm->xnack_on)
+			if ((err == -EBUSY || err == -EFAULT) && svm->xnack_on)
 				err = 0;
 			/*
 			 * Another owner's memory fails only its own ranges,
