@@ -194,13 +194,15 @@
  *
  * The copy is refused, and the migration fails with nothing copied,
  * while the pages' timeslice runs (-EBUSY: drm_pagemap holds pages to it
- * only against CPU faults), when a reset lost their data (-EIO, as a copy
+ * only against CPU faults; the policy waits until it ends, which the
+ * holder notes for it, and tries once more, amdgpu_migrate_peer_wait()),
+ * when a reset lost their data (-EIO, as a copy
  * back is refused), and for addresses outside every registered GPU of
  * the hive (-EINVAL). A copy the engine failed is not done by the CPU:
- * the pages stay where they were. The policy answers -EBUSY (and the
- * -EFAULT of a peer whose device_map refuses this GPU, its unbind having
- * begun) by bringing the pages back to system memory, which waits out
- * the timeslice, and migrating them from there.
+ * the pages stay where they were. The policy answers any other -EBUSY
+ * (and the -EFAULT of a peer whose device_map refuses this GPU, its
+ * unbind having begun) by bringing the pages back to system memory,
+ * which waits out a timeslice too, and migrating them from there.
  *
  * Once unbind began (and after it, should the registration be leaked),
  * no peer maps the GPU's pages: device_map refuses them.
@@ -1024,34 +1026,64 @@ static struct amdgpu_migrate *copy_peer_dst(struct amdgpu_migrate *mig,
  * of their allocation runs: drm_pagemap holds pages to it only against
  * CPU faults (drm_pagemap_migrate_to_ram()), and a GPU that takes them
  * straight from another's VRAM would pass it by. The migration then fails
- * with -EBUSY, and the policy moves the pages through system memory,
- * which waits for the timeslice to end.
+ * with -EBUSY; the policy waits until the timeslice ends and tries again
+ * (amdgpu_migrate_peer_wait()).
+ * Return: when the last timeslice of the pages' allocations ends
+ * (jiffies64), or 0 if none runs.
  */
-static bool copy_peer_timeslice_over(struct amdgpu_migrate *mig,
-				     struct page **pages,
-				     struct drm_pagemap_addr *addr,
-				     unsigned long npages)
+static u64 copy_peer_timeslice_end(struct amdgpu_migrate *mig,
+				   struct page **pages,
+				   struct drm_pagemap_addr *addr,
+				   unsigned long npages)
 {
 	struct amdgpu_migrate_vram *found = NULL;
-	u64 now = get_jiffies_64(), offset;
+	u64 now = get_jiffies_64(), end = 0, t, offset;
 	unsigned long i, flags;
-	bool over = true;
 
 	spin_lock_irqsave(&mig->lock, flags);
-	for (i = 0; i < npages && over; i++) {
+	for (i = 0; i < npages; i++) {
 		if (!pages[i] || !addr[i].addr)
 			continue;
 		offset = amdgpu_migrate_vram_offset(mig, pages[i]);
 		if (found && vram_holds(found, offset))
 			continue;
 		found = vram_at(mig, offset);
-		if (found &&
-		    time_before64(now,
-				  READ_ONCE(found->devmem.timeslice_expiration)))
-			over = false;
+		t = found ? READ_ONCE(found->devmem.timeslice_expiration) : 0;
+		if (time_before64(now, t) && (!end || time_after64(t, end)))
+			end = t;
 	}
 	spin_unlock_irqrestore(&mig->lock, flags);
-	return over;
+	return end;
+}
+
+/**
+ * amdgpu_migrate_peer_wait() - wait out the timeslice for which a hive
+ *	peer refused its pages
+ * @mig: the device a migration into failed with -EBUSY
+ * @max_ms: the longest wait, the timeslice the policy gives pages
+ *
+ * A peer refuses to copy pages into @mig's VRAM while their timeslice
+ * runs, and notes when it ends. Sleep until then, so that the migration
+ * can be tried again straight from the peer's VRAM rather than through
+ * system memory. The note is a hint: another migration into @mig may
+ * take it first, and then this one goes through system memory.
+ *
+ * Context: process context; may sleep.
+ * Return: true if a peer refused and its timeslice is over now; false if
+ * none refused, or on a fatal signal.
+ */
+bool amdgpu_migrate_peer_wait(struct amdgpu_migrate *mig,
+			      unsigned long max_ms)
+{
+	u64 end = atomic64_xchg(&mig->peer_timeslice_end, 0);
+	u64 now = get_jiffies_64();
+
+	if (!end)
+		return false;
+	if (time_before64(now, end))
+		schedule_timeout_killable(min_t(u64, end - now,
+						msecs_to_jiffies(max_ms)) + 1);
+	return !fatal_signal_pending(current);
 }
 
 /**
@@ -1102,6 +1134,7 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 	unsigned long copied = 0, filled = 0, lost;
 	struct amdgpu_migrate *dst = NULL;
 	u32 dst_lost = 0;
+	u64 end;
 	struct migrate_batch batch;
 	unsigned int njobs = 0;
 	struct migrate_walk w;
@@ -1117,8 +1150,11 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 		lost = copy_back_lost(mig, pages, addr, npages);
 		if (lost)
 			return copy_back_refuse(mig, lost);
-		if (!copy_peer_timeslice_over(mig, pages, addr, npages))
+		end = copy_peer_timeslice_end(mig, pages, addr, npages);
+		if (end) {
+			atomic64_set(&dst->peer_timeslice_end, end);
 			return -EBUSY;
+		}
 	}
 
 	/* Count the jobs first: a copy is two (window map, copy), a fill one. */

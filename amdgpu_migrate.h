@@ -195,6 +195,12 @@ struct amdgpu_migrate {
 	 * (amdgpu_migrate_vram_lost())
 	 */
 	struct work_struct lost_work;
+	/**
+	 * @peer_timeslice_end: when the timeslice ends (jiffies64) for
+	 * which a hive peer last refused to copy pages into this VRAM, or
+	 * 0; for amdgpu_migrate_peer_wait()
+	 */
+	atomic64_t peer_timeslice_end;
 	/** @bos: the live allocations by &amdgpu_migrate_vram.key */
 	struct xarray bos;
 	/** @stats: the counters */
@@ -232,6 +238,8 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 int amdgpu_migrate_populate(struct amdgpu_migrate *mig, struct mm_struct *mm,
 			    unsigned long start, unsigned long end,
 			    unsigned long timeslice_ms, int xcp_id);
+bool amdgpu_migrate_peer_wait(struct amdgpu_migrate *mig,
+			      unsigned long max_ms);
 
 /* Hardware leaves: the engine's buffer objects, in amdgpu's TTM. */
 struct amdgpu_migrate_vram *

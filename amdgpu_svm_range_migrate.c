@@ -58,10 +58,10 @@
  *   says, as KFD prefetches (INACCESSIBLE pages move without being
  *   mapped). Pages in a peer's VRAM are not yet in this GPU's: IN_PLACE
  *   maps them there, over XGMI; a move copies them from the peer's VRAM
- *   into this GPU's, over XGMI, or through system memory while their
- *   timeslice runs. The timeslice keeps two GPUs that fault on one page
- *   from moving it back and forth faster than that: the peer's pages
- *   refuse to leave until it ends.
+ *   into this GPU's, over XGMI, once their timeslice ended. The
+ *   timeslice keeps two GPUs that fault on one page from moving it back
+ *   and forth faster than that: the peer's pages refuse to leave until
+ *   it ends.
  * - UNDEFINED: a GPU fault moves the pages to the GPU that faulted, as
  *   KFD does (again only with ALLOW_MIGRATE); nothing else moves them. In
  *   particular an UNDEFINED preferred location never evicts what a
@@ -293,8 +293,9 @@ static int migrate_to_vram(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 	/*
 	 * drm_pagemap would refuse a span that is partly ours already. A
 	 * hive peer's pages come straight from its VRAM, its engine copying
-	 * over XGMI; should that fail with -EBUSY (their timeslice runs, or
-	 * a race), they come through system memory (see "Peers").
+	 * over XGMI, once their timeslice ended; should that fail with
+	 * -EBUSY again (a race), they come through system memory (see
+	 * "Peers").
 	 */
 	if (placement == AMDGPU_SVM_PLACEMENT_VRAM ||
 	    placement == AMDGPU_SVM_PLACEMENT_MIXED) {
@@ -304,6 +305,11 @@ static int migrate_to_vram(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 	}
 	ret = amdgpu_migrate_populate(mig, svm->mm, start, end, timeslice,
 				      xcp_id);
+	/* A peer's pages refused within their timeslice: straight, after. */
+	if (ret == -EBUSY && placement == AMDGPU_SVM_PLACEMENT_PEER &&
+	    amdgpu_migrate_peer_wait(mig, timeslice))
+		ret = amdgpu_migrate_populate(mig, svm->mm, start, end,
+					      timeslice, xcp_id);
 	/*
 	 * Raced with another migration of these pages, or a peer's pages
 	 * could not come straight (-EBUSY), or the peer refused its pages to

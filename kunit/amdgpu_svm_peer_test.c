@@ -388,9 +388,9 @@ static void peer_migration_copies_vram_to_vram(struct kunit *test)
 
 /*
  * While the timeslice of A's pages runs, A refuses to copy them to B: the
- * migration fails with -EBUSY (which the policy answers by taking them
- * through system memory, waiting for the timeslice), nothing is copied,
- * B holds no VRAM, and A keeps the pages and their bytes.
+ * migration fails with -EBUSY, nothing is copied, B holds no VRAM, and A
+ * keeps the pages and their bytes. A noted for B when the timeslice ends,
+ * once, which the policy waits for before it tries again.
  */
 static void peer_copy_waits_for_the_timeslice(struct kunit *test)
 {
@@ -411,6 +411,9 @@ static void peer_copy_waits_for_the_timeslice(struct kunit *test)
 	copies_a = atomic_read(&a->vram->copies);
 
 	KUNIT_EXPECT_EQ(test, -EBUSY, migrate_to_b(f, buf));
+	/* The note, waited for a millisecond at most; then it is gone. */
+	KUNIT_EXPECT_TRUE(test, amdgpu_migrate_peer_wait(amdgpu_svm_test_migrate(b), 1));
+	KUNIT_EXPECT_FALSE(test, amdgpu_migrate_peer_wait(amdgpu_svm_test_migrate(b), 1));
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->vram->copies), copies_a);
 	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0), 0);
 	KUNIT_EXPECT_EQ(test, pages_in(f, 1), 0);
@@ -719,12 +722,12 @@ KUNIT_ARRAY_PARAM(timeslice, timeslice_params, timeslice_desc);
 /*
  * A and B, both ALLOW_MIGRATE, in a hive, write one page in turn, and the
  * other GPU reads it back each time. Every access by the GPU that does
- * not hold the page moves the 2 MiB span to it, once: straight from the
- * other's VRAM, or through system memory while the timeslice runs. The
- * timeslice bounds the rate: pages that moved stay where they are for
- * amdgpu.svm_timeslice_ms, refused to anyone until then (the holder
- * refuses the copy, drm_pagemap the CPU fault that would evict them), so
- * n moves take at least (n - 1) timeslices.
+ * not hold the page moves the 2 MiB span to it, once, straight from the
+ * other's VRAM. The timeslice bounds the rate: pages that moved stay
+ * where they are for amdgpu.svm_timeslice_ms, refused to anyone until
+ * then (the holder refuses the copy, and the policy waits for the
+ * timeslice to end before it tries again), so n moves take at least
+ * (n - 1) timeslices.
  */
 static void peer_ping_pong_is_bounded_by_the_timeslice(struct kunit *test)
 {
@@ -774,6 +777,9 @@ static void peer_ping_pong_is_bounded_by_the_timeslice(struct kunit *test)
 	 * updates the hardware may retry before the new PTEs are visible.
 	 */
 	KUNIT_EXPECT_EQ(test, moved, 2 * PING_PONG_ROUNDS + 1);
+	/* Every move was straight, none through system memory. */
+	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0) + pages_to_peer(f, 1),
+			moved * NPAGES);
 	KUNIT_EXPECT_GE(test, faults, moved);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats[0]->fallbacks) +
 			atomic64_read(&f->stats[1]->fallbacks), 0);
