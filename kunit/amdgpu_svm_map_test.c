@@ -614,6 +614,133 @@ static void map_after_page_tables_were_evicted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gpu_read32(test, f, a + SZ_8K), 0xe71c7 ^ 2);
 }
 
+/* GPU addresses of the page-table cases: nothing of the process maps there. */
+#define MAP_PT_PROBE	SZ_4G
+
+/*
+ * Write the PTEs of [@first, @last] to @pages (0: cleared), as a map does,
+ * its allocation @fail_nth failing (0: none); whether it came is returned
+ * in @failed.
+ */
+static int map_write_ptes(struct amdgpu_svm_test_dev *tdev, u64 first, u64 last,
+			  dma_addr_t *pages, u64 flags, unsigned int fail_nth,
+			  bool *failed)
+{
+	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
+	int ret;
+
+	dma_resv_lock(amdgpu_svm_vm_resv(svm), NULL);
+	amdgpu_svm_test_fail_nth(fail_nth);
+	ret = dma_resv_reserve_fences(amdgpu_svm_vm_resv(svm), 2);
+	if (!ret)
+		ret = amdgpu_svm_gpu_write_ptes(svm, first, last, pages, 0,
+						flags, false);
+	if (!ret)
+		ret = amdgpu_svm_gpu_link_ptes(svm, false);
+	*failed = fail_nth && !amdgpu_svm_test_fail_nth_pending();
+	amdgpu_svm_test_fail_nth(0);
+	dma_resv_unlock(amdgpu_svm_vm_resv(svm));
+	amdgpu_svm_sim_vm_settle(&tdev->fpriv->vm);
+	return ret;
+}
+
+/* Clear the PTEs of [@first, @last] as the notifier does, and flush. */
+static void map_clear_ptes(struct kunit *test, struct amdgpu_svm_test_dev *tdev,
+			   u64 first, u64 last)
+{
+	struct amdgpu_svm *svm = tdev->fpriv->vm.svm;
+	struct dma_fence *fence = NULL;
+
+	drm_gpusvm_notifier_lock(&svm->gpusvm);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_gpu_clear_ptes(svm, first, last,
+							   &fence));
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_gpu_flush_tlb(svm, fence));
+	drm_gpusvm_notifier_unlock(&svm->gpusvm);
+	KUNIT_EXPECT_EQ(test, 0, amdgpu_svm_test_gpu_mapped(tdev,
+							    first << AMDGPU_GPU_PAGE_SHIFT,
+							    (last + 1) << AMDGPU_GPU_PAGE_SHIFT));
+}
+
+/*
+ * A PTE update that outgrows its SDMA job, and cannot get the next one.
+ * 2 MiB of pages in pairs of neighbours and single pages, as scattered
+ * user memory comes, make amdgpu write each pair with a command of its own
+ * and copy the PTE of each single page: more than the first job, sized
+ * for the copies, holds. Each allocation of the update fails in turn: the
+ * update returns -ENOMEM and stops; the PTEs the jobs before wrote are
+ * valid and are cleared as any. Linux 7.3 goes on with the job it no
+ * longer has, a NULL dereference in amdgpu_vm_sdma_update()
+ * (patches/0015). The pages are never accessed: their addresses need no
+ * memory behind them.
+ */
+static void map_update_stops_when_its_next_job_fails(struct kunit *test)
+{
+	struct map_fixture *f = test->priv;
+	struct amdgpu_svm_test_dev *tdev = f->tdev;
+	const unsigned long npages = SZ_2M >> PAGE_SHIFT;
+	const u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM |
+			  AMDGPU_PTE_READABLE;
+	u64 first = MAP_PT_PROBE >> AMDGPU_GPU_PAGE_SHIFT;
+	u64 last = first + npages - 1;
+	unsigned int n, refused = 0, borne = 0;
+	struct amdgpu_svm_test_pte pte;
+	dma_addr_t *pages;
+	unsigned long i;
+	bool failed;
+	int jobs, ret;
+
+	if (tdev->fpriv->vm.use_cpu_for_update)
+		kunit_skip(test, "the CPU writes page tables without jobs");
+	pages = kunit_kmalloc_array(test, npages, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	/* Pages 3k and 3k + 1 are neighbours; 3k + 2 is near neither. */
+	for (i = 0; i < npages; i++)
+		pages[i] = SZ_8G + (i / 3) * SZ_64K + (i % 3) * PAGE_SIZE +
+			   (i % 3 == 2 ? SZ_16K : 0);
+
+	/* The tables first, as the range layer makes them; then the premise. */
+	ret = map_write_ptes(tdev, first, last, pages, 0, 0, &failed);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	jobs = amdgpu_svm_test_vm_jobs(tdev);
+	ret = map_write_ptes(tdev, first, last, pages, flags, 0, &failed);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	jobs = amdgpu_svm_test_vm_jobs(tdev) - jobs;
+	kunit_info(test, "the update of %lu pages takes %d jobs\n", npages, jobs);
+	KUNIT_ASSERT_GE(test, jobs, 2);
+	map_clear_ptes(test, tdev, first, last);
+
+	if (!amdgpu_svm_test_fail_alloc_enable(test, 0, true))
+		kunit_skip(test, "no FAILSLAB, FAIL_PAGE_ALLOC, FAULT_INJECTION_DEBUG_FS");
+	/* Until the update makes fewer allocations than the one that fails. */
+	for (n = 1; ; n++) {
+		KUNIT_ASSERT_LE_MSG(test, n, 200U, "the update never got through");
+		ret = map_write_ptes(tdev, first, last, pages, flags, n, &failed);
+		if (!failed)
+			break;
+		if (!ret) {
+			/* A failure amdgpu bears: the TLB callback's, say. */
+			borne++;
+		} else {
+			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM,
+					    "allocation %u failed", n);
+			refused++;
+		}
+		map_clear_ptes(test, tdev, first, last);
+	}
+	kunit_info(test, "of %u allocations, %u failed the update, %u did not\n",
+		   n - 1, refused, borne);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* Those of the first job and of the next ones, at least. */
+	KUNIT_EXPECT_GE(test, refused, 2U);
+	for (i = 0; i < npages; i++) {
+		u64 va = (first + i) << AMDGPU_GPU_PAGE_SHIFT;
+
+		KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(tdev, va, &pte));
+		KUNIT_EXPECT_EQ_MSG(test, pte.addr, (u64)pages[i], "page %lu", i);
+	}
+	map_clear_ptes(test, tdev, first, last);
+}
+
 /*
  * No VRAM is left for page tables: the map returns the error and writes
  * nothing; once VRAM is free the VM's page tables come back and the next
@@ -1770,6 +1897,7 @@ static struct kunit_case amdgpu_svm_map_cases[] = {
 	KUNIT_CASE(map_and_zap_allocate_nothing_with_reclaim),
 	KUNIT_CASE(map_after_page_tables_were_evicted),
 	KUNIT_CASE(map_without_vram_for_page_tables_fails_cleanly),
+	KUNIT_CASE(map_update_stops_when_its_next_job_fails),
 	KUNIT_CASE_PARAM(map_nth_page_table_allocation_fails,
 			 nth_page_table_gen_params),
 	KUNIT_CASE(map_clear_refused_while_evicting_lands_at_validation),
