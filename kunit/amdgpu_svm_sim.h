@@ -326,6 +326,11 @@ struct amdgpu_svm_sim {
 	 * only with the last
 	 */
 	struct xarray dma_maps;
+	/**
+	 * @dma_untracked: a mapping could not be counted (no memory without
+	 * reclaim): an access is no longer checked against @dma_maps
+	 */
+	bool dma_untracked;
 	/** @tlb_lock: protects the TLB (@tlb, @tlb_next, @tlb_used) */
 	spinlock_t tlb_lock;
 	/** @tlb: the translations the MMU caches */
@@ -424,6 +429,7 @@ void amdgpu_svm_sim_dma_unwatch(struct amdgpu_svm_sim *sim);
 unsigned long amdgpu_svm_sim_count_valid(struct amdgpu_svm_sim *sim,
 					 struct amdgpu_vm *vm);
 struct page *amdgpu_svm_sim_system_page(u64 addr);
+bool amdgpu_svm_sim_dma_stale(struct amdgpu_svm_sim *sim, u64 addr);
 struct page *amdgpu_svm_sim_vram_page(struct amdgpu_svm_sim *sim, u64 offset);
 void amdgpu_svm_sim_vram_print_free(struct amdgpu_svm_sim *sim, u64 offset);
 bool amdgpu_svm_sim_tlb_entry_at(struct amdgpu_svm_sim *sim, unsigned int i,

@@ -482,7 +482,9 @@ void amdgpu_svm_sim_tlb_flush_pasid(struct amdgpu_svm_sim *sim, u32 pasid)
  * Count the mappings of each page frame of [@addr, @addr + @size) up or
  * down; return whether the last mapping of a frame went. A count that
  * cannot be recorded (no memory without reclaim: the DMA API is called
- * under the driver's locks) is not checked.
+ * under the driver's locks) is not checked. A frame whose last mapping
+ * went stays, counted 0; one never mapped (a model test's PTE written by
+ * hand) has no entry.
  */
 static bool sim_dma_count(struct amdgpu_svm_sim *sim, dma_addr_t addr,
 			  size_t size, bool map)
@@ -496,18 +498,51 @@ static bool sim_dma_count(struct amdgpu_svm_sim *sim, dma_addr_t addr,
 		unsigned long n = entry ? xa_to_value(entry) : 0;
 
 		if (map) {
-			__xa_store(&sim->dma_maps, pfn, xa_mk_value(n + 1),
-				   GFP_NOWAIT | __GFP_NOWARN);
+			if (xa_is_err(__xa_store(&sim->dma_maps, pfn,
+						 xa_mk_value(n + 1),
+						 GFP_NOWAIT | __GFP_NOWARN)))
+				WRITE_ONCE(sim->dma_untracked, true);
 		} else if (n > 1) {
 			__xa_store(&sim->dma_maps, pfn, xa_mk_value(n - 1),
 				   GFP_NOWAIT | __GFP_NOWARN);
 		} else if (n == 1) {
-			__xa_erase(&sim->dma_maps, pfn);
+			/* Kept at 0: the frame was the device's and is no more. */
+			__xa_store(&sim->dma_maps, pfn, xa_mk_value(0),
+				   GFP_NOWAIT | __GFP_NOWARN);
 			gone = true;
 		}
 	}
 	xa_unlock_irqrestore(&sim->dma_maps, flags);
 	return gone;
+}
+
+/* Was the frame the device's, through the DMA API, and is no more? */
+static bool sim_dma_given_up(struct amdgpu_svm_sim *sim, unsigned long pfn)
+{
+	void *entry = xa_load(&sim->dma_maps, pfn);
+
+	return entry && !xa_to_value(entry);
+}
+
+/**
+ * amdgpu_svm_sim_dma_stale() - does a system address reach a page the
+ * device gave up?
+ * @sim: the device
+ * @addr: the DMA address a PTE or GART entry holds
+ *
+ * Without an IOMMU a DMA address is the page's physical address, so an
+ * access through a PTE the driver left behind reaches whatever the page
+ * became since, while it is allocated to someone else as well; with one,
+ * it would fault. Either way it is a driver bug, reported by the callers.
+ *
+ * Context: any.
+ * Return: true if the device had the page mapped through the DMA API and
+ * no longer has.
+ */
+bool amdgpu_svm_sim_dma_stale(struct amdgpu_svm_sim *sim, u64 addr)
+{
+	return !READ_ONCE(sim->dma_untracked) &&
+	       sim_dma_given_up(sim, PHYS_PFN(addr));
 }
 
 static void sim_dma_map(void *data, struct device *dev, phys_addr_t phys,
@@ -548,7 +583,7 @@ static void sim_dma_unmap(void *data, struct device *dev, dma_addr_t addr,
 
 		/* Another mapping of the page may still be in use. */
 		if ((e->flags & AMDGPU_PTE_SYSTEM) && e->addr < addr + size &&
-		    addr < end && !xa_load(&sim->dma_maps, pfn)) {
+		    addr < end && sim_dma_given_up(sim, pfn)) {
 			hit = *e;
 			break;
 		}
@@ -619,6 +654,13 @@ static struct page *sim_target(struct amdgpu_svm_sim *sim,
 		if (!page) {
 			amdgpu_svm_sim_fail(sim,
 					    "GPU reached a freed page: GPU page %llx -> %llx (translation of %llu pages from %llx: %llx, flags %llx)",
+					    gpu_page, addr, e->pages, e->first,
+					    e->addr, e->flags);
+			return NULL;
+		}
+		if (amdgpu_svm_sim_dma_stale(sim, addr)) {
+			amdgpu_svm_sim_fail(sim,
+					    "GPU reached a DMA address the driver unmapped: GPU page %llx -> %llx (translation of %llu pages from %llx: %llx, flags %llx)",
 					    gpu_page, addr, e->pages, e->first,
 					    e->addr, e->flags);
 			return NULL;

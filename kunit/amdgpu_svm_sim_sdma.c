@@ -199,8 +199,13 @@ static struct page *sdma_page(struct amdgpu_svm_sim_sdma *sdma, u64 mc,
 			return page;
 		}
 		page = amdgpu_svm_sim_system_page(addr);
-		if (!page)
+		if (!page) {
 			sdma_stop(sdma, "reached a freed page through GART", mc);
+		} else if (amdgpu_svm_sim_dma_stale(sim, addr)) {
+			sdma_stop(sdma, "reached a page unmapped for the device through GART",
+				  mc);
+			page = NULL;
+		}
 		return page;
 	}
 	if (mc >= adev->gmc.vram_start &&

@@ -340,6 +340,51 @@ static void sim_dma_unmap_before_the_flush_is_caught(struct kunit *test)
 	__free_page(page);
 }
 
+/*
+ * A PTE left to a DMA address the driver gave up, the TLB flushed before
+ * (so the unmap saw nothing cached): the walk that reaches it is reported
+ * and the access dropped, though the page is still allocated (to someone
+ * else, on a real system). Mapped again, the same page is reached.
+ */
+static void sim_pte_to_an_unmapped_page_is_caught(struct kunit *test)
+{
+	struct sim_fixture *f = test->priv;
+	struct device *dev = f->tdev->adev->dev;
+	u64 flags = AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM | AMDGPU_PTE_READABLE;
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct kunit fake;
+	dma_addr_t da;
+	u32 r = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	*(u32 *)page_address(page) = 0x5eed;
+	da = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, da));
+	KUNIT_ASSERT_EQ(test, 0, sim_map(f, SIM_PAGE, 1, da, flags, true));
+	amdgpu_svm_sim_tlb_flush(f->sim);
+	dma_unmap_page(dev, da, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_TRUE(test, amdgpu_svm_sim_dma_stale(f->sim, da));
+
+	kunit_init_test(&fake, "pte_to_an_unmapped_page", NULL);
+	f->sim->test = &fake;
+	amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &r, sizeof(r), false);
+	f->sim->test = test;
+	KUNIT_EXPECT_EQ(test, fake.status, KUNIT_FAILURE);
+	KUNIT_EXPECT_EQ(test, r, 0);
+
+	da = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, da));
+	KUNIT_EXPECT_FALSE(test, amdgpu_svm_sim_dma_stale(f->sim, da));
+	KUNIT_EXPECT_EQ(test, AMDGPU_SVM_SIM_OK,
+			amdgpu_svm_sim_access(f->sim, f->vm, SIM_VA, &r,
+					      sizeof(r), false));
+	KUNIT_EXPECT_EQ(test, r, 0x5eed);
+	sim_clear(f, SIM_PAGE, 1);
+	amdgpu_svm_sim_tlb_flush(f->sim);
+	dma_unmap_page(dev, da, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	__free_page(page);
+}
+
 /* A write through a PTE without WRITEABLE is refused and writes nothing. */
 static void sim_read_only_pte_refuses_writes(struct kunit *test)
 {
@@ -1031,6 +1076,7 @@ static struct kunit_case amdgpu_svm_sim_cases[] = {
 	KUNIT_CASE(sim_tlb_stale_hit_is_caught),
 	KUNIT_CASE(sim_tlb_flush_by_pasid_is_per_vm),
 	KUNIT_CASE(sim_dma_unmap_before_the_flush_is_caught),
+	KUNIT_CASE(sim_pte_to_an_unmapped_page_is_caught),
 	KUNIT_CASE(sim_read_only_pte_refuses_writes),
 	KUNIT_CASE(sim_no_retry_pte_is_fatal),
 	KUNIT_CASE(sim_queue_rules),
