@@ -93,11 +93,13 @@ struct amdgpu_svm_test_dev {
 	/**
 	 * @fault_ret: per task, what the SVM answered the last GPU fault the
 	 * task raised (its amdgpu_svm_gpu_fault tracepoint): amdgpu's fault
-	 * path keeps only whether it was served
+	 * path keeps only whether it was served; and the valid PTE writes
+	 * other tasks made into the VM since the fault was raised
 	 */
 	struct {
 		struct task_struct *task;
 		int ret;
+		unsigned int others_mapped;
 	} fault_ret[16];
 	/**
 	 * @before_commit: if set, called once (and cleared) at the map path's
