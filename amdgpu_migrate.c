@@ -897,25 +897,21 @@ static struct amdgpu_migrate_vram *vram_at(struct amdgpu_migrate *mig,
 }
 
 /*
- * The pages of the copy (those with an address on the other side) whose
- * data a reset lost: their allocation is older than the last reset that
- * lost VRAM. The allocations are looked up only once a reset lost VRAM
- * since registration; the pages are locked for the migration, so theirs
- * stay.
- * Return: how many pages were lost.
+ * Call @fn for each page of a copy that has an address on the other side,
+ * with the allocation that holds it (or NULL) and the slots its entry
+ * covers, under @mig->lock: the pages are locked for the migration, so
+ * their allocations stay. Neighbours in one allocation look it up once.
  */
-static unsigned long copy_back_lost(struct amdgpu_migrate *mig,
-				    struct page **pages,
-				    struct drm_pagemap_addr *addr,
-				    unsigned long npages)
+static void copy_each_vram(struct amdgpu_migrate *mig, struct page **pages,
+			   struct drm_pagemap_addr *addr, unsigned long npages,
+			   void (*fn)(struct amdgpu_migrate_vram *vram,
+				      unsigned long nr, void *data),
+			   void *data)
 {
-	u32 now = atomic_read(&mig->adev->vram_lost_counter);
 	struct amdgpu_migrate_vram *found = NULL;
-	unsigned long i, flags, lost = 0;
+	unsigned long i, flags;
 	u64 offset;
 
-	if (now == mig->vram_lost_counter)
-		return 0;
 	spin_lock_irqsave(&mig->lock, flags);
 	for (i = 0; i < npages; i++) {
 		/* Another allocation's pages come without an address. */
@@ -924,11 +920,43 @@ static unsigned long copy_back_lost(struct amdgpu_migrate *mig,
 		offset = amdgpu_migrate_vram_offset(mig, pages[i]);
 		if (!found || !vram_holds(found, offset))
 			found = vram_at(mig, offset);
-		if (found && found->vram_lost_counter != now)
-			lost += 1UL << addr[i].order;
+		fn(found, 1UL << addr[i].order, data);
 	}
 	spin_unlock_irqrestore(&mig->lock, flags);
-	return lost;
+}
+
+struct copy_lost {
+	u32 now;
+	unsigned long lost;
+};
+
+static void copy_count_lost(struct amdgpu_migrate_vram *vram, unsigned long nr,
+			    void *data)
+{
+	struct copy_lost *c = data;
+
+	if (vram && vram->vram_lost_counter != c->now)
+		c->lost += nr;
+}
+
+/*
+ * The pages of the copy whose data a reset lost: their allocation is
+ * older than the last reset that lost VRAM. The allocations are looked up
+ * only once a reset lost VRAM since registration.
+ * Return: how many pages were lost.
+ */
+static unsigned long copy_back_lost(struct amdgpu_migrate *mig,
+				    struct page **pages,
+				    struct drm_pagemap_addr *addr,
+				    unsigned long npages)
+{
+	struct copy_lost c = {
+		.now = atomic_read(&mig->adev->vram_lost_counter),
+	};
+
+	if (c.now != mig->vram_lost_counter)
+		copy_each_vram(mig, pages, addr, npages, copy_count_lost, &c);
+	return c.lost;
 }
 
 /* Refuse a copy back of @lost pages a reset lost. */
@@ -981,7 +1009,9 @@ static LIST_HEAD(migrate_peers);
 
 /*
  * The registered GPU of @mig's hive whose VRAM holds the hive addresses
- * of the copy (each page's, and all of its order), or NULL. That GPU
+ * of the copy (each page's, and all of its order), or NULL; never @mig
+ * itself, as drm_pagemap copies within one pagemap only for a driver that
+ * sets can_migrate_same_pagemap, which this one does not. That GPU
  * stays registered while the copy runs: the migration into its VRAM holds
  * its drm_pagemap, and its &amdgpu_migrate.migrations for reading, which
  * its unbind must take for writing before it leaves the list.
@@ -1001,9 +1031,8 @@ static struct amdgpu_migrate *copy_peer_dst(struct amdgpu_migrate *mig,
 	spin_lock(&migrate_peers_lock);
 	list_for_each_entry(peer, &migrate_peers, peers_link) {
 		base = peer->adev->vm_manager.vram_base_offset;
-		if (addr[i].addr - base < peer->vram_size &&
-		    (peer == mig ||
-		     amdgpu_xgmi_same_hive(mig->adev, peer->adev))) {
+		if (addr[i].addr - base < peer->vram_size && peer != mig &&
+		    amdgpu_xgmi_same_hive(mig->adev, peer->adev)) {
 			dst = peer;
 			break;
 		}
@@ -1021,6 +1050,20 @@ static struct amdgpu_migrate *copy_peer_dst(struct amdgpu_migrate *mig,
 	return dst;
 }
 
+struct copy_timeslice {
+	u64 now, end;
+};
+
+static void copy_latest_timeslice(struct amdgpu_migrate_vram *vram,
+				  unsigned long nr, void *data)
+{
+	struct copy_timeslice *c = data;
+	u64 t = vram ? READ_ONCE(vram->devmem.timeslice_expiration) : 0;
+
+	if (time_before64(c->now, t) && (!c->end || time_after64(t, c->end)))
+		c->end = t;
+}
+
 /*
  * May the pages of the copy leave for a peer now? Not while the timeslice
  * of their allocation runs: drm_pagemap holds pages to it only against
@@ -1036,24 +1079,10 @@ static u64 copy_peer_timeslice_end(struct amdgpu_migrate *mig,
 				   struct drm_pagemap_addr *addr,
 				   unsigned long npages)
 {
-	struct amdgpu_migrate_vram *found = NULL;
-	u64 now = get_jiffies_64(), end = 0, t, offset;
-	unsigned long i, flags;
+	struct copy_timeslice c = { .now = get_jiffies_64() };
 
-	spin_lock_irqsave(&mig->lock, flags);
-	for (i = 0; i < npages; i++) {
-		if (!pages[i] || !addr[i].addr)
-			continue;
-		offset = amdgpu_migrate_vram_offset(mig, pages[i]);
-		if (found && vram_holds(found, offset))
-			continue;
-		found = vram_at(mig, offset);
-		t = found ? READ_ONCE(found->devmem.timeslice_expiration) : 0;
-		if (time_before64(now, t) && (!end || time_after64(t, end)))
-			end = t;
-	}
-	spin_unlock_irqrestore(&mig->lock, flags);
-	return end;
+	copy_each_vram(mig, pages, addr, npages, copy_latest_timeslice, &c);
+	return c.end;
 }
 
 /**
