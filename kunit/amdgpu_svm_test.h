@@ -31,6 +31,22 @@ struct drm_device;
 struct drm_file;
 
 /**
+ * struct amdgpu_svm_test_fault - a GPU fault a task raised, as the test
+ * device sees it
+ */
+struct amdgpu_svm_test_fault {
+	/** @task: the task, or NULL for a free slot */
+	struct task_struct *task;
+	/** @ret: what the SVM answered (its amdgpu_svm_gpu_fault tracepoint) */
+	int ret;
+	/**
+	 * @others_mapped: valid PTEs other tasks wrote into the VM since the
+	 * fault was raised
+	 */
+	unsigned int others_mapped;
+};
+
+/**
  * struct amdgpu_svm_test_dev - a simulated amdgpu device and an open file
  *
  * The &amdgpu_device is the simulated GPU of amdgpu_svm_sim_dev.c: amdgpu's
@@ -91,16 +107,10 @@ struct amdgpu_svm_test_dev {
 	 */
 	spinlock_t fault_lock;
 	/**
-	 * @fault_ret: per task, what the SVM answered the last GPU fault the
-	 * task raised (its amdgpu_svm_gpu_fault tracepoint): amdgpu's fault
-	 * path keeps only whether it was served; and the valid PTE writes
-	 * other tasks made into the VM since the fault was raised
+	 * @fault_ret: per task, its last GPU fault: amdgpu's fault path keeps
+	 * only whether it was served
 	 */
-	struct {
-		struct task_struct *task;
-		int ret;
-		unsigned int others_mapped;
-	} fault_ret[16];
+	struct amdgpu_svm_test_fault fault_ret[16];
 	/**
 	 * @before_commit: if set, called once (and cleared) at the map path's
 	 * race point (amdgpu_svm_race_point()): after it got the pages,

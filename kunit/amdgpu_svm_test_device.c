@@ -108,7 +108,6 @@ static void test_race_point(struct amdgpu_svm *svm, enum amdgpu_svm_race where)
 		hook(tdev);
 }
 
-/* amdgpu's own tracepoint for each run of PTEs a page-table update writes. */
 /* A valid PTE written: count it for every other task's outstanding fault. */
 static void note_others_mapped(struct amdgpu_svm_test_dev *tdev)
 {
@@ -121,6 +120,7 @@ static void note_others_mapped(struct amdgpu_svm_test_dev *tdev)
 	spin_unlock(&tdev->fault_lock);
 }
 
+/* amdgpu's own tracepoint for each run of PTEs a page-table update writes. */
 static void count_pte_update(void *data, struct amdgpu_vm_update_params *p,
 			     u64 start, u64 end, unsigned int nptes, u64 dst,
 			     u64 incr, u64 flags, pid_t pid, u64 vm_ctx)
@@ -213,25 +213,38 @@ static int gpu_access_page(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 	}
 }
 
-/* The calling task raises a GPU fault: its slot, the answer not yet known. */
+/*
+ * The calling task's fault slot, taken if it had none (answer unknown,
+ * count reset), or NULL if all are taken. The fault lock is held.
+ */
+static struct amdgpu_svm_test_fault *fault_slot(struct amdgpu_svm_test_dev *tdev)
+{
+	struct amdgpu_svm_test_fault *free = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&tdev->fault_lock);
+	for (i = 0; i < ARRAY_SIZE(tdev->fault_ret); i++) {
+		if (tdev->fault_ret[i].task == current)
+			return &tdev->fault_ret[i];
+		if (!tdev->fault_ret[i].task && !free)
+			free = &tdev->fault_ret[i];
+	}
+	if (free)
+		*free = (struct amdgpu_svm_test_fault){ .task = current,
+							.ret = -ENODATA };
+	return free;
+}
+
+/* The calling task raises a GPU fault: a slot of its own, fresh. */
 static void fault_begin(struct amdgpu_svm_test_dev *tdev)
 {
-	unsigned int i, slot = ARRAY_SIZE(tdev->fault_ret);
+	struct amdgpu_svm_test_fault *f;
 
 	spin_lock(&tdev->fault_lock);
-	for (i = 0; i < ARRAY_SIZE(tdev->fault_ret); i++) {
-		if (tdev->fault_ret[i].task == current) {
-			slot = i;
-			break;
-		}
-		if (!tdev->fault_ret[i].task &&
-		    slot == ARRAY_SIZE(tdev->fault_ret))
-			slot = i;
-	}
-	if (slot < ARRAY_SIZE(tdev->fault_ret)) {
-		tdev->fault_ret[slot].task = current;
-		tdev->fault_ret[slot].ret = -ENODATA;
-		tdev->fault_ret[slot].others_mapped = 0;
+	f = fault_slot(tdev);
+	if (f) {
+		f->ret = -ENODATA;
+		f->others_mapped = 0;
 	}
 	spin_unlock(&tdev->fault_lock);
 }
@@ -241,33 +254,21 @@ static void note_fault(void *data, const struct device *dev, u32 pasid,
 		       u64 addr, bool write, int ret)
 {
 	struct amdgpu_svm_test_dev *tdev = data;
-	unsigned int i, slot = ARRAY_SIZE(tdev->fault_ret);
+	struct amdgpu_svm_test_fault *f;
 
 	if (pasid != tdev->fpriv->vm.pasid)
 		return;
 	spin_lock(&tdev->fault_lock);
-	for (i = 0; i < ARRAY_SIZE(tdev->fault_ret); i++) {
-		if (tdev->fault_ret[i].task == current) {
-			slot = i;
-			break;
-		}
-		if (!tdev->fault_ret[i].task &&
-		    slot == ARRAY_SIZE(tdev->fault_ret))
-			slot = i;
-	}
-	if (slot < ARRAY_SIZE(tdev->fault_ret)) {
-		if (tdev->fault_ret[slot].task != current)
-			tdev->fault_ret[slot].others_mapped = 0;
-		tdev->fault_ret[slot].task = current;
-		tdev->fault_ret[slot].ret = ret;
-	}
+	f = fault_slot(tdev);
+	if (f)
+		f->ret = ret;
 	spin_unlock(&tdev->fault_lock);
 }
 
 /*
  * What the SVM answered the calling task's last GPU fault, and into
- * @others_mapped (if not NULL) the valid PTEs other tasks wrote since
- * fault_begin(); forgotten.
+ * @others_mapped the valid PTEs other tasks wrote since fault_begin();
+ * forgotten.
  */
 static int take_fault_ret(struct amdgpu_svm_test_dev *tdev,
 			  unsigned int *others_mapped)
@@ -275,14 +276,12 @@ static int take_fault_ret(struct amdgpu_svm_test_dev *tdev,
 	int ret = -ENODATA;
 	unsigned int i;
 
-	if (others_mapped)
-		*others_mapped = 0;
+	*others_mapped = 0;
 	spin_lock(&tdev->fault_lock);
 	for (i = 0; i < ARRAY_SIZE(tdev->fault_ret); i++) {
 		if (tdev->fault_ret[i].task == current) {
 			ret = tdev->fault_ret[i].ret;
-			if (others_mapped)
-				*others_mapped = tdev->fault_ret[i].others_mapped;
+			*others_mapped = tdev->fault_ret[i].others_mapped;
 			tdev->fault_ret[i].task = NULL;
 			break;
 		}
@@ -393,8 +392,6 @@ static int gpu_fault_retry(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 		fault_begin(tdev);
 		served = amdgpu_vm_handle_fault(tdev->adev, vm->pasid, 0, 0,
 						addr, 0, write);
-		why = take_fault_ret(tdev, &others_mapped);
-
 		/*
 		 * Not served: the wave keeps retrying until amdgpu's no-retry
 		 * PTE lands (with SDMA page-table updates, once its job ran:
@@ -403,6 +400,8 @@ static int gpu_fault_retry(struct amdgpu_svm_test_dev *tdev, unsigned long addr,
 		if (!served)
 			test_vm_idle(tdev);
 		ret = gpu_access_page(tdev, addr, buf, n, write);
+		/* Others' PTEs counted until the replay, the wait included. */
+		why = take_fault_ret(tdev, &others_mapped);
 		if (!served) {
 			/*
 			 * The replay meets amdgpu's no-retry PTE (the fatal
