@@ -673,16 +673,18 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 						       AMDGPU_SVM_TRIGGER_MAP);
 
 			/*
-			 * XNACK on, a map that lost to invalidations for
-			 * drm_gpusvm's whole timeout (-EBUSY), or whose
-			 * memory another thread kept unmapping under it
-			 * (-EFAULT, after the map's retries), is left to the
+			 * A map whose memory another thread kept unmapping
+			 * under it (-EFAULT, after the map's retries) lost to
+			 * invalidations, as one that lost for drm_gpusvm's
+			 * whole timeout (-EBUSY): a SET over memory that
+			 * cannot be mirrored failed before it changed
+			 * anything. XNACK on, such a map is left to the
 			 * GPU's faults: KFD's svm_range_set_attr() maps
-			 * nothing for a prefetch with XNACK on at all. A
-			 * SET over memory that cannot be mirrored failed
-			 * before it changed anything.
+			 * nothing for a prefetch with XNACK on at all.
 			 */
-			if ((err == -EBUSY || err == -EFAULT) && svm->xnack_on)
+			if (err == -EFAULT)
+				err = -EBUSY;
+			if (err == -EBUSY && svm->xnack_on)
 				err = 0;
 			/*
 			 * Another owner's memory fails only its own ranges,
@@ -742,7 +744,9 @@ static const u32 *set_access(const struct drm_amdgpu_svm_attribute *attrs,
  * also if what a SET would keep resident exceeds the system memory limit,
  * see amdgpu_svm_range_prepare_set()), -EOPNOTSUPP if the mapping a SET
  * makes with XNACK off, or a prefetch, covers device memory of another
- * owner (every other range is mapped, the attributes are set).
+ * owner (every other range is mapped, the attributes are set), -EBUSY if
+ * that mapping kept losing to changes of the memory (the attributes are
+ * set; with XNACK on the GPU's faults map it and the call returns 0).
  */
 int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 			 struct drm_file *filp)

@@ -1224,7 +1224,8 @@ static void user_migration_storm(struct kunit *test)
 
 		/*
 		 * XNACK off, the map may lose to the threads' faults for a
-		 * whole second (-EBUSY): the pages moved, the call says so.
+		 * whole second, or to their munmap of a chunk under it
+		 * (-EBUSY): the pages moved, the call says so.
 		 */
 		if (ret == -EBUSY && !f->tdev->fpriv->vm.svm->xnack_on)
 			busy++;
