@@ -1008,6 +1008,38 @@ static DEFINE_SPINLOCK(migrate_peers_lock);
 static LIST_HEAD(migrate_peers);
 
 /*
+ * The first registered GPU of @mig's XGMI hive, other than @mig, that
+ * @match accepts for @key, or NULL. @match runs under the peers' lock.
+ */
+static struct amdgpu_migrate *
+migrate_hive_find(struct amdgpu_migrate *mig,
+		  bool (*match)(const struct amdgpu_migrate *peer,
+				const void *key),
+		  const void *key)
+{
+	struct amdgpu_migrate *peer, *found = NULL;
+
+	spin_lock(&migrate_peers_lock);
+	list_for_each_entry(peer, &migrate_peers, peers_link) {
+		if (peer != mig && match(peer, key) &&
+		    amdgpu_xgmi_same_hive(mig->adev, peer->adev)) {
+			found = peer;
+			break;
+		}
+	}
+	spin_unlock(&migrate_peers_lock);
+	return found;
+}
+
+/* Does @peer's VRAM hold the hive address *@key? */
+static bool peer_holds_addr(const struct amdgpu_migrate *peer, const void *key)
+{
+	u64 addr = *(const dma_addr_t *)key;
+
+	return addr - peer->adev->vm_manager.vram_base_offset < peer->vram_size;
+}
+
+/*
  * The registered GPU of @mig's hive whose VRAM holds the hive addresses
  * of the copy (each page's, and all of its order), or NULL; never @mig
  * itself, as drm_pagemap copies within one pagemap only for a driver that
@@ -1020,7 +1052,7 @@ static struct amdgpu_migrate *copy_peer_dst(struct amdgpu_migrate *mig,
 					    struct drm_pagemap_addr *addr,
 					    unsigned long npages)
 {
-	struct amdgpu_migrate *peer, *dst = NULL;
+	struct amdgpu_migrate *dst;
 	unsigned long i;
 	u64 base;
 
@@ -1028,16 +1060,7 @@ static struct amdgpu_migrate *copy_peer_dst(struct amdgpu_migrate *mig,
 		;
 	if (i == npages)
 		return NULL;
-	spin_lock(&migrate_peers_lock);
-	list_for_each_entry(peer, &migrate_peers, peers_link) {
-		base = peer->adev->vm_manager.vram_base_offset;
-		if (addr[i].addr - base < peer->vram_size && peer != mig &&
-		    amdgpu_xgmi_same_hive(mig->adev, peer->adev)) {
-			dst = peer;
-			break;
-		}
-	}
-	spin_unlock(&migrate_peers_lock);
+	dst = migrate_hive_find(mig, peer_holds_addr, &addr[i].addr);
 	if (!dst)
 		return NULL;
 	base = dst->adev->vm_manager.vram_base_offset;
@@ -1642,6 +1665,11 @@ static const struct drm_pagemap_devmem_ops amdgpu_migrate_devmem_ops = {
 
 /* --- The drm_pagemap --- */
 
+static bool peer_is_device(const struct amdgpu_migrate *peer, const void *key)
+{
+	return peer->adev->dev == key;
+}
+
 /*
  * Is @dev a GPU of the XGMI hive of @owner's device whose VRAM is
  * registered? Not once @owner's unbind began: a registration that unbind
@@ -1649,21 +1677,8 @@ static const struct drm_pagemap_devmem_ops amdgpu_migrate_devmem_ops = {
  */
 static bool migrate_hive_peer(struct amdgpu_migrate *owner, struct device *dev)
 {
-	struct amdgpu_device *adev = owner->adev;
-	struct amdgpu_migrate *mig;
-	bool peer = false;
-
-	if (!READ_ONCE(owner->registered))
-		return false;
-	spin_lock(&migrate_peers_lock);
-	list_for_each_entry(mig, &migrate_peers, peers_link) {
-		if (mig->adev->dev == dev) {
-			peer = amdgpu_xgmi_same_hive(adev, mig->adev);
-			break;
-		}
-	}
-	spin_unlock(&migrate_peers_lock);
-	return peer;
+	return READ_ONCE(owner->registered) &&
+	       migrate_hive_find(owner, peer_is_device, dev);
 }
 
 static struct drm_pagemap_addr
