@@ -2,6 +2,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <kunit/static_stub.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
@@ -166,40 +167,53 @@
  * one address space. Which of them may map the pages another GPU's VRAM
  * holds, without a migration, is decided by the pages' owner: every
  * registration joins one owner list (drm_pagemap_acquire_owner()), whose
- * interconnect test is amdgpu_xgmi_same_hive(). The GPUs of one XGMI hive
- * so share an owner, and hmm_range_fault() hands one GPU's device pages
- * to the others; a GPU outside the hive has its own owner and sees those
- * pages only once they came back to system memory (their migrate_to_ram).
+ * interconnect test is amdgpu_xgmi_same_hive() or, over PCIe,
+ * amdgpu_migrate_pcie_p2p() (amdgpu_device_is_peer_accessible() both
+ * ways, as xe_has_interconnect() asks pci_p2pdma_distance()). The GPUs of
+ * one XGMI hive so share an owner, as do GPUs that reach each other's BAR,
+ * and hmm_range_fault() hands one GPU's device pages to the others; a GPU
+ * without an interconnect has its own owner and sees those pages only
+ * once they came back to system memory (their migrate_to_ram).
  *
- * A peer addresses a page at its place in the hive: the VRAM offset plus
- * the owning GPU's &amdgpu_vm_manager.vram_base_offset, which GMC v9
+ * A hive peer addresses a page at its place in the hive: the VRAM offset
+ * plus the owning GPU's &amdgpu_vm_manager.vram_base_offset, which GMC v9
  * shifts by the node's segment (physical_node_id * node_segment_size), as
  * KFD's svm_range_dma_map_dev() addresses a peer's page. That is what
  * device_map returns, tagged %DRM_INTERCONNECT_DRIVER, to this GPU and to
- * every registered GPU of its hive; nothing is DMA-mapped, and any other
- * device is refused. The peer maps it with the remote-VRAM PTE flags
- * (amdgpu_svm_range_mapping_flags()).
+ * every registered GPU of its hive; nothing is DMA-mapped. A PCIe peer
+ * addresses the page in this GPU's BAR (&amdgpu_gmc.aper_base plus the
+ * VRAM offset; the test asked for a BAR over all of VRAM): device_map
+ * DMA-maps it for the peer (dma_map_resource(), as xe's device_map does
+ * and as amdgpu maps VRAM it exports as a dma-buf) and tags it
+ * %AMDGPU_INTERCONNECT_P2P; device_unmap unmaps it. Any other device is
+ * refused. The peer maps it with the remote-VRAM PTE flags
+ * (amdgpu_svm_range_mapping_flags()): a hive address as VRAM, a BAR
+ * address as system memory is mapped (the SYSTEM bit), uncached.
  *
- * Pages that move from one GPU's VRAM to another's in the hive are
- * copied directly, by the engine of the GPU that holds them: drm_pagemap
- * hands the peer's pages to the migration into this GPU and calls the
- * holder's copy_to_ram with this GPU's hive addresses (the device_map
- * above, asked for the holder). The holder points its GART window at
- * them, as amdgpu_ttm_map_buffer() points one at VRAM, and its SDMA
- * engine writes them over XGMI; one copy command per run that is
- * contiguous in the holder's VRAM, nothing through system memory. The
- * holder counts them (&amdgpu_migrate_stats.pages_to_peer), and the
- * receiver in its pages_in. KFD moves such pages through system memory
- * (svm_migrate_vram_to_vram()); xe copies them directly, as here.
+ * Pages that move from one GPU's VRAM to a peer's are copied directly,
+ * by the engine of the GPU that holds them: drm_pagemap hands the peer's
+ * pages to the migration into this GPU and calls the holder's
+ * copy_to_ram with this GPU's addresses (the device_map above, asked for
+ * the holder). The holder points its GART window at them, at hive
+ * addresses as amdgpu_ttm_map_buffer() points one at VRAM, at BAR
+ * addresses as it points one at system pages, and its SDMA engine writes
+ * them over XGMI or PCIe; one copy command per run that is contiguous in
+ * the holder's VRAM, nothing through system memory. The holder counts
+ * them (&amdgpu_migrate_stats.pages_to_peer); a hive receiver counts them
+ * in its pages_in, a PCIe receiver does not, as a BAR address mapped for
+ * the holder does not say whose BAR it is. KFD moves such pages through
+ * system memory (svm_migrate_vram_to_vram()); xe copies them directly,
+ * as here.
  *
  * The copy is refused, and the migration fails with nothing copied,
  * while the pages' timeslice runs (-EBUSY: drm_pagemap holds pages to it
  * only against CPU faults; the policy waits until it ends, which the
  * holder notes for it, and tries once more, amdgpu_migrate_peer_wait()),
- * when a reset lost their data (-EIO, as a copy
- * back is refused), and for addresses outside every registered GPU of
- * the hive (-EINVAL). A copy the engine failed is not done by the CPU:
- * the pages stay where they were. The policy answers any other -EBUSY
+ * when a reset lost their data (-EIO, as a copy back is refused), and
+ * for hive addresses outside every registered GPU of the hive (-EINVAL).
+ * A PCIe holder notes the timeslice for each of its PCIe peers, not
+ * knowing which one asked. A copy the engine failed is not done by the
+ * CPU: the pages stay where they were. The policy answers any other -EBUSY
  * (and the -EFAULT of a peer whose device_map refuses this GPU, its
  * unbind having begun) by bringing the pages back to system memory,
  * which waits out a timeslice too, and migrating them from there.
@@ -207,9 +221,11 @@
  * Once unbind began (and after it, should the registration be leaked),
  * no peer maps the GPU's pages: device_map refuses them.
  *
- * GPUs that reach each other only over PCIe keep separate owners, as
- * KFD's do (its owner is the hive, or the device): their pages meet in
- * system memory.
+ * KFD keeps GPUs that reach each other only over PCIe apart (its owner
+ * is the hive, or the device): their pages meet in system memory. Here
+ * they share an owner where the topology lets each reach the other's
+ * BAR, as xe's GPUs do; where it does not, or the pcie_p2p parameter is
+ * off, they are kept apart as KFD keeps them.
  */
 
 /**
@@ -473,8 +489,10 @@ static bool peer_snooped(struct amdgpu_device *adev)
 /*
  * Point GART window 0 of the batch's entity at @npages pages: a job that
  * copies the PTEs, carried in its own IB, into the GART table, as
- * amdgpu_ttm_map_buffer() does for a buffer object. System pages are
- * mapped at their DMA addresses, as amdgpu_ttm_map_buffer() maps GTT; a
+ * amdgpu_ttm_map_buffer() does for a buffer object. System pages, and a
+ * PCIe peer's BAR (%AMDGPU_MIGRATE_TO_PEER_BUS), are mapped at their DMA
+ * addresses, as amdgpu_ttm_map_buffer() maps GTT and amdgpu maps a
+ * dma-buf a PCIe peer exports from its VRAM; a
  * hive peer's VRAM (%AMDGPU_MIGRATE_TO_PEER) at its addresses in the hive,
  * with the flags a VRAM resource gets (and snooped where this GPU snoops
  * a peer's VRAM), as amdgpu_ttm_map_buffer() maps
@@ -1008,21 +1026,22 @@ static DEFINE_SPINLOCK(migrate_peers_lock);
 static LIST_HEAD(migrate_peers);
 
 /*
- * The first registered GPU of @mig's XGMI hive, other than @mig, that
- * @match accepts for @key, or NULL. @match runs under the peers' lock.
+ * The first registered GPU other than @mig that shares its owner (its
+ * XGMI hive, or a PCIe peer: see "Peers") and that @match accepts for
+ * @key, or NULL. @match runs under the peers' lock.
  */
 static struct amdgpu_migrate *
-migrate_hive_find(struct amdgpu_migrate *mig,
-		  bool (*match)(const struct amdgpu_migrate *peer,
-				const void *key),
-		  const void *key)
+migrate_peer_find(struct amdgpu_migrate *mig,
+		  bool (*match)(const struct amdgpu_migrate *mig,
+				struct amdgpu_migrate *peer, void *key),
+		  void *key)
 {
 	struct amdgpu_migrate *peer, *found = NULL;
 
 	spin_lock(&migrate_peers_lock);
 	list_for_each_entry(peer, &migrate_peers, peers_link) {
-		if (peer != mig && match(peer, key) &&
-		    amdgpu_xgmi_same_hive(mig->adev, peer->adev)) {
+		if (peer != mig && peer->pgmap.owner == mig->pgmap.owner &&
+		    match(mig, peer, key)) {
 			found = peer;
 			break;
 		}
@@ -1031,12 +1050,14 @@ migrate_hive_find(struct amdgpu_migrate *mig,
 	return found;
 }
 
-/* Does @peer's VRAM hold the hive address *@key? */
-static bool peer_holds_addr(const struct amdgpu_migrate *peer, const void *key)
+/* Is @peer of @mig's hive, and does its VRAM hold the hive address *@key? */
+static bool peer_holds_addr(const struct amdgpu_migrate *mig,
+			    struct amdgpu_migrate *peer, void *key)
 {
 	u64 addr = *(const dma_addr_t *)key;
 
-	return addr - peer->adev->vm_manager.vram_base_offset < peer->vram_size;
+	return amdgpu_xgmi_same_hive(mig->adev, peer->adev) &&
+	       addr - peer->adev->vm_manager.vram_base_offset < peer->vram_size;
 }
 
 /*
@@ -1060,7 +1081,7 @@ static struct amdgpu_migrate *copy_peer_dst(struct amdgpu_migrate *mig,
 		;
 	if (i == npages)
 		return NULL;
-	dst = migrate_hive_find(mig, peer_holds_addr, &addr[i].addr);
+	dst = migrate_peer_find(mig, peer_holds_addr, &addr[i].addr);
 	if (!dst)
 		return NULL;
 	base = dst->adev->vm_manager.vram_base_offset;
@@ -1076,6 +1097,18 @@ static struct amdgpu_migrate *copy_peer_dst(struct amdgpu_migrate *mig,
 struct copy_timeslice {
 	u64 now, end;
 };
+
+/*
+ * Note for @peer, a PCIe peer of @mig, when the timeslice *@key ends.
+ * Matches none, so that every such peer is noted.
+ */
+static bool peer_note_timeslice(const struct amdgpu_migrate *mig,
+				struct amdgpu_migrate *peer, void *key)
+{
+	if (!amdgpu_xgmi_same_hive(mig->adev, peer->adev))
+		atomic64_set(&peer->peer_timeslice_end, *(u64 *)key);
+	return false;
+}
 
 static void copy_latest_timeslice(struct amdgpu_migrate_vram *vram,
 				  unsigned long nr, void *data)
@@ -1109,8 +1142,8 @@ static u64 copy_peer_timeslice_end(struct amdgpu_migrate *mig,
 }
 
 /**
- * amdgpu_migrate_peer_wait() - wait out the timeslice for which a hive
- *	peer refused its pages
+ * amdgpu_migrate_peer_wait() - wait out the timeslice for which a peer
+ *	refused its pages
  * @mig: the device a migration into failed with -EBUSY
  * @max_ms: the longest wait, the timeslice the policy gives pages
  *
@@ -1118,7 +1151,9 @@ static u64 copy_peer_timeslice_end(struct amdgpu_migrate *mig,
  * runs, and notes when it ends. Sleep until then, so that the migration
  * can be tried again straight from the peer's VRAM rather than through
  * system memory. The note is a hint: another migration into @mig may
- * take it first, and then this one goes through system memory.
+ * take it first, and then this one goes through system memory; a PCIe
+ * peer notes it for each of its PCIe peers, as it cannot tell which one
+ * asked.
  *
  * Context: process context; may sleep.
  * Return: true if a peer refused and its timeslice is over now; false if
@@ -1145,6 +1180,7 @@ bool amdgpu_migrate_peer_wait(struct amdgpu_migrate *mig,
  * @pages: the device pages, one slot per 4 KiB page
  * @addr: the DMA addresses of the system pages, or for
  *	%AMDGPU_MIGRATE_TO_PEER the hive addresses of the peer's VRAM pages,
+ *	for %AMDGPU_MIGRATE_TO_PEER_BUS their addresses in the peer's BAR,
  *	one slot per 4 KiB page
  * @npages: slots in @pages and @addr
  * @pre_migrate_fence: work that must finish before VRAM is written (a move
@@ -1169,7 +1205,11 @@ bool amdgpu_migrate_peer_wait(struct amdgpu_migrate *mig,
  * and one of data a reset lost is refused (see "Copying back"). A copy to
  * a peer is refused for data a reset lost too, and while the pages'
  * timeslice runs; one the engine failed is not done by the CPU: the
- * pages stay where they are (see "Peers").
+ * pages stay where they are (see "Peers"). A hive peer, found by its
+ * addresses, counts the pages in, and its reset during the copy fails
+ * the copy. BAR addresses mapped for this GPU do not say whose they are:
+ * a PCIe peer counts nothing in, and the allocation a reset of it hit
+ * during the copy is refused to every GPU from then on (see "Reset").
  *
  * Context: process context; may sleep; takes no lock of the caller's.
  * Return: 0, or the error of @pre_migrate_fence, or the first error of a
@@ -1182,6 +1222,8 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			struct dma_fence *pre_migrate_fence,
 			enum amdgpu_migrate_dir dir)
 {
+	bool to_peer = dir == AMDGPU_MIGRATE_TO_PEER ||
+		       dir == AMDGPU_MIGRATE_TO_PEER_BUS;
 	struct amdgpu_migrate_stats *stats = &mig->stats;
 	unsigned long copied = 0, filled = 0, lost;
 	struct amdgpu_migrate *dst = NULL;
@@ -1199,12 +1241,22 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 		if (!dst)
 			return -EINVAL;
 		dst_lost = atomic_read(&dst->adev->vram_lost_counter);
+	}
+	if (to_peer) {
 		lost = copy_back_lost(mig, pages, addr, npages);
 		if (lost)
 			return copy_back_refuse(mig, lost);
 		end = copy_peer_timeslice_end(mig, pages, addr, npages);
 		if (end) {
-			atomic64_set(&dst->peer_timeslice_end, end);
+			/*
+			 * BAR addresses do not say whose they are: every PCIe
+			 * peer gets the note, a hint for whichever asked.
+			 */
+			if (dst)
+				atomic64_set(&dst->peer_timeslice_end, end);
+			else
+				migrate_peer_find(mig, peer_note_timeslice,
+						  &end);
 			return -EBUSY;
 		}
 	}
@@ -1260,16 +1312,17 @@ out:
 	 * Data a reset lost during the copy is refused as a copy back is,
 	 * on either GPU: the pages then stay where they were.
 	 */
-	if (dir == AMDGPU_MIGRATE_TO_PEER && !ret) {
+	if (to_peer && !ret) {
 		lost = copy_back_lost(mig, pages, addr, npages);
 		if (lost) {
 			ret = copy_back_refuse(mig, lost);
-		} else if (atomic_read(&dst->adev->vram_lost_counter) !=
+		} else if (dst && atomic_read(&dst->adev->vram_lost_counter) !=
 			   dst_lost) {
 			ret = -EIO;
 		} else {
 			atomic64_add(copied, &stats->pages_to_peer);
-			atomic64_add(copied, &dst->stats.pages_in);
+			if (dst)
+				atomic64_add(copied, &dst->stats.pages_in);
 		}
 	}
 	return ret;
@@ -1295,29 +1348,34 @@ static int copy_op(struct page **pages, struct drm_pagemap_addr *addr,
 		   enum amdgpu_migrate_dir dir)
 {
 	struct amdgpu_migrate *mig = pages_migrate(pages, npages);
-	unsigned long i, in_vram = 0, in_ram = 0;
+	unsigned long i, in_vram = 0, in_bar = 0, in_ram = 0;
 
 	/*
 	 * A VRAM address on the other side of a copy out of VRAM is a move
 	 * into another GPU's VRAM: drm_pagemap hands a hive peer's pages to
 	 * the migration into this GPU, and calls the *source's* copy_to_ram
 	 * with the destination's hive addresses, as xe_svm_copy() hands a
-	 * peer's addresses to xe_migrate_from_vram(). One op never mixes the
-	 * two kinds, and drm_pagemap never gives copy_to_devmem VRAM
-	 * addresses; either is refused.
+	 * peer's addresses to xe_migrate_from_vram(): hive addresses over
+	 * XGMI, BAR addresses over PCIe. One op never mixes kinds, and
+	 * drm_pagemap never gives copy_to_devmem a peer's addresses; either
+	 * is refused.
 	 */
 	for (i = 0; i < npages; i++) {
 		if (!addr[i].addr)
 			continue;
 		if (addr[i].proto == DRM_INTERCONNECT_DRIVER)
 			in_vram++;
+		else if (addr[i].proto == AMDGPU_INTERCONNECT_P2P)
+			in_bar++;
 		else
 			in_ram++;
 	}
-	if (in_vram) {
-		if (in_ram || dir != AMDGPU_MIGRATE_TO_RAM)
+	if (in_vram || in_bar) {
+		if ((in_vram && in_bar) || in_ram ||
+		    dir != AMDGPU_MIGRATE_TO_RAM)
 			return -EINVAL;
-		dir = AMDGPU_MIGRATE_TO_PEER;
+		dir = in_vram ? AMDGPU_MIGRATE_TO_PEER :
+				AMDGPU_MIGRATE_TO_PEER_BUS;
 	}
 
 	return mig ? amdgpu_migrate_copy(mig, pages, addr, npages,
@@ -1665,20 +1723,46 @@ static const struct drm_pagemap_devmem_ops amdgpu_migrate_devmem_ops = {
 
 /* --- The drm_pagemap --- */
 
-static bool peer_is_device(const struct amdgpu_migrate *peer, const void *key)
+/* How a peer reaches the pages of a registration, if it does. */
+enum migrate_link {
+	MIGRATE_LINK_NONE,
+	MIGRATE_LINK_XGMI,
+	MIGRATE_LINK_PCIE,
+};
+
+struct peer_device_key {
+	struct device *dev;
+	enum migrate_link link;
+};
+
+/* Is @peer the GPU of device @key->dev? Then note over what it reaches @mig. */
+static bool peer_is_device(const struct amdgpu_migrate *mig,
+			   struct amdgpu_migrate *peer, void *key)
 {
-	return peer->adev->dev == key;
+	struct peer_device_key *k = key;
+
+	if (peer->adev->dev != k->dev)
+		return false;
+	k->link = amdgpu_xgmi_same_hive(mig->adev, peer->adev) ?
+		  MIGRATE_LINK_XGMI : MIGRATE_LINK_PCIE;
+	return true;
 }
 
 /*
- * Is @dev a GPU of the XGMI hive of @owner's device whose VRAM is
- * registered? Not once @owner's unbind began: a registration that unbind
- * had to leak keeps its pages, which no peer may reach.
+ * How does @dev reach the VRAM of @owner: as a registered GPU of its XGMI
+ * hive, as one that shares its owner over PCIe, or not at all? Not at all
+ * once @owner's unbind began: a registration that unbind had to leak
+ * keeps its pages, which no peer may reach.
  */
-static bool migrate_hive_peer(struct amdgpu_migrate *owner, struct device *dev)
+static enum migrate_link migrate_peer_link(struct amdgpu_migrate *owner,
+					   struct device *dev)
 {
-	return READ_ONCE(owner->registered) &&
-	       migrate_hive_find(owner, peer_is_device, dev);
+	struct peer_device_key key = { .dev = dev };
+
+	if (!READ_ONCE(owner->registered) ||
+	    !migrate_peer_find(owner, peer_is_device, &key))
+		return MIGRATE_LINK_NONE;
+	return key.link;
 }
 
 static struct drm_pagemap_addr
@@ -1690,29 +1774,50 @@ amdgpu_migrate_device_map(struct drm_pagemap *dpagemap, struct device *dev,
 	struct amdgpu_device *adev = mig->adev;
 	u64 offset = amdgpu_migrate_vram_offset(mig, page);
 	u32 now = atomic_read(&adev->vram_lost_counter);
+	enum migrate_link link;
+	dma_addr_t addr;
 
 	/*
 	 * Only devices that share the pages' owner are handed them
-	 * (hmm_range_fault() and migrate_vma select by owner): this GPU and
-	 * the peers of its XGMI hive (see "Peers"). Both reach the page at
-	 * its address in the hive; any other device is refused. So is a
-	 * page whose data a reset lost, to every device (see "Reset").
+	 * (hmm_range_fault() and migrate_vma select by owner): this GPU, the
+	 * peers of its XGMI hive and its PCIe peers (see "Peers"). Any other
+	 * device is refused. So is a page whose data a reset lost, to every
+	 * device (see "Reset").
 	 */
-	if ((dev != adev->dev && !migrate_hive_peer(mig, dev)) ||
+	link = dev == adev->dev ? MIGRATE_LINK_XGMI :
+	       migrate_peer_link(mig, dev);
+	if (link == MIGRATE_LINK_NONE ||
 	    (now != mig->vram_lost_counter && offset_lost(mig, offset, now)))
 		return drm_pagemap_addr_encode(DMA_MAPPING_ERROR,
 					       DRM_INTERCONNECT_SYSTEM, order,
 					       dir);
-	return drm_pagemap_addr_encode(offset +
-				       adev->vm_manager.vram_base_offset,
-				       DRM_INTERCONNECT_DRIVER, order, dir);
+	/* This GPU and its hive reach the page at its address in the hive. */
+	if (link == MIGRATE_LINK_XGMI)
+		return drm_pagemap_addr_encode(offset +
+					       adev->vm_manager.vram_base_offset,
+					       DRM_INTERCONNECT_DRIVER, order,
+					       dir);
+	/*
+	 * A PCIe peer reaches it through this GPU's BAR, all of VRAM on a
+	 * large-BAR part (amdgpu_device_is_peer_accessible() asked for it),
+	 * mapped for the peer as xe_drm_pagemap_device_map() maps its BAR
+	 * and amdgpu_vram_mgr_alloc_sgt() maps VRAM for a dma-buf importer.
+	 */
+	addr = dma_map_resource(dev, adev->gmc.aper_base + offset,
+				PAGE_SIZE << order, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	return drm_pagemap_addr_encode(addr, dma_mapping_error(dev, addr) ?
+				       DRM_INTERCONNECT_SYSTEM :
+				       AMDGPU_INTERCONNECT_P2P, order, dir);
 }
 
 static void amdgpu_migrate_device_unmap(struct drm_pagemap *dpagemap,
 					struct device *dev,
 					const struct drm_pagemap_addr *addr)
 {
-	/* device_map() made no DMA mapping: the GPU addresses VRAM directly. */
+	/* Only a PCIe peer's address is a DMA mapping: VRAM is not one. */
+	if (addr->proto == AMDGPU_INTERCONNECT_P2P)
+		dma_unmap_resource(dev, addr->addr, PAGE_SIZE << addr->order,
+				   addr->dir, DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 /*
@@ -1863,10 +1968,32 @@ static const struct drm_pagemap_ops amdgpu_migrate_pagemap_ops = {
 /* Every registration, grouped by owner: one owner per XGMI hive. */
 static DRM_PAGEMAP_OWNER_LIST_DEFINE(amdgpu_migrate_owners);
 
+/**
+ * amdgpu_migrate_pcie_p2p() - do two GPUs reach each other's VRAM over PCIe?
+ * @a: one GPU
+ * @b: the other
+ *
+ * Both ways, as amdgpu_device_is_peer_accessible() tells it for each: the
+ * pcie_p2p parameter, a BAR that covers all of VRAM, a chipset that
+ * routes peer-to-peer traffic (pci_p2pdma_distance(), as
+ * xe_has_interconnect() asks it) and a peer that can address the BAR.
+ * Simulated GPUs are not PCI functions: a test answers for them.
+ *
+ * Context: process context.
+ * Return: true if each GPU may map the other's VRAM through its BAR.
+ */
+bool amdgpu_migrate_pcie_p2p(struct amdgpu_device *a, struct amdgpu_device *b)
+{
+	KUNIT_STATIC_STUB_REDIRECT(amdgpu_migrate_pcie_p2p, a, b);
+	return amdgpu_device_is_peer_accessible(a, b) &&
+	       amdgpu_device_is_peer_accessible(b, a);
+}
+
 static bool migrate_has_interconnect(struct drm_pagemap_peer *peer1,
 				     struct drm_pagemap_peer *peer2)
 {
-	return amdgpu_xgmi_same_hive(peer1->private, peer2->private);
+	return amdgpu_xgmi_same_hive(peer1->private, peer2->private) ||
+	       amdgpu_migrate_pcie_p2p(peer1->private, peer2->private);
 }
 
 /*

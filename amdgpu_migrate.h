@@ -24,17 +24,29 @@ struct amdgpu_device;
 struct dma_fence;
 struct mm_struct;
 
+/*
+ * The interconnect of a &struct drm_pagemap_addr that device_map() gives a
+ * GPU for another's VRAM page: %DRM_INTERCONNECT_DRIVER is an address in
+ * VRAM (the device's own, or a hive peer's at its place in the XGMI hive);
+ * AMDGPU_INTERCONNECT_P2P is the page's address in the owner's PCIe BAR,
+ * DMA-mapped for the peer (dma_map_resource()). See "Peers".
+ */
+#define AMDGPU_INTERCONNECT_P2P		(DRM_INTERCONNECT_DRIVER + 1)
+
 /**
  * enum amdgpu_migrate_dir - which way a copy goes
  * @AMDGPU_MIGRATE_TO_VRAM: system memory to VRAM
  * @AMDGPU_MIGRATE_TO_RAM: VRAM to system memory
  * @AMDGPU_MIGRATE_TO_PEER: VRAM to the VRAM of a GPU of the same XGMI
  *	hive, addressed at its place in the hive
+ * @AMDGPU_MIGRATE_TO_PEER_BUS: VRAM to the VRAM of a GPU reached over
+ *	PCIe, addressed through its BAR (%AMDGPU_INTERCONNECT_P2P)
  */
 enum amdgpu_migrate_dir {
 	AMDGPU_MIGRATE_TO_VRAM,
 	AMDGPU_MIGRATE_TO_RAM,
 	AMDGPU_MIGRATE_TO_PEER,
+	AMDGPU_MIGRATE_TO_PEER_BUS,
 };
 
 /**
@@ -159,10 +171,11 @@ struct amdgpu_migrate {
 	struct drm_pagemap dpagemap;
 	/**
 	 * @peer: in the owner list of every registration; its owner, shared
-	 * by the GPUs of one XGMI hive, is @pgmap's (see "Peers")
+	 * by the GPUs of one XGMI hive and by PCIe peers, is @pgmap's (see
+	 * "Peers")
 	 */
 	struct drm_pagemap_peer peer;
-	/** @peers_link: in the list device_map() finds hive peers in */
+	/** @peers_link: in the list device_map() finds peers in */
 	struct list_head peers_link;
 	/** @vram_size: bytes of VRAM covered by @pgmap */
 	u64 vram_size;
@@ -197,8 +210,8 @@ struct amdgpu_migrate {
 	struct work_struct lost_work;
 	/**
 	 * @peer_timeslice_end: when the timeslice ends (jiffies64) for
-	 * which a hive peer last refused to copy pages into this VRAM, or
-	 * 0; for amdgpu_migrate_peer_wait()
+	 * which a peer last refused to copy pages into this VRAM, or 0; for
+	 * amdgpu_migrate_peer_wait()
 	 */
 	atomic64_t peer_timeslice_end;
 	/** @bos: the live allocations by &amdgpu_migrate_vram.key */
@@ -238,6 +251,7 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 int amdgpu_migrate_populate(struct amdgpu_migrate *mig, struct mm_struct *mm,
 			    unsigned long start, unsigned long end,
 			    unsigned long timeslice_ms, int xcp_id);
+bool amdgpu_migrate_pcie_p2p(struct amdgpu_device *a, struct amdgpu_device *b);
 bool amdgpu_migrate_peer_wait(struct amdgpu_migrate *mig,
 			      unsigned long max_ms);
 

@@ -468,13 +468,15 @@ static u32 mtype_local_gc943(bool ext_coherent)
  *
  * The rules of KFD's svm_range_get_pte_flags() for the memory one GPU
  * reaches itself: its own VRAM, near or far from the VM's memory
- * partition, system memory, and the VRAM of a peer in the same XGMI hive
- * (KFD's "bo_node != node" rows). The MTYPE depends on the GC IP, on the
- * COHERENT and EXT_COHERENT flags, on whether the part is an APU, the CPU
- * is XGMI-connected, and on the mtype_local module parameter. A peer's
+ * partition, system memory, and the VRAM of a peer (KFD's "bo_node !=
+ * node" rows). The MTYPE depends on the GC IP, on the COHERENT and
+ * EXT_COHERENT flags, on whether the part is an APU, the CPU is
+ * XGMI-connected, and on the mtype_local module parameter. A hive peer's
  * VRAM is addressed as VRAM (no SYSTEM bit: the hive address of
- * amdgpu_migrate_device_map()) and snooped; VRAM of a GPU outside the
- * hive never reaches this: such pages come through system memory.
+ * amdgpu_migrate_device_map()) and snooped. A PCIe peer's is addressed
+ * through its BAR, with the SYSTEM bit, and takes the same rows without
+ * the hive's snoop, and uncached where KFD's "PCIe P2P on GPUs pre-9.5.0"
+ * row says so.
  *
  * Context: any.
  * Return: AMDGPU_VM_MTYPE_* and AMDGPU_VM_PAGE_EXECUTABLE flags for
@@ -485,21 +487,22 @@ u32 amdgpu_svm_range_mapping_flags(struct amdgpu_device *adev,
 				   enum amdgpu_svm_mem mem, u64 *pte_flags)
 {
 	u32 gc = amdgpu_ip_version(adev, GC_HWIP, 0);
-	bool vram = mem != AMDGPU_SVM_MEM_SYSTEM;
+	bool bar = mem == AMDGPU_SVM_MEM_VRAM_BAR;
+	bool vram = mem != AMDGPU_SVM_MEM_SYSTEM && !bar;
 	bool coherent = attrs->flags & (AMDGPU_SVM_FLAG_COHERENT |
 					AMDGPU_SVM_FLAG_EXT_COHERENT);
 	bool ext_coherent = attrs->flags & AMDGPU_SVM_FLAG_EXT_COHERENT;
-	bool peer = mem == AMDGPU_SVM_MEM_VRAM_PEER;
-	bool snoop = !vram, aid_a1;
+	bool peer = mem == AMDGPU_SVM_MEM_VRAM_PEER || bar;
+	bool snoop = !vram && !bar, aid_a1;
 	u32 mapping, mtype_local;
 
 	switch (gc) {
 	case IP_VERSION(9, 4, 1):
 	case IP_VERSION(9, 4, 2):
 		if (peer) {
-			/* A peer's VRAM, snooped across the hive. */
+			/* A peer's VRAM, snooped across the hive only. */
 			mapping = coherent ? AMDGPU_VM_MTYPE_UC : AMDGPU_VM_MTYPE_NC;
-			snoop = true;
+			snoop = !bar;
 		} else if (vram) {
 			mapping = coherent ? AMDGPU_VM_MTYPE_CC : AMDGPU_VM_MTYPE_RW;
 			/* The CPU snoops VRAM it reaches over XGMI. */
@@ -517,6 +520,9 @@ u32 amdgpu_svm_range_mapping_flags(struct amdgpu_device *adev,
 		snoop = true;
 		if (mem == AMDGPU_SVM_MEM_VRAM)
 			mapping = mtype_local;
+		else if (bar && gc < IP_VERSION(9, 5, 0))
+			/* PCIe peer-to-peer before GC 9.5.0: uncached. */
+			mapping = AMDGPU_VM_MTYPE_UC;
 		else if (mem == AMDGPU_SVM_MEM_VRAM_FAR || peer)
 			/* Another partition's or hive peer's HBM: system scope. */
 			mapping = ext_coherent ? AMDGPU_VM_MTYPE_UC :
@@ -638,10 +644,15 @@ enum amdgpu_svm_mem amdgpu_svm_range_vram_mem(struct amdgpu_device *adev,
 /* GPU pages per CPU page. */
 #define SVM_GPU_PAGES(npages)	((u64)(npages) << (PAGE_SHIFT - AMDGPU_GPU_PAGE_SHIFT))
 
-/* VRAM comes as a PTE address (device_map()), not DMA: near, far or peer. */
+/*
+ * VRAM comes as a PTE address (device_map()), not DMA: near, far or a
+ * hive peer's; a PCIe peer's as a DMA address of its BAR.
+ */
 static enum amdgpu_svm_mem page_mem(struct amdgpu_svm *svm,
 				    const struct drm_pagemap_addr *da)
 {
+	if (da->proto == AMDGPU_INTERCONNECT_P2P)
+		return AMDGPU_SVM_MEM_VRAM_BAR;
 	if (da->proto != DRM_INTERCONNECT_DRIVER)
 		return AMDGPU_SVM_MEM_SYSTEM;
 	return amdgpu_svm_range_vram_mem(svm->adev, svm->vm, da->addr);

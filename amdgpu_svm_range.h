@@ -109,6 +109,8 @@ extern const struct drm_gpusvm_ops amdgpu_svm_range_ops;
  * @AMDGPU_SVM_MEM_VRAM_FAR: this device's VRAM in another memory partition
  * @AMDGPU_SVM_MEM_VRAM_PEER: the VRAM of another GPU of the XGMI hive,
  *	reached at its address in the hive
+ * @AMDGPU_SVM_MEM_VRAM_BAR: the VRAM of a PCIe peer, reached through its
+ *	BAR at a DMA address (%AMDGPU_INTERCONNECT_P2P)
  * @AMDGPU_SVM_MEM_COUNT: the number of kinds
  */
 enum amdgpu_svm_mem {
@@ -116,6 +118,7 @@ enum amdgpu_svm_mem {
 	AMDGPU_SVM_MEM_VRAM,
 	AMDGPU_SVM_MEM_VRAM_FAR,
 	AMDGPU_SVM_MEM_VRAM_PEER,
+	AMDGPU_SVM_MEM_VRAM_BAR,
 	AMDGPU_SVM_MEM_COUNT,
 };
 
