@@ -55,10 +55,22 @@ struct pci_dev;
  */
 #define AMDGPU_SVM_SIM_XGMI_SEGMENT	SZ_64G
 
+/*
+ * The BAR of each simulated GPU: a window of bus addresses, above any RAM
+ * of the guest, through which the CPU and PCIe peers reach all of its
+ * VRAM (a large BAR). GPU n of those alive has the window at
+ * AMDGPU_SVM_SIM_BAR_BASE + n * AMDGPU_SVM_SIM_BAR_SLOT.
+ */
+#define AMDGPU_SVM_SIM_BAR_BASE		BIT_ULL(46)
+#define AMDGPU_SVM_SIM_BAR_SLOT		SZ_4G
+#define AMDGPU_SVM_SIM_BAR_SLOTS	4096
+
 /**
- * struct amdgpu_svm_sim_hive - where a simulated GPU sits in an XGMI hive
+ * struct amdgpu_svm_sim_hive - where a simulated GPU sits: in an XGMI
+ *	hive, behind a PCIe switch
  *
- * What the XGMI discovery would report (gfxhub_v1_1_get_xgmi_info()).
+ * What the XGMI discovery would report (gfxhub_v1_1_get_xgmi_info()), and
+ * what the PCI topology would tell amdgpu_device_is_peer_accessible().
  */
 struct amdgpu_svm_sim_hive {
 	/** @hive_id: the hive, 0 for a GPU in none */
@@ -67,6 +79,11 @@ struct amdgpu_svm_sim_hive {
 	unsigned int node;
 	/** @nodes: GPUs in the hive */
 	unsigned int nodes;
+	/**
+	 * @pcie: GPUs with the same non-zero id reach each other's BAR over
+	 * PCIe (amdgpu_migrate_pcie_p2p() holds for them); 0 for none
+	 */
+	unsigned int pcie;
 };
 
 /* Translations the TLB holds; the oldest goes when it is full. */
@@ -347,6 +364,10 @@ struct amdgpu_svm_sim {
 	atomic_t heavy_flushes;
 	/** @xgmi_accesses: accesses that reached a hive peer's VRAM */
 	atomic_t xgmi_accesses;
+	/** @bar_accesses: accesses that reached a PCIe peer's VRAM */
+	atomic_t bar_accesses;
+	/** @bar_slot: which window of bus addresses is this GPU's BAR */
+	int bar_slot;
 	/** @tlb_hits: accesses served by the TLB without a walk */
 	atomic_t tlb_hits;
 	/** @walks: page walks */
@@ -407,6 +428,8 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 					     const struct amdgpu_svm_sim_hive *hive);
 struct page *amdgpu_svm_sim_hive_vram_page(struct amdgpu_svm_sim *sim,
 					   u64 addr);
+struct page *amdgpu_svm_sim_bar_vram_page(struct amdgpu_svm_sim *sim, u64 addr,
+					  bool *in_bar);
 int amdgpu_svm_sim_vm_init(struct amdgpu_svm_sim *sim, struct amdgpu_vm *vm);
 void amdgpu_svm_sim_vm_settle(struct amdgpu_vm *vm);
 

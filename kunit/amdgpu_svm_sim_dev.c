@@ -55,13 +55,16 @@
  */
 
 #include <linux/dma-mapping.h>
+#include <linux/idr.h>
 #include <linux/pci.h>
 #include <linux/stacktrace.h>
 #include <linux/vmalloc.h>
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 
 #include "../amdgpu.h"
+#include "../amdgpu_migrate.h"
 #include "../amdgpu_reset.h"
 #include "../amdgpu_res_cursor.h"
 #include "../amdgpu_vm.h"
@@ -244,6 +247,61 @@ struct page *amdgpu_svm_sim_hive_vram_page(struct amdgpu_svm_sim *sim,
 	}
 	spin_unlock(&sim_devices_lock);
 	return page;
+}
+
+/*
+ * The BARs of the GPUs alive: each takes a window (a slot) at bring-up,
+ * an IDA rather than a counter so that a long run never reaches 2^48.
+ */
+static DEFINE_IDA(sim_bar_ida);
+
+/**
+ * amdgpu_svm_sim_bar_vram_page() - the VRAM page a GPU reaches at a bus
+ *	address, in a PCIe peer's BAR
+ * @sim: the GPU that accesses
+ * @addr: the address a PTE or GART entry with the SYSTEM bit holds
+ * @in_bar: receives whether @addr is in the BAR of another GPU
+ *
+ * No RAM is at a BAR's addresses. An access there reaches the GPU's VRAM
+ * if the chipset routes peer-to-peer traffic between the two GPUs (the
+ * same &amdgpu_svm_sim_hive.pcie); otherwise nothing answers.
+ *
+ * Context: any context that may spin.
+ * Return: the live page, or NULL (in no BAR, not routed, or not live).
+ */
+struct page *amdgpu_svm_sim_bar_vram_page(struct amdgpu_svm_sim *sim, u64 addr,
+					  bool *in_bar)
+{
+	struct amdgpu_svm_sim *peer;
+	struct page *page = NULL;
+	u64 base;
+
+	*in_bar = false;
+	if (addr < AMDGPU_SVM_SIM_BAR_BASE)
+		return NULL;
+	spin_lock(&sim_devices_lock);
+	list_for_each_entry(peer, &sim_devices, link) {
+		base = peer->adev->gmc.aper_base;
+		if (peer == sim || addr < base || addr - base >= peer->vram_size)
+			continue;
+		*in_bar = true;
+		if (sim->hive.pcie && peer->hive.pcie == sim->hive.pcie)
+			page = amdgpu_svm_sim_vram_page(peer, addr - base);
+		if (page)
+			atomic_inc(&sim->bar_accesses);
+		break;
+	}
+	spin_unlock(&sim_devices_lock);
+	return page;
+}
+
+/* The PCI topology: which GPUs the chipset lets reach each other's BAR. */
+static bool sim_pcie_p2p(struct amdgpu_device *a, struct amdgpu_device *b)
+{
+	struct amdgpu_svm_sim *x = amdgpu_svm_sim_of(a);
+	struct amdgpu_svm_sim *y = amdgpu_svm_sim_of(b);
+
+	return x && y && x->hive.pcie && x->hive.pcie == y->hive.pcie;
 }
 
 static void sim_vram_free(struct amdgpu_svm_sim *sim)
@@ -766,6 +824,7 @@ static void sim_release(void *data)
 	spin_lock(&sim_devices_lock);
 	list_del(&sim->link);
 	spin_unlock(&sim_devices_lock);
+	ida_free(&sim_bar_ida, sim->bar_slot);
 }
 
 /**
@@ -877,9 +936,19 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 		sim_vram_free(sim);
 		KUNIT_FAIL_AND_ABORT(test, "amdgpu_ttm_init: %d", ret);
 	}
-	/* The BAR of a real device is I/O memory; this one is RAM. */
+	/*
+	 * The BAR of a real device is I/O memory; the CPU's view of this
+	 * one is RAM, and a PCIe peer's a window of bus addresses.
+	 */
 	adev->mman.aper_base_kaddr = (__force void __iomem *)sim->aperture;
 	adev->gmc.visible_vram_size = sim->vram_size;
+	sim->bar_slot = ida_alloc_max(&sim_bar_ida,
+				      AMDGPU_SVM_SIM_BAR_SLOTS - 1, GFP_KERNEL);
+	KUNIT_ASSERT_GE(test, sim->bar_slot, 0);
+	adev->gmc.aper_base = AMDGPU_SVM_SIM_BAR_BASE +
+			      (u64)sim->bar_slot * AMDGPU_SVM_SIM_BAR_SLOT;
+	/* The chipset's answer to amdgpu_device_is_peer_accessible(). */
+	kunit_activate_static_stub(test, amdgpu_migrate_pcie_p2p, sim_pcie_p2p);
 	sim_vram_mgr_wrap(sim);
 
 	amdgpu_vm_manager_init(adev);

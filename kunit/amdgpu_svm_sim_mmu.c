@@ -634,9 +634,21 @@ int amdgpu_svm_sim_dma_watch(struct amdgpu_svm_sim *sim)
  */
 void amdgpu_svm_sim_dma_unwatch(struct amdgpu_svm_sim *sim)
 {
+	unsigned long pfn, leaked = 0, first = 0;
+	void *entry;
+
 	unregister_trace_dma_unmap_phys(sim_dma_unmap, sim);
 	unregister_trace_dma_map_phys(sim_dma_map, sim);
 	tracepoint_synchronize_unregister();
+	/* The device is gone: every DMA mapping made for it must be, too. */
+	xa_for_each(&sim->dma_maps, pfn, entry) {
+		if (xa_to_value(entry) && !leaked++)
+			first = pfn;
+	}
+	if (leaked && !READ_ONCE(sim->dma_untracked))
+		amdgpu_svm_sim_fail(sim,
+				    "%lu frames still DMA-mapped for the device at its teardown (the first at %lx)",
+				    leaked, first << PAGE_SHIFT);
 	xa_destroy(&sim->dma_maps);
 	amdgpu_svm_sim_report(sim);
 }
@@ -648,9 +660,20 @@ static struct page *sim_target(struct amdgpu_svm_sim *sim,
 {
 	u64 addr = e->addr + (gpu_page - e->first) * AMDGPU_GPU_PAGE_SIZE;
 	struct page *page;
+	bool in_bar;
 
 	if (e->flags & AMDGPU_PTE_SYSTEM) {
-		page = amdgpu_svm_sim_system_page(addr);
+		/* A PCIe peer's BAR, or system memory. */
+		page = amdgpu_svm_sim_bar_vram_page(sim, addr, &in_bar);
+		if (in_bar && !page) {
+			amdgpu_svm_sim_fail(sim,
+					    "GPU reached freed VRAM, or a BAR it has no route to: GPU page %llx -> bus %llx (translation of %llu pages from %llx: %llx, flags %llx)",
+					    gpu_page, addr, e->pages, e->first,
+					    e->addr, e->flags);
+			return NULL;
+		}
+		if (!in_bar)
+			page = amdgpu_svm_sim_system_page(addr);
 		if (!page) {
 			amdgpu_svm_sim_fail(sim,
 					    "GPU reached a freed page: GPU page %llx -> %llx (translation of %llu pages from %llx: %llx, flags %llx)",

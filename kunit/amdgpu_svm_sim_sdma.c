@@ -168,6 +168,7 @@ static struct page *sdma_page(struct amdgpu_svm_sim_sdma *sdma, u64 mc,
 	struct amdgpu_device *adev = sim->adev;
 	struct page *page;
 	u64 addr, pte, offset;
+	bool in_bar;
 
 	if (mc >= adev->gmc.gart_start && mc <= adev->gmc.gart_end) {
 		u64 gart_page = (mc - adev->gmc.gart_start) >> AMDGPU_GPU_PAGE_SHIFT;
@@ -198,9 +199,14 @@ static struct page *sdma_page(struct amdgpu_svm_sim_sdma *sdma, u64 mc,
 					  mc);
 			return page;
 		}
-		page = amdgpu_svm_sim_system_page(addr);
+		/* A PCIe peer's BAR, or system memory. */
+		page = amdgpu_svm_sim_bar_vram_page(sim, addr, &in_bar);
+		if (!in_bar)
+			page = amdgpu_svm_sim_system_page(addr);
 		if (!page) {
-			sdma_stop(sdma, "reached a freed page through GART", mc);
+			sdma_stop(sdma, in_bar ?
+				  "reached freed VRAM, or a BAR it has no route to, through GART" :
+				  "reached a freed page through GART", mc);
 		} else if (amdgpu_svm_sim_dma_stale(sim, addr)) {
 			sdma_stop(sdma, "reached a page unmapped for the device through GART",
 				  mc);
