@@ -35,10 +35,11 @@
  * prefetch with its helper threads, and the CPU faults back by one thread
  * against two threads faulting on different ranges at once.
  *
- * A second case makes two GPUs of one XGMI hive and moves a buffer from
- * one's VRAM to the other's, by prefetches on their files: straight, the
- * holder's engine copying over XGMI, and through system memory, as KFD
- * moves pages between GPUs; the two ways interleaved, in one run.
+ * A second case makes two GPUs, of one XGMI hive or PCIe peers, and
+ * moves a buffer from one's VRAM to the other's, by prefetches on their
+ * files: straight, the holder's engine copying over XGMI or into the
+ * other's BAR, and through system memory, as KFD moves pages between
+ * GPUs; the two ways interleaved, in one run.
  *
  * tools/bench.sh runs the suite in a production configuration of the test
  * kernel (no KASAN, lockdep, DEBUG_VM; two CPUs) and in the debug test
@@ -900,16 +901,29 @@ static void amdgpu_migrate_bench_throughput(struct kunit *test)
 		  div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC));
 }
 
-/* --- Between two GPUs of one XGMI hive --- */
+/* --- Between two GPUs: of one XGMI hive, or PCIe peers --- */
 
 #define BENCH_HIVE	0xbe4c
 
-static const struct bench_size bench_peer_sizes[] = {
-	{ SZ_2M, 5, "2M" },
-	{ SZ_64M, 3, "64M" },
+struct bench_peer_case {
+	struct bench_size s;
+	bool pcie;
 };
 
-KUNIT_ARRAY_PARAM(bench_peer_size, bench_peer_sizes, bench_size_desc);
+static const struct bench_peer_case bench_peer_cases[] = {
+	{ { SZ_2M, 5, "2M" }, false },
+	{ { SZ_64M, 3, "64M" }, false },
+	{ { SZ_2M, 5, "2M" }, true },
+	{ { SZ_64M, 3, "64M" }, true },
+};
+
+static void bench_peer_desc(const struct bench_peer_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s %s", c->s.name,
+		 c->pcie ? "pcie" : "xgmi");
+}
+
+KUNIT_ARRAY_PARAM(bench_peer, bench_peer_cases, bench_peer_desc);
 
 /* SET {PREFETCH_LOC, @loc} over the buffer on @t's file, timed. */
 static u64 bench_prefetch(struct kunit *test, struct amdgpu_svm_test_dev *t,
@@ -927,13 +941,15 @@ static u64 bench_prefetch(struct kunit *test, struct amdgpu_svm_test_dev *t,
 
 static void bench_peer_header(void)
 {
-	bench_out("between two GPUs of one XGMI hive (prefetches; 4 KiB pages):");
-	bench_out("v2v: VRAM to VRAM, the holder's engine over XGMI; v2r2v: to");
-	bench_out("  system memory on the holder's file, then to the other GPU;");
-	bench_out("  MB/s of one move; ratio: v2r2v time over v2v time;");
-	bench_out("  cmd/2M: copy commands per 2 MiB moved, both GPUs");
-	bench_out("%-5s %-4s %-3s | %8s %8s | %8s | %6s %6s |",
-		  "size", "src", "n", "v2v", "v2r2v", "ratio", "v2v", "v2r2v");
+	bench_out("between two GPUs, of one XGMI hive or PCIe peers (prefetches;");
+	bench_out("  4 KiB pages):");
+	bench_out("v2v: VRAM to VRAM, the holder's engine over XGMI or into the");
+	bench_out("  other's BAR; v2r2v: to system memory on the holder's file,");
+	bench_out("  then to the other GPU; MB/s of one move; ratio: v2r2v time");
+	bench_out("  over v2v time; cmd/2M: copy commands per 2 MiB moved, both GPUs");
+	bench_out("%-5s %-4s %-4s %-3s | %8s %8s | %8s | %6s %6s |",
+		  "size", "link", "src", "n", "v2v", "v2r2v", "ratio", "v2v",
+		  "v2r2v");
 }
 
 static u64 bench_commands(struct amdgpu_migrate_stats **stats)
@@ -943,16 +959,18 @@ static u64 bench_commands(struct amdgpu_migrate_stats **stats)
 }
 
 /*
- * The same bytes moved between the VRAM of two GPUs of one hive, two
- * ways, interleaved: VRAM to VRAM (a prefetch to B of pages in A's VRAM:
- * A's engine copies them into B's over XGMI), and VRAM to system memory
+ * The same bytes moved between the VRAM of two GPUs of one hive, or two
+ * PCIe peers, two ways, interleaved: VRAM to VRAM (a prefetch to B of
+ * pages in A's VRAM: A's engine copies them into B's over XGMI, or into
+ * B's BAR), and VRAM to system memory
  * to VRAM (a prefetch to system memory on B's file, then a prefetch to A:
  * B's engine copies out, A's in). Each run moves the buffer from A to B
  * the first way and back the second.
  */
 static void amdgpu_migrate_bench_peer(struct kunit *test)
 {
-	const struct bench_size *s = test->param_value;
+	const struct bench_peer_case *pc = test->param_value;
+	const struct bench_size *s = &pc->s;
 	u64 direct[BENCH_MAX_REPS], via[BENCH_MAX_REPS], cmd_direct = 0,
 	    cmd_via = 0, peer_pages, c, units = s->size / SZ_2M;
 	struct amdgpu_svm_test_dev *gpu[2];
@@ -963,20 +981,22 @@ static void amdgpu_migrate_bench_peer(struct kunit *test)
 	unsigned int i, r;
 
 	KUNIT_ASSERT_LE(test, s->reps, BENCH_MAX_REPS);
-	if (s == bench_peer_sizes)
+	if (pc == bench_peer_cases)
 		bench_peer_header();
 	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	b->test = test;
 	b->seed = s->size ^ BENCH_HIVE;
 	for (i = 0; i < 2; i++) {
-		const struct amdgpu_svm_sim_hive node = {
+		const struct amdgpu_svm_sim_hive xgmi = {
 			.hive_id = BENCH_HIVE, .node = i, .nodes = 2,
 		};
+		const struct amdgpu_svm_sim_hive pcie = { .pcie = 1 };
 
 		gpu[i] = amdgpu_svm_test_dev_create_in_hive(test, true,
 							    s->size + SZ_4M,
-							    &node);
+							    pc->pcie ? &pcie :
+							    &xgmi);
 		KUNIT_ASSERT_NOT_NULL(test, amdgpu_svm_test_migrate(gpu[i]));
 		stats[i] = &amdgpu_svm_test_migrate(gpu[i])->stats;
 		KUNIT_ASSERT_EQ(test, 0,
@@ -1016,8 +1036,8 @@ static void amdgpu_migrate_bench_peer(struct kunit *test)
 			    "between GPUs: pages corrupted");
 	vm_munmap(map, s->size + SZ_2M);
 
-	bench_out("%-5s %-4s %-3u | %8s %8s | %8s | %6s %6s | %s pages VRAM to VRAM",
-		  s->name, "4K", s->reps,
+	bench_out("%-5s %-4s %-4s %-3u | %8s %8s | %8s | %6s %6s | %s pages VRAM to VRAM",
+		  s->name, pc->pcie ? "pcie" : "xgmi", "4K", s->reps,
 		  bench_num(x, sizeof(x), bench_mbs(s->size,
 						    bench_median(direct, s->reps))),
 		  bench_num(y, sizeof(y), bench_mbs(s->size,
@@ -1060,7 +1080,7 @@ static struct kunit_case amdgpu_migrate_bench_cases[] = {
 	KUNIT_CASE_PARAM_ATTR(amdgpu_migrate_bench_throughput,
 			      bench_size_gen_params, { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM_ATTR(amdgpu_migrate_bench_peer,
-			      bench_peer_size_gen_params,
+			      bench_peer_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };

@@ -1287,6 +1287,7 @@ struct pte_flags_case {
 #define NEAR	AMDGPU_SVM_MEM_VRAM
 #define FAR	AMDGPU_SVM_MEM_VRAM_FAR
 #define PEER	AMDGPU_SVM_MEM_VRAM_PEER
+#define BAR	AMDGPU_SVM_MEM_VRAM_BAR
 #define NC	AMDGPU_VM_MTYPE_NC
 #define RW	AMDGPU_VM_MTYPE_RW
 #define CC	AMDGPU_VM_MTYPE_CC
@@ -1295,6 +1296,7 @@ struct pte_flags_case {
 #define P_V	AMDGPU_PTE_VALID
 #define P_S	(AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM | AMDGPU_PTE_SNOOPED)
 #define P_VS	(AMDGPU_PTE_VALID | AMDGPU_PTE_SNOOPED)
+#define P_B	(AMDGPU_PTE_VALID | AMDGPU_PTE_SYSTEM)
 #define P12	AMDGPU_PTE_IS_PTE
 #define P_AT	AMDGPU_PTE_BUS_ATOMICS
 
@@ -1302,7 +1304,8 @@ struct pte_flags_case {
  * KFD's svm_range_get_pte_flags(), row by row: every GC IP it names,
  * coherent or not, local VRAM near and far from the VM's partition, the
  * VRAM of a peer in the XGMI hive (its "bo_node != node" rows), system
- * memory.
+ * memory; and a PCIe peer's VRAM through its BAR (those rows without the
+ * hive's snoop, its "PCIe P2P on GPUs pre-9.5.0" row, the SYSTEM bit).
  */
 static const struct pte_flags_case pte_flags_cases[] = {
 	{ "gc9.0.1 sys nc", IP_VERSION(9, 0, 1), 0, -1, 0, SYS, NC, P_S },
@@ -1325,6 +1328,14 @@ static const struct pte_flags_case pte_flags_cases[] = {
 	  P_VS },
 	{ "gc9.4.2 peer coherent uc", IP_VERSION(9, 4, 2), 0, -1, C, PEER, UC,
 	  P_VS },
+	{ "gc9.4.2 pcie peer nc", IP_VERSION(9, 4, 2), 0, -1, 0, BAR, NC, P_B },
+	{ "gc9.4.2 pcie peer coherent uc", IP_VERSION(9, 4, 2), 0, -1, C, BAR,
+	  UC, P_B },
+	{ "gc9.4.3 pcie peer uc", IP_VERSION(9, 4, 3), 0, -1, C, BAR, UC, P_S },
+	{ "gc9.5.0 pcie peer nc", IP_VERSION(9, 5, 0), 0, -1, 0, BAR, NC, P_S },
+	{ "gc11 pcie peer nc", IP_VERSION(11, 0, 0), 0, -1, 0, BAR, NC, P_B },
+	{ "gc12.1 pcie peer uc", IP_VERSION(12, 1, 0), 0, -1, C, BAR, UC,
+	  P_S | P12 },
 	{ "gc9.4.2 sys nc exec", IP_VERSION(9, 4, 2), 0, -1,
 	  AMDGPU_SVM_FLAG_GPU_EXEC, SYS, NC | X, P_S },
 	{ "gc9.4.2 sys coherent uc", IP_VERSION(9, 4, 2), 0, -1, C, SYS, UC, P_S },
@@ -1627,6 +1638,8 @@ static void map_vram_of_another_partition_is_far(struct kunit *test)
 #undef SYS
 #undef NEAR
 #undef FAR
+#undef PEER
+#undef BAR
 #undef NC
 #undef RW
 #undef CC
@@ -1635,6 +1648,7 @@ static void map_vram_of_another_partition_is_far(struct kunit *test)
 #undef P_V
 #undef P_S
 #undef P_VS
+#undef P_B
 #undef P12
 #undef P_AT
 

@@ -7,8 +7,9 @@
  * opens one render node per GPU: two SVMs over one address space. In an
  * XGMI hive the GPUs share the owner of their device pages (see "Peers"
  * in amdgpu_migrate.c) and each one's MMU model reaches the other's VRAM
- * at its node's segment; outside a hive, each GPU sees the other's pages
- * only once they are back in system memory.
+ * at its node's segment; PCIe peers share it too, and reach each other's
+ * VRAM through its BAR at a DMA address; without an interconnect, each
+ * GPU sees the other's pages only once they are back in system memory.
  */
 
 #include <kunit/test.h>
@@ -40,20 +41,36 @@ struct peer_fixture {
 	struct amdgpu_migrate_stats *stats[2];
 };
 
-static struct peer_fixture *fixture(struct kunit *test, bool hive)
+/* How the two GPUs reach each other's VRAM. */
+enum peer_link {
+	PEER_NONE,
+	PEER_XGMI,
+	PEER_PCIE,
+};
+
+static const char *const link_names[] = {
+	[PEER_NONE] = "no interconnect",
+	[PEER_XGMI] = "xgmi hive",
+	[PEER_PCIE] = "pcie p2p",
+};
+
+static struct peer_fixture *fixture(struct kunit *test, enum peer_link link)
 {
 	struct peer_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	for (i = 0; i < 2; i++) {
-		const struct amdgpu_svm_sim_hive node = {
+		const struct amdgpu_svm_sim_hive xgmi = {
 			.hive_id = PEER_HIVE, .node = i, .nodes = 2,
 		};
+		const struct amdgpu_svm_sim_hive pcie = { .pcie = 1 };
 		struct amdgpu_svm_test_dev *t;
 
 		t = amdgpu_svm_test_dev_create_in_hive(test, true, PEER_VRAM,
-						       hive ? &node : NULL);
+						       link == PEER_XGMI ? &xgmi :
+						       link == PEER_PCIE ? &pcie :
+						       NULL);
 		f->gpu[i] = t;
 		f->stats[i] = &amdgpu_svm_test_migrate(t)->stats;
 		/* The SVM now; its restore worker stays out of the way. */
@@ -103,6 +120,46 @@ static bool pte_in_vram_of(struct amdgpu_svm_test_dev *t, unsigned long addr,
 	       pte->addr - base < owner->sim->vram_size;
 }
 
+/* Does @t's PTE for @addr point into @owner's BAR (a PCIe peer's VRAM)? */
+static bool pte_in_bar_of(struct amdgpu_svm_test_dev *t, unsigned long addr,
+			  struct amdgpu_svm_test_dev *owner,
+			  struct amdgpu_svm_test_pte *pte)
+{
+	u64 base = owner->adev->gmc.aper_base;
+
+	return amdgpu_svm_test_gpu_pte(t, addr, pte) &&
+	       (pte->flags & AMDGPU_PTE_SYSTEM) && pte->addr >= base &&
+	       pte->addr - base < owner->sim->vram_size;
+}
+
+/* Does @t's PTE for @addr point into @owner's VRAM, over @link? */
+static bool pte_to_peer(struct amdgpu_svm_test_dev *t, unsigned long addr,
+			struct amdgpu_svm_test_dev *owner, enum peer_link link,
+			struct amdgpu_svm_test_pte *pte)
+{
+	return link == PEER_PCIE ? pte_in_bar_of(t, addr, owner, pte) :
+				   pte_in_vram_of(t, addr, owner, pte);
+}
+
+static void link_desc(const enum peer_link *link, char *desc)
+{
+	strscpy(desc, link_names[*link], KUNIT_PARAM_DESC_SIZE);
+}
+
+/* Every link; and the two interconnects, over which pages stay in VRAM. */
+static const enum peer_link link_params[] = { PEER_XGMI, PEER_PCIE, PEER_NONE };
+static const enum peer_link interconnect_params[] = { PEER_XGMI, PEER_PCIE };
+
+KUNIT_ARRAY_PARAM(link, link_params, link_desc);
+KUNIT_ARRAY_PARAM(interconnect, interconnect_params, link_desc);
+
+/* Accesses of @t's GPU that reached a peer's VRAM over @link. */
+static int peer_accesses(struct amdgpu_svm_test_dev *t, enum peer_link link)
+{
+	return atomic_read(link == PEER_PCIE ? &t->sim->bar_accesses :
+					       &t->sim->xgmi_accesses);
+}
+
 static u64 pages_in(struct peer_fixture *f, unsigned int i)
 {
 	return atomic64_read(&f->stats[i]->pages_in);
@@ -143,16 +200,17 @@ static void prefetch_to_a(struct kunit *test, struct peer_fixture *f,
 }
 
 /*
- * Two GPUs, without a timeslice (@hive: in one hive or none), and a
- * buffer filled from @seed that A's prefetch put in A's VRAM.
+ * Two GPUs, without a timeslice, linked by @link, and a buffer filled
+ * from @seed that A's prefetch put in A's VRAM.
  */
-static struct peer_fixture *fixture_in_a(struct kunit *test, bool hive,
-					 u32 seed, unsigned long *buf)
+static struct peer_fixture *fixture_in_a(struct kunit *test,
+					 enum peer_link link, u32 seed,
+					 unsigned long *buf)
 {
 	struct peer_fixture *f;
 
 	set_timeslice(test, 0);
-	f = fixture(test, hive);
+	f = fixture(test, link);
 	*buf = buffer(test, seed);
 	prefetch_to_a(test, f, *buf);
 	return f;
@@ -181,7 +239,7 @@ static void expect_cpu_bytes(struct kunit *test, unsigned long buf, u32 seed,
  */
 static void peer_model_reaches_hive_vram(struct kunit *test)
 {
-	struct peer_fixture *f = fixture(test, true);
+	struct peer_fixture *f = fixture(test, PEER_XGMI);
 	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
 	struct amdgpu_svm_test_dev *c;
 	struct amdgpu_bo *bo = NULL;
@@ -241,14 +299,87 @@ static void peer_model_reaches_hive_vram(struct kunit *test)
 }
 
 /*
- * In a hive, B (IN_PLACE) reads and writes pages in A's VRAM where they
- * are: no copy on either GPU, B's PTEs hold A's hive address with the
- * remote-VRAM flags (not SYSTEM, snooped, MTYPE NC or UC where A's own
- * PTE has RW or CC), and each GPU reads what the other wrote.
+ * The model and the driver over PCIe: B reaches a live page of A's VRAM
+ * at its place in A's BAR, and nothing once A freed it; C, a GPU the
+ * chipset routes no peer-to-peer traffic to, reaches nothing there. A and
+ * B share the owner of their device pages, C has its own; A's
+ * device_map() gives B the page's BAR address, DMA-mapped for B, gives A
+ * itself the VRAM address, and refuses C.
  */
-static void peer_maps_in_place_over_xgmi(struct kunit *test)
+static void peer_model_reaches_a_pcie_peer_bar(struct kunit *test)
 {
-	struct peer_fixture *f = fixture(test, true);
+	struct peer_fixture *f = fixture(test, PEER_PCIE);
+	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
+	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(a);
+	struct drm_pagemap *dp = &mig->dpagemap;
+	struct amdgpu_svm_test_dev *c;
+	struct drm_pagemap_addr addr;
+	struct amdgpu_bo *bo = NULL;
+	u64 gpu_addr, offset, bar;
+	struct page *page;
+	bool in_bar;
+	void *cpu;
+
+	KUNIT_ASSERT_EQ(test, 0, amdgpu_bo_create_kernel(a->adev, PAGE_SIZE,
+							 PAGE_SIZE,
+							 AMDGPU_GEM_DOMAIN_VRAM,
+							 &bo, &gpu_addr, &cpu));
+	offset = gpu_addr - a->adev->gmc.vram_start;
+	bar = a->adev->gmc.aper_base + offset;
+	KUNIT_EXPECT_NE(test, a->adev->gmc.aper_base, b->adev->gmc.aper_base);
+	KUNIT_EXPECT_PTR_EQ(test, amdgpu_svm_sim_bar_vram_page(b->sim, bar,
+							       &in_bar),
+			    amdgpu_svm_sim_vram_page(a->sim, offset));
+	KUNIT_EXPECT_TRUE(test, in_bar);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->sim->bar_accesses), 1);
+	KUNIT_EXPECT_NULL(test, amdgpu_svm_sim_bar_vram_page(b->sim,
+							     AMDGPU_SVM_SIM_BAR_BASE - PAGE_SIZE,
+							     &in_bar));
+	KUNIT_EXPECT_FALSE(test, in_bar);
+
+	c = amdgpu_svm_test_dev_create_in_hive(test, true, SZ_2M, NULL);
+	KUNIT_EXPECT_NULL(test, amdgpu_svm_sim_bar_vram_page(c->sim, bar,
+							     &in_bar));
+	KUNIT_EXPECT_TRUE(test, in_bar);
+	KUNIT_EXPECT_PTR_EQ(test, amdgpu_migrate_owner(a->adev),
+			    amdgpu_migrate_owner(b->adev));
+	KUNIT_EXPECT_PTR_NE(test, amdgpu_migrate_owner(a->adev),
+			    amdgpu_migrate_owner(c->adev));
+
+	/* device_map(): the BAR address for B (no IOMMU: the bus address). */
+	page = amdgpu_migrate_vram_page(mig, offset);
+	addr = dp->ops->device_map(dp, b->adev->dev, page, 0,
+				   DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, addr.addr, bar);
+	KUNIT_EXPECT_EQ(test, (u32)addr.proto, AMDGPU_INTERCONNECT_P2P);
+	dp->ops->device_unmap(dp, b->adev->dev, &addr);
+	addr = dp->ops->device_map(dp, a->adev->dev, page, 0,
+				   DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, addr.addr,
+			a->adev->vm_manager.vram_base_offset + offset);
+	KUNIT_EXPECT_EQ(test, (u32)addr.proto, DRM_INTERCONNECT_DRIVER);
+	addr = dp->ops->device_map(dp, c->adev->dev, page, 0,
+				   DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, addr.addr, DMA_MAPPING_ERROR);
+
+	amdgpu_bo_free_kernel(&bo, &gpu_addr, &cpu);
+	KUNIT_EXPECT_NULL(test, amdgpu_svm_sim_bar_vram_page(b->sim, bar,
+							     &in_bar));
+	KUNIT_EXPECT_TRUE(test, in_bar);
+}
+
+/*
+ * Over an interconnect, B (IN_PLACE) reads and writes pages in A's VRAM
+ * where they are: no copy on either GPU, and each GPU reads what the
+ * other wrote. B's PTEs carry the remote-VRAM flags, MTYPE NC or UC where
+ * A's own PTE has RW or CC: in a hive A's hive address, without the
+ * SYSTEM bit, snooped; over PCIe the address of the page in A's BAR,
+ * with the SYSTEM bit, not snooped (KFD's rows for GC 9.4.2).
+ */
+static void peer_maps_in_place(struct kunit *test)
+{
+	enum peer_link link = *(const enum peer_link *)test->param_value;
+	struct peer_fixture *f = fixture(test, link);
 	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
 	unsigned long buf = buffer(test, 0x7a);
 	unsigned long p7 = buf + 7 * PAGE_SIZE;
@@ -267,15 +398,20 @@ static void peer_maps_in_place_over_xgmi(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p7, &v, sizeof(v),
 							    false));
 	KUNIT_EXPECT_EQ(test, v, 0x7a ^ 7);
-	KUNIT_ASSERT_TRUE(test, pte_in_vram_of(b, p7, a, &pte));
-	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_SNOOPED);
+	KUNIT_ASSERT_TRUE(test, pte_to_peer(b, p7, a, link, &pte));
+	KUNIT_EXPECT_EQ(test, !!(pte.flags & AMDGPU_PTE_SNOOPED),
+			link == PEER_XGMI);
 	mtype = (pte.flags & AMDGPU_PTE_MTYPE_VG10_MASK) >> 57;
 	KUNIT_EXPECT_TRUE(test, mtype == MTYPE_NC || mtype == MTYPE_UC);
 	KUNIT_ASSERT_TRUE(test, pte_in_vram_of(a, p7, a, &own));
-	KUNIT_EXPECT_EQ(test, own.addr, pte.addr);
+	/* The same page: its hive address, or its place in A's BAR. */
+	KUNIT_EXPECT_EQ(test, pte.addr - (link == PEER_PCIE ?
+					  a->adev->gmc.aper_base :
+					  a->adev->vm_manager.vram_base_offset),
+			own.addr - a->adev->vm_manager.vram_base_offset);
 	mtype = (own.flags & AMDGPU_PTE_MTYPE_VG10_MASK) >> 57;
 	KUNIT_EXPECT_TRUE(test, mtype == MTYPE_RW || mtype == MTYPE_CC);
-	KUNIT_EXPECT_GT(test, atomic_read(&b->sim->xgmi_accesses), 0);
+	KUNIT_EXPECT_GT(test, peer_accesses(b, link), 0);
 
 	v = 0xb0b;
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p7, &v, sizeof(v),
@@ -307,7 +443,7 @@ static void peer_maps_in_place_over_xgmi(struct kunit *test)
  */
 static void peer_without_interconnect_maps_system_memory(struct kunit *test)
 {
-	struct peer_fixture *f = fixture(test, false);
+	struct peer_fixture *f = fixture(test, PEER_NONE);
 	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
 	unsigned long buf = buffer(test, 0x3c);
 	unsigned long p9 = buf + 9 * PAGE_SIZE;
@@ -341,14 +477,17 @@ static int migrate_to_b(struct peer_fixture *f, unsigned long buf)
 
 /*
  * A migration to B that meets A's pages: drm_pagemap hands them to A's
- * copy_to_ram with B's hive addresses, and A's engine copies them
- * straight into B's VRAM over XGMI: one copy command per run that is
- * contiguous in A's VRAM, every page once, nothing through system memory
- * (A copies nothing out to it, B's engine copies nothing in). A's VRAM is
- * freed, and B reads the bytes, as does the CPU.
+ * copy_to_ram with B's hive addresses (XGMI) or the addresses of B's BAR
+ * DMA-mapped for A (PCIe), and A's engine copies them straight into B's
+ * VRAM: one copy command per run that is contiguous in A's VRAM, every
+ * page once, nothing through system memory (A copies nothing out to it,
+ * B's engine copies nothing in). A's VRAM is freed, and B reads the
+ * bytes, as does the CPU. B counts the pages in only when A can tell it
+ * is B, in a hive.
  */
 static void peer_migration_copies_vram_to_vram(struct kunit *test)
 {
+	enum peer_link link = *(const enum peer_link *)test->param_value;
 	struct peer_fixture *f;
 	struct amdgpu_svm_test_dev *a, *b;
 	unsigned long buf, p3;
@@ -356,7 +495,7 @@ static void peer_migration_copies_vram_to_vram(struct kunit *test)
 	u64 out_a, commands_a;
 	u32 v;
 
-	f = fixture_in_a(test, true, 0x2b, &buf);
+	f = fixture_in_a(test, link, 0x2b, &buf);
 	a = f->gpu[0];
 	b = f->gpu[1];
 	p3 = buf + 3 * PAGE_SIZE;
@@ -367,7 +506,7 @@ static void peer_migration_copies_vram_to_vram(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, 0, migrate_to_b(f, buf));
 	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0), NPAGES);
-	KUNIT_EXPECT_EQ(test, pages_in(f, 1), NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1), link == PEER_XGMI ? NPAGES : 0);
 	KUNIT_EXPECT_EQ(test, pages_out(f, 0), out_a);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->vram->copies), copies_b);
 	/* Each run of A's VRAM is one command, and one copy on A's engine. */
@@ -375,7 +514,7 @@ static void peer_migration_copies_vram_to_vram(struct kunit *test)
 			commands_a + 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->vram->copies) - copies_a,
 			atomic64_read(&f->stats[0]->copy_commands) - commands_a);
-	KUNIT_EXPECT_GT(test, atomic_read(&a->sim->xgmi_accesses), 0);
+	KUNIT_EXPECT_GT(test, peer_accesses(a, link), 0);
 	KUNIT_EXPECT_GE(test, amdgpu_svm_test_vram_wait_frees(a->vram, 1), 1);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), NPAGES);
@@ -402,7 +541,7 @@ static void peer_copy_waits_for_the_timeslice(struct kunit *test)
 
 	/* Longer than the case: the CPU never touches the buffer again. */
 	set_timeslice(test, 600 * MSEC_PER_SEC);
-	f = fixture(test, true);
+	f = fixture(test, PEER_XGMI);
 	a = f->gpu[0];
 	b = f->gpu[1];
 	buf = buffer(test, 0x3c);
@@ -436,7 +575,7 @@ static void peer_copy_failure_keeps_the_pages(struct kunit *test)
 	struct amdgpu_svm_test_dev *a, *b;
 	unsigned long buf;
 
-	f = fixture_in_a(test, true, 0x4d, &buf);
+	f = fixture_in_a(test, PEER_XGMI, 0x4d, &buf);
 	a = f->gpu[0];
 	b = f->gpu[1];
 	a->vram->fail_copy_at = atomic_read(&a->vram->copies) + 1;
@@ -460,7 +599,7 @@ static void peer_copy_failure_keeps_the_pages(struct kunit *test)
  */
 static void peer_range_of_two_gpus_maps_from_system_memory(struct kunit *test)
 {
-	struct peer_fixture *f = fixture(test, true);
+	struct peer_fixture *f = fixture(test, PEER_XGMI);
 	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
 	unsigned long buf = buffer(test, 0x6e);
 	unsigned long p3 = buf + 3 * PAGE_SIZE;
@@ -497,26 +636,17 @@ static void peer_range_of_two_gpus_maps_from_system_memory(struct kunit *test)
 	expect_cpu_bytes(test, buf, 0x6e, 3, 0xb0b);
 }
 
-static const bool hive_params[] = { true, false };
-
-static void hive_desc(const bool *hive, char *desc)
-{
-	strscpy(desc, *hive ? "xgmi hive" : "no interconnect",
-		KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(hive, hive_params, hive_desc);
-
 /*
  * B (ALLOW_MIGRATE) faults on pages in A's VRAM: the span moves to B's
- * VRAM. In a hive A's engine copies every page into B's VRAM once, over
- * XGMI; without an interconnect the span goes through system memory, as
- * KFD's svm_migrate_vram_to_vram() moves it: A copies every page out
- * once, B copies every page in once. Nothing falls back.
+ * VRAM. Over an interconnect A's engine copies every page into B's VRAM
+ * once, over XGMI or through B's BAR; without one the span goes through
+ * system memory, as KFD's svm_migrate_vram_to_vram() moves it: A copies
+ * every page out once, B copies every page in once. Nothing falls back.
  */
 static void peer_allow_migrate_moves_to_the_faulting_gpu(struct kunit *test)
 {
-	bool hive = *(const bool *)test->param_value;
+	enum peer_link link = *(const enum peer_link *)test->param_value;
+	bool direct = link != PEER_NONE;
 	struct peer_fixture *f;
 	struct amdgpu_svm_test_dev *a, *b;
 	unsigned long buf, p3;
@@ -526,7 +656,7 @@ static void peer_allow_migrate_moves_to_the_faulting_gpu(struct kunit *test)
 	u32 v;
 
 	/* The fault comes right after the prefetch: no timeslice to wait. */
-	f = fixture_in_a(test, hive, 0x5d, &buf);
+	f = fixture_in_a(test, link, 0x5d, &buf);
 	a = f->gpu[0];
 	b = f->gpu[1];
 	p3 = buf + 3 * PAGE_SIZE;
@@ -538,11 +668,12 @@ static void peer_allow_migrate_moves_to_the_faulting_gpu(struct kunit *test)
 							    false));
 	KUNIT_EXPECT_EQ(test, v, 0x5d ^ 3);
 	KUNIT_EXPECT_TRUE(test, pte_in_vram_of(b, p3, b, &pte));
-	KUNIT_EXPECT_EQ(test, pages_out(f, 0) - out_a, hive ? 0 : NPAGES);
-	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0), hive ? NPAGES : 0);
-	KUNIT_EXPECT_EQ(test, pages_in(f, 1), NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_out(f, 0) - out_a, direct ? 0 : NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0), direct ? NPAGES : 0);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1),
+			link == PEER_PCIE ? 0 : NPAGES);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->vram->copies) - copies_b > 0,
-			!hive);
+			!direct);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), NPAGES);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&f->stats[1]->fallbacks), 0);
@@ -555,18 +686,18 @@ static void peer_allow_migrate_moves_to_the_faulting_gpu(struct kunit *test)
 
 /*
  * Prefetches on either file: B's prefetch to its GPU takes A's pages over
- * (in a hive straight from A's VRAM once the timeslice ended, else
- * through system memory), and a prefetch to system memory on the file of
- * the GPU that does not hold the pages brings them home all the same, as
- * ROCr prefetches to system memory on every GPU's file: in a hive by its
- * policy (the pages are a peer's), without an interconnect by the map
- * that follows the prefetch (A's GPU may access the range, and reaches
- * B's pages only in system memory).
+ * (over an interconnect straight from A's VRAM once the timeslice ended,
+ * else through system memory), and a prefetch to system memory on the
+ * file of the GPU that does not hold the pages brings them home all the
+ * same, as ROCr prefetches to system memory on every GPU's file: over an
+ * interconnect by its policy (the pages are a peer's), without one by the
+ * map that follows the prefetch (A's GPU may access the range, and
+ * reaches B's pages only in system memory).
  */
 static void peer_prefetch_on_either_file(struct kunit *test)
 {
-	bool hive = *(const bool *)test->param_value;
-	struct peer_fixture *f = fixture(test, hive);
+	enum peer_link link = *(const enum peer_link *)test->param_value;
+	struct peer_fixture *f = fixture(test, link);
 	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
 	unsigned long buf = buffer(test, 0x91);
 
@@ -575,7 +706,9 @@ static void peer_prefetch_on_either_file(struct kunit *test)
 				     AMDGPU_SVM_ATTR_PREFETCH_LOC, 1));
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), NPAGES);
-	KUNIT_EXPECT_EQ(test, pages_in(f, 1), NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0),
+			link == PEER_NONE ? 0 : NPAGES);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1), link == PEER_PCIE ? 0 : NPAGES);
 
 	/* Home, by the file of the GPU that does not hold them. */
 	KUNIT_ASSERT_EQ(test, 0, set(a, buf, SZ_2M,
@@ -591,18 +724,27 @@ static void peer_prefetch_on_either_file(struct kunit *test)
 	expect_cpu_bytes(test, buf, 0x91, 0, 0x91);
 }
 
-/* How A loses the VRAM that B maps. */
+/* How A loses the VRAM that B maps, over which link. */
 enum peer_loss {
 	PEER_UNBIND,
 	PEER_EVICTION,
 };
 
-static const enum peer_loss loss_params[] = { PEER_UNBIND, PEER_EVICTION };
+struct peer_loss_case {
+	enum peer_loss loss;
+	enum peer_link link;
+};
 
-static void loss_desc(const enum peer_loss *loss, char *desc)
+static const struct peer_loss_case loss_params[] = {
+	{ PEER_UNBIND, PEER_XGMI }, { PEER_EVICTION, PEER_XGMI },
+	{ PEER_UNBIND, PEER_PCIE }, { PEER_EVICTION, PEER_PCIE },
+};
+
+static void loss_desc(const struct peer_loss_case *c, char *desc)
 {
-	strscpy(desc, *loss == PEER_UNBIND ? "unbind of A" :
-		"TTM evicts A's buffer", KUNIT_PARAM_DESC_SIZE);
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %s",
+		 c->loss == PEER_UNBIND ? "unbind of A" :
+		 "TTM evicts A's buffer", link_names[c->link]);
 }
 
 KUNIT_ARRAY_PARAM(loss, loss_params, loss_desc);
@@ -616,8 +758,9 @@ KUNIT_ARRAY_PARAM(loss, loss_params, loss_desc);
  */
 static void peer_loses_vram_while_the_peer_maps(struct kunit *test)
 {
-	enum peer_loss loss = *(const enum peer_loss *)test->param_value;
-	struct peer_fixture *f = fixture(test, true);
+	const struct peer_loss_case *c = test->param_value;
+	enum peer_loss loss = c->loss;
+	struct peer_fixture *f = fixture(test, c->link);
 	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
 	unsigned long buf = buffer(test, 0x44);
 	unsigned long p5 = buf + 5 * PAGE_SIZE;
@@ -630,7 +773,7 @@ static void peer_loses_vram_while_the_peer_maps(struct kunit *test)
 				     AMDGPU_SVM_ACCESS_IN_PLACE));
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p5, &v, sizeof(v),
 							    true));
-	KUNIT_ASSERT_TRUE(test, pte_in_vram_of(b, p5, a, &pte));
+	KUNIT_ASSERT_TRUE(test, pte_to_peer(b, p5, a, c->link, &pte));
 
 	if (loss == PEER_UNBIND) {
 		amdgpu_migrate_fini(a->adev);
@@ -641,10 +784,11 @@ static void peer_loses_vram_while_the_peer_maps(struct kunit *test)
 		KUNIT_EXPECT_GT(test, atomic64_read(&f->stats[0]->evictions), 0);
 	}
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
-	KUNIT_EXPECT_FALSE(test, pte_in_vram_of(b, p5, a, &pte));
+	KUNIT_EXPECT_FALSE(test, pte_to_peer(b, p5, a, c->link, &pte));
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p5, &v, sizeof(v),
 							    false));
 	KUNIT_EXPECT_EQ(test, v, 0xb5);
+	KUNIT_EXPECT_FALSE(test, pte_to_peer(b, p5, a, c->link, &pte));
 	KUNIT_ASSERT_TRUE(test, amdgpu_svm_test_gpu_pte(b, p5, &pte));
 	KUNIT_EXPECT_TRUE(test, pte.flags & AMDGPU_PTE_SYSTEM);
 	if (hog)
@@ -662,7 +806,7 @@ static void peer_loses_vram_while_the_peer_maps(struct kunit *test)
  */
 static void peer_reset_of_a_unmaps_what_b_maps(struct kunit *test)
 {
-	struct peer_fixture *f = fixture(test, true);
+	struct peer_fixture *f = fixture(test, PEER_XGMI);
 	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
 	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(a);
 	unsigned long buf = buffer(test, 0x1d);
@@ -739,7 +883,7 @@ static void peer_ping_pong_is_bounded_by_the_timeslice(struct kunit *test)
 	u32 v;
 
 	set_timeslice(test, ms);
-	f = fixture(test, true);
+	f = fixture(test, PEER_XGMI);
 	buf = buffer(test, 0x19);
 	p1 = buf + PAGE_SIZE;
 	for (i = 0; i < 2; i++)
@@ -790,15 +934,17 @@ static void peer_ping_pong_is_bounded_by_the_timeslice(struct kunit *test)
 
 static struct kunit_case peer_cases[] = {
 	KUNIT_CASE(peer_model_reaches_hive_vram),
-	KUNIT_CASE(peer_maps_in_place_over_xgmi),
+	KUNIT_CASE(peer_model_reaches_a_pcie_peer_bar),
+	KUNIT_CASE_PARAM(peer_maps_in_place, interconnect_gen_params),
 	KUNIT_CASE(peer_without_interconnect_maps_system_memory),
-	KUNIT_CASE(peer_migration_copies_vram_to_vram),
+	KUNIT_CASE_PARAM(peer_migration_copies_vram_to_vram,
+			 interconnect_gen_params),
 	KUNIT_CASE(peer_copy_waits_for_the_timeslice),
 	KUNIT_CASE(peer_copy_failure_keeps_the_pages),
 	KUNIT_CASE(peer_range_of_two_gpus_maps_from_system_memory),
 	KUNIT_CASE_PARAM(peer_allow_migrate_moves_to_the_faulting_gpu,
-			 hive_gen_params),
-	KUNIT_CASE_PARAM(peer_prefetch_on_either_file, hive_gen_params),
+			 link_gen_params),
+	KUNIT_CASE_PARAM(peer_prefetch_on_either_file, link_gen_params),
 	KUNIT_CASE_PARAM(peer_loses_vram_while_the_peer_maps, loss_gen_params),
 	KUNIT_CASE(peer_reset_of_a_unmaps_what_b_maps),
 	KUNIT_CASE_PARAM_ATTR(peer_ping_pong_is_bounded_by_the_timeslice,
