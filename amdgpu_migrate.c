@@ -167,13 +167,16 @@
  * one address space. Which of them may map the pages another GPU's VRAM
  * holds, without a migration, is decided by the pages' owner: every
  * registration joins one owner list (drm_pagemap_acquire_owner()), whose
- * interconnect test is amdgpu_xgmi_same_hive() or, over PCIe,
- * amdgpu_migrate_pcie_p2p() (amdgpu_device_is_peer_accessible() both
- * ways, as xe_has_interconnect() asks pci_p2pdma_distance()). The GPUs of
- * one XGMI hive so share an owner, as do GPUs that reach each other's BAR,
- * and hmm_range_fault() hands one GPU's device pages to the others; a GPU
- * without an interconnect has its own owner and sees those pages only
- * once they came back to system memory (their migrate_to_ram).
+ * interconnect test is amdgpu_xgmi_same_hive() or, between GPUs outside
+ * any hive, amdgpu_migrate_pcie_p2p() (amdgpu_device_is_peer_accessible()
+ * both ways, as xe_has_interconnect() asks pci_p2pdma_distance()). The
+ * GPUs of one XGMI hive so share an owner, as do GPUs outside a hive that
+ * reach each other's BAR, and hmm_range_fault() hands one GPU's device
+ * pages to the others; a GPU without an interconnect has its own owner
+ * and sees those pages only once they came back to system memory (their
+ * migrate_to_ram). A GPU joins a group only if it reaches every member
+ * (drm_pagemap_acquire_owner()); keeping hives and PCIe groups apart
+ * means the order of registration never splits a hive.
  *
  * A hive peer addresses a page at its place in the hive: the VRAM offset
  * plus the owning GPU's &amdgpu_vm_manager.vram_base_offset, which GMC v9
@@ -1050,6 +1053,32 @@ migrate_peer_find(struct amdgpu_migrate *mig,
 	return found;
 }
 
+static bool peer_any(const struct amdgpu_migrate *mig,
+		     struct amdgpu_migrate *peer, void *key)
+{
+	return true;
+}
+
+/**
+ * amdgpu_migrate_has_peers() - does another registered GPU share the owner
+ *	of the device's pages?
+ * @adev: the device
+ *
+ * Then one range of the device may hold pages of two GPUs, a hive peer's
+ * or a PCIe peer's next to its own (see "Peers").
+ *
+ * Context: any context that may spin.
+ * Return: true if a peer of the device's VRAM is registered.
+ */
+bool amdgpu_migrate_has_peers(struct amdgpu_device *adev)
+{
+	struct amdgpu_migrate *mig = amdgpu_migrate_get(adev);
+	bool found = mig && migrate_peer_find(mig, peer_any, NULL);
+
+	amdgpu_migrate_put(mig);
+	return found;
+}
+
 /* Is @peer of @mig's hive, and does its VRAM hold the hive address *@key? */
 static bool peer_holds_addr(const struct amdgpu_migrate *mig,
 			    struct amdgpu_migrate *peer, void *key)
@@ -1097,6 +1126,24 @@ static struct amdgpu_migrate *copy_peer_dst(struct amdgpu_migrate *mig,
 struct copy_timeslice {
 	u64 now, end;
 };
+
+/* Add the count of resets that lost the VRAM of @peer, a PCIe peer, to *@key. */
+static bool peer_sum_lost(const struct amdgpu_migrate *mig,
+			  struct amdgpu_migrate *peer, void *key)
+{
+	if (!amdgpu_xgmi_same_hive(mig->adev, peer->adev))
+		*(u64 *)key += atomic_read(&peer->adev->vram_lost_counter);
+	return false;
+}
+
+/* The resets that lost the VRAM of @mig's PCIe peers, summed. */
+static u64 copy_bar_lost(struct amdgpu_migrate *mig)
+{
+	u64 sum = 0;
+
+	migrate_peer_find(mig, peer_sum_lost, &sum);
+	return sum;
+}
 
 /*
  * Note for @peer, a PCIe peer of @mig, when the timeslice *@key ends.
@@ -1205,16 +1252,17 @@ bool amdgpu_migrate_peer_wait(struct amdgpu_migrate *mig,
  * and one of data a reset lost is refused (see "Copying back"). A copy to
  * a peer is refused for data a reset lost too, and while the pages'
  * timeslice runs; one the engine failed is not done by the CPU: the
- * pages stay where they are (see "Peers"). A hive peer, found by its
- * addresses, counts the pages in, and its reset during the copy fails
- * the copy. BAR addresses mapped for this GPU do not say whose they are:
- * a PCIe peer counts nothing in, and the allocation a reset of it hit
- * during the copy is refused to every GPU from then on (see "Reset").
+ * pages stay where they are (see "Peers"). A reset of the receiver
+ * during the copy fails it too (-EIO). A hive peer, found by its
+ * addresses, counts the pages in. BAR addresses mapped for this GPU do
+ * not say whose they are: a PCIe peer counts nothing in, and a reset of
+ * any PCIe peer during the copy fails it.
  *
  * Context: process context; may sleep; takes no lock of the caller's.
  * Return: 0, or the error of @pre_migrate_fence, or the first error of a
  * command (the caller then keeps the data where it was), or -EIO for a
- * copy out of data a reset lost, or -EBUSY for a copy to a peer within
+ * copy out of data a reset lost or to a peer a reset hit, or -EBUSY for
+ * a copy to a peer within
  * the timeslice, or -EINVAL for one to addresses no hive peer has.
  */
 int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
@@ -1227,7 +1275,7 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 	struct amdgpu_migrate_stats *stats = &mig->stats;
 	unsigned long copied = 0, filled = 0, lost;
 	struct amdgpu_migrate *dst = NULL;
-	u32 dst_lost = 0;
+	u64 dst_lost = 0;
 	u64 end;
 	struct migrate_batch batch;
 	unsigned int njobs = 0;
@@ -1242,6 +1290,8 @@ int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			return -EINVAL;
 		dst_lost = atomic_read(&dst->adev->vram_lost_counter);
 	}
+	if (dir == AMDGPU_MIGRATE_TO_PEER_BUS)
+		dst_lost = copy_bar_lost(mig);
 	if (to_peer) {
 		lost = copy_back_lost(mig, pages, addr, npages);
 		if (lost)
@@ -1316,8 +1366,8 @@ out:
 		lost = copy_back_lost(mig, pages, addr, npages);
 		if (lost) {
 			ret = copy_back_refuse(mig, lost);
-		} else if (dst && atomic_read(&dst->adev->vram_lost_counter) !=
-			   dst_lost) {
+		} else if (dst ? atomic_read(&dst->adev->vram_lost_counter) !=
+				 dst_lost : copy_bar_lost(mig) != dst_lost) {
 			ret = -EIO;
 		} else {
 			atomic64_add(copied, &stats->pages_to_peer);
@@ -1989,11 +2039,21 @@ bool amdgpu_migrate_pcie_p2p(struct amdgpu_device *a, struct amdgpu_device *b)
 	       amdgpu_device_is_peer_accessible(b, a);
 }
 
+/*
+ * One owner per XGMI hive, and one per group of GPUs outside any hive that
+ * reach each other's BAR. drm_pagemap_acquire_owner() puts a GPU in a
+ * group only if it reaches every member: a GPU of a hive is never grouped
+ * with one outside it, so that the order in which GPUs register can never
+ * keep a hive apart.
+ */
 static bool migrate_has_interconnect(struct drm_pagemap_peer *peer1,
 				     struct drm_pagemap_peer *peer2)
 {
-	return amdgpu_xgmi_same_hive(peer1->private, peer2->private) ||
-	       amdgpu_migrate_pcie_p2p(peer1->private, peer2->private);
+	struct amdgpu_device *a = peer1->private, *b = peer2->private;
+
+	if (a->gmc.xgmi.hive_id || b->gmc.xgmi.hive_id)
+		return amdgpu_xgmi_same_hive(a, b);
+	return amdgpu_migrate_pcie_p2p(a, b);
 }
 
 /*

@@ -243,6 +243,7 @@ void amdgpu_migrate_fini(struct amdgpu_device *adev);
 struct amdgpu_migrate *amdgpu_migrate_get(struct amdgpu_device *adev);
 void amdgpu_migrate_put(struct amdgpu_migrate *mig);
 void *amdgpu_migrate_owner(struct amdgpu_device *adev);
+bool amdgpu_migrate_has_peers(struct amdgpu_device *adev);
 
 int amdgpu_migrate_copy(struct amdgpu_migrate *mig, struct page **pages,
 			struct drm_pagemap_addr *addr, unsigned long npages,

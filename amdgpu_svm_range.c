@@ -1383,15 +1383,17 @@ retry:
 				   drm_gpusvm_range_start(base),
 				   drm_gpusvm_range_end(base), &ctx);
 	/*
-	 * drm_gpusvm maps the device pages of one pagemap per range: in an
-	 * XGMI hive a range may hold pages of two GPUs. Bring them all back
-	 * to system memory, once, as drm_gpusvm's own documentation answers
-	 * -EOPNOTSUPP, and map them there. Not where the CPU reaches VRAM
-	 * over XGMI: there -EOPNOTSUPP means KFD's coherent pages, which
-	 * no eviction moves (see "Coexistence with KFD" in amdgpu_migrate.c).
+	 * drm_gpusvm maps the device pages of one pagemap per range: where
+	 * peers share the owner (an XGMI hive, PCIe peers) a range may hold
+	 * pages of two GPUs. Bring them all back to system memory, once, as
+	 * drm_gpusvm's own documentation answers -EOPNOTSUPP, and map them
+	 * there. Not where the CPU reaches VRAM over XGMI: there -EOPNOTSUPP
+	 * means KFD's coherent pages, which no eviction moves (see
+	 * "Coexistence with KFD" in amdgpu_migrate.c).
 	 */
-	if (ret == -EOPNOTSUPP && !evicted && svm->adev->gmc.xgmi.hive_id &&
-	    !svm->adev->gmc.xgmi.connected_to_cpu) {
+	if (ret == -EOPNOTSUPP && !evicted &&
+	    !svm->adev->gmc.xgmi.connected_to_cpu &&
+	    amdgpu_migrate_has_peers(svm->adev)) {
 		evicted = true;
 		drm_gpusvm_range_evict(&svm->gpusvm, base);
 		goto retry;

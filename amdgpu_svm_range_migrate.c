@@ -35,8 +35,8 @@
  *
  * - the attributes of the range (PREFERRED_LOC, PREFETCH_LOC, ACCESS);
  * - where its pages are now: none in this GPU's VRAM, all of them, or
- *   some; or some in the VRAM of a peer in this GPU's XGMI hive, which
- *   this GPU may map where they are (&enum amdgpu_svm_placement, and
+ *   some; or some in the VRAM of a peer (this GPU's XGMI hive, or a PCIe
+ *   peer), which this GPU may map where they are (&enum amdgpu_svm_placement, and
  *   "Peers" in amdgpu_migrate.c);
  * - what asked for the mapping: a GPU fault, a prefetch, an XNACK-off map
  *   after a SET, or the XNACK-off restore worker (&enum amdgpu_svm_trigger);
@@ -112,7 +112,7 @@
  * Counters, per device, in debugfs as dri/<minor>/amdgpu_svm_stats (one
  * "name value" pair a line; only on a device whose VRAM is registered for
  * migration): pages_in and pages_out (pages copied to and from VRAM),
- * pages_to_peer (pages copied from this VRAM into a hive peer's),
+ * pages_to_peer (pages copied from this VRAM into a peer's),
  * gpu_faults, evictions, fallbacks, copy_commands, cpu_waits and
  * bytes_cleared.
  */
@@ -204,9 +204,9 @@ static bool policy_may_move(const struct amdgpu_svm_attrs *attrs,
  * Walk the CPU page table over [@start, @end) with hmm. With @fault, every
  * page is faulted in as a CPU read would, which brings device-private
  * pages back to system memory; without it the walk only looks, @in_vram
- * gets the number of pages in @pgmap and @in_peer the number in a hive
- * peer's VRAM (device-private pages of @pgmap's owner). The mmap lock is
- * held.
+ * gets the number of pages in @pgmap and @in_peer the number in a peer's
+ * VRAM (device-private pages of @pgmap's owner: its hive, its PCIe
+ * peers). The mmap lock is held.
  */
 static int span_walk(struct mmu_interval_notifier *notifier,
 		     unsigned long start, unsigned long end,
@@ -292,9 +292,9 @@ static int migrate_to_vram(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 
 	/*
 	 * drm_pagemap would refuse a span that is partly ours already. A
-	 * hive peer's pages come straight from its VRAM, its engine copying
-	 * over XGMI, once their timeslice ended; should that fail with
-	 * -EBUSY again (a race), they come through system memory (see
+	 * peer's pages come straight from its VRAM, its engine copying over
+	 * XGMI or into our BAR, once their timeslice ended; should that fail
+	 * with -EBUSY again (a race), they come through system memory (see
 	 * "Peers").
 	 */
 	if (placement == AMDGPU_SVM_PLACEMENT_VRAM ||
@@ -367,7 +367,7 @@ static void migrate_span(struct amdgpu_svm *svm, struct amdgpu_migrate *mig,
 
 /*
  * @in_vram of the pages of [@start, @end) are in this VRAM, @in_peer in a
- * hive peer's: decide where they should be, and move them there.
+ * peer's: decide where they should be, and move them there.
  */
 static void decide_and_migrate(struct amdgpu_svm *svm,
 			       struct amdgpu_migrate *mig,

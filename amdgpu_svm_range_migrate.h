@@ -30,14 +30,15 @@ enum amdgpu_svm_trigger {
 
 /**
  * enum amdgpu_svm_placement - where the pages of a span are now
- * @AMDGPU_SVM_PLACEMENT_SYSMEM: no page is in this GPU's VRAM or a hive
- *	peer's (pages in system memory, not populated yet, or in memory of
- *	another owner).
+ * @AMDGPU_SVM_PLACEMENT_SYSMEM: no page is in this GPU's VRAM or a peer's
+ *	(pages in system memory, not populated yet, or in memory of another
+ *	owner).
  * @AMDGPU_SVM_PLACEMENT_VRAM: every page is in this GPU's VRAM.
  * @AMDGPU_SVM_PLACEMENT_MIXED: some pages are in this GPU's VRAM, others
  *	are not.
  * @AMDGPU_SVM_PLACEMENT_PEER: no page is in this GPU's VRAM, some are in
- *	the VRAM of a peer of its XGMI hive (the others in system memory).
+ *	the VRAM of a peer, of its XGMI hive or over PCIe (the others in
+ *	system memory).
  */
 enum amdgpu_svm_placement {
 	AMDGPU_SVM_PLACEMENT_SYSMEM,
