@@ -533,6 +533,7 @@ static void peer_migration_copies_vram_to_vram(struct kunit *test)
  */
 static void peer_copy_waits_for_the_timeslice(struct kunit *test)
 {
+	enum peer_link link = *(const enum peer_link *)test->param_value;
 	struct peer_fixture *f;
 	struct amdgpu_svm_test_dev *a, *b;
 	unsigned long buf, p3;
@@ -541,7 +542,7 @@ static void peer_copy_waits_for_the_timeslice(struct kunit *test)
 
 	/* Longer than the case: the CPU never touches the buffer again. */
 	set_timeslice(test, 600 * MSEC_PER_SEC);
-	f = fixture(test, PEER_XGMI);
+	f = fixture(test, link);
 	a = f->gpu[0];
 	b = f->gpu[1];
 	buf = buffer(test, 0x3c);
@@ -571,11 +572,12 @@ static void peer_copy_waits_for_the_timeslice(struct kunit *test)
  */
 static void peer_copy_failure_keeps_the_pages(struct kunit *test)
 {
+	enum peer_link link = *(const enum peer_link *)test->param_value;
 	struct peer_fixture *f;
 	struct amdgpu_svm_test_dev *a, *b;
 	unsigned long buf;
 
-	f = fixture_in_a(test, PEER_XGMI, 0x4d, &buf);
+	f = fixture_in_a(test, link, 0x4d, &buf);
 	a = f->gpu[0];
 	b = f->gpu[1];
 	a->vram->fail_copy_at = atomic_read(&a->vram->copies) + 1;
@@ -589,17 +591,55 @@ static void peer_copy_failure_keeps_the_pages(struct kunit *test)
 	expect_cpu_bytes(test, buf, 0x4d, 0, 0x4d);
 }
 
+/* What amdgpu's recovery counts when a reset lost B's VRAM. */
+static void reset_b(struct amdgpu_svm_test_vram *vram)
+{
+	struct amdgpu_svm_test_dev *b = vram->hook_copy_data;
+
+	atomic_inc(&b->adev->vram_lost_counter);
+}
+
+/*
+ * A reset of B loses B's VRAM while A's engine copies A's pages into it:
+ * the migration fails with -EIO, and the pages stay in A with their
+ * bytes. Over PCIe, A cannot tell B's BAR from another peer's, and takes
+ * any PCIe peer's reset for one of the receiver.
+ */
+static void peer_reset_of_b_during_the_copy_keeps_the_pages(struct kunit *test)
+{
+	enum peer_link link = *(const enum peer_link *)test->param_value;
+	struct peer_fixture *f;
+	struct amdgpu_svm_test_dev *a, *b;
+	unsigned long buf;
+
+	f = fixture_in_a(test, link, 0x5b, &buf);
+	a = f->gpu[0];
+	b = f->gpu[1];
+	a->vram->hook_copy_at = atomic_read(&a->vram->copies) + 1;
+	a->vram->hook_copy = reset_b;
+	a->vram->hook_copy_data = b;
+
+	KUNIT_EXPECT_EQ(test, -EIO, migrate_to_b(f, buf));
+	KUNIT_EXPECT_GT(test, atomic_read(&a->vram->copies),
+			a->vram->hook_copy_at - 1);
+	KUNIT_EXPECT_EQ(test, pages_to_peer(f, 0), 0);
+	KUNIT_EXPECT_EQ(test, pages_in(f, 1), 0);
+	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), NPAGES);
+	expect_cpu_bytes(test, buf, 0x5b, 0, 0x5b);
+}
+
 /*
  * One range of B holds pages of both GPUs: the first half in A's VRAM,
  * the second in B's (each migrated there directly, below the policy).
  * drm_gpusvm maps the pages of one pagemap per range and answers
  * -EOPNOTSUPP; B brings the whole range back to system memory, once, and
  * maps it there. Each GPU copies its own half out, and the bytes are
- * intact.
+ * intact. Over XGMI and over PCIe: any peers that share the owner.
  */
 static void peer_range_of_two_gpus_maps_from_system_memory(struct kunit *test)
 {
-	struct peer_fixture *f = fixture(test, PEER_XGMI);
+	enum peer_link link = *(const enum peer_link *)test->param_value;
+	struct peer_fixture *f = fixture(test, link);
 	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
 	unsigned long buf = buffer(test, 0x6e);
 	unsigned long p3 = buf + 3 * PAGE_SIZE;
@@ -628,7 +668,7 @@ static void peer_range_of_two_gpus_maps_from_system_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pages_out(f, 1), NPAGES / 2);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(a->vram), 0);
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(b->vram), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&b->sim->xgmi_accesses), 0);
+	KUNIT_EXPECT_EQ(test, peer_accesses(b, link), 0);
 
 	v = 0xb0b;
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p3, &v, sizeof(v),
@@ -806,7 +846,8 @@ static void peer_loses_vram_while_the_peer_maps(struct kunit *test)
  */
 static void peer_reset_of_a_unmaps_what_b_maps(struct kunit *test)
 {
-	struct peer_fixture *f = fixture(test, PEER_XGMI);
+	enum peer_link link = *(const enum peer_link *)test->param_value;
+	struct peer_fixture *f = fixture(test, link);
 	struct amdgpu_svm_test_dev *a = f->gpu[0], *b = f->gpu[1];
 	struct amdgpu_migrate *mig = amdgpu_svm_test_migrate(a);
 	unsigned long buf = buffer(test, 0x1d);
@@ -820,7 +861,7 @@ static void peer_reset_of_a_unmaps_what_b_maps(struct kunit *test)
 				     AMDGPU_SVM_ACCESS_IN_PLACE));
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(b, p6, &v, sizeof(v),
 							    false));
-	KUNIT_ASSERT_TRUE(test, pte_in_vram_of(b, p6, a, &pte));
+	KUNIT_ASSERT_TRUE(test, pte_to_peer(b, p6, a, link, &pte));
 	KUNIT_ASSERT_EQ(test, 0, amdgpu_svm_test_gpu_access(a, p6, &v, sizeof(v),
 							    false));
 	copies_a = atomic_read(&a->vram->copies);
@@ -832,11 +873,11 @@ static void peer_reset_of_a_unmaps_what_b_maps(struct kunit *test)
 	flush_work(&mig->lost_work);
 
 	KUNIT_EXPECT_EQ(test, atomic64_read(&mig->stats.lost_unmapped), 1);
-	KUNIT_EXPECT_FALSE(test, pte_in_vram_of(b, p6, a, &pte));
+	KUNIT_EXPECT_FALSE(test, pte_to_peer(b, p6, a, link, &pte));
 	KUNIT_EXPECT_FALSE(test, pte_in_vram_of(a, p6, a, &pte));
 	KUNIT_EXPECT_NE(test, 0, amdgpu_svm_test_gpu_access(b, p6, &v,
 							    sizeof(v), false));
-	KUNIT_EXPECT_FALSE(test, pte_in_vram_of(b, p6, a, &pte));
+	KUNIT_EXPECT_FALSE(test, pte_to_peer(b, p6, a, link, &pte));
 	KUNIT_EXPECT_NE(test, 0, amdgpu_svm_test_gpu_access(a, p6, &v,
 							    sizeof(v), false));
 	/* Nor does a migration to B copy them: A refuses to, as for a CPU. */
@@ -939,14 +980,20 @@ static struct kunit_case peer_cases[] = {
 	KUNIT_CASE(peer_without_interconnect_maps_system_memory),
 	KUNIT_CASE_PARAM(peer_migration_copies_vram_to_vram,
 			 interconnect_gen_params),
-	KUNIT_CASE(peer_copy_waits_for_the_timeslice),
-	KUNIT_CASE(peer_copy_failure_keeps_the_pages),
-	KUNIT_CASE(peer_range_of_two_gpus_maps_from_system_memory),
+	KUNIT_CASE_PARAM(peer_copy_waits_for_the_timeslice,
+			 interconnect_gen_params),
+	KUNIT_CASE_PARAM(peer_copy_failure_keeps_the_pages,
+			 interconnect_gen_params),
+	KUNIT_CASE_PARAM(peer_reset_of_b_during_the_copy_keeps_the_pages,
+			 interconnect_gen_params),
+	KUNIT_CASE_PARAM(peer_range_of_two_gpus_maps_from_system_memory,
+			 interconnect_gen_params),
 	KUNIT_CASE_PARAM(peer_allow_migrate_moves_to_the_faulting_gpu,
 			 link_gen_params),
 	KUNIT_CASE_PARAM(peer_prefetch_on_either_file, link_gen_params),
 	KUNIT_CASE_PARAM(peer_loses_vram_while_the_peer_maps, loss_gen_params),
-	KUNIT_CASE(peer_reset_of_a_unmaps_what_b_maps),
+	KUNIT_CASE_PARAM(peer_reset_of_a_unmaps_what_b_maps,
+			 interconnect_gen_params),
 	KUNIT_CASE_PARAM_ATTR(peer_ping_pong_is_bounded_by_the_timeslice,
 			      timeslice_gen_params, { .speed = KUNIT_SPEED_SLOW }),
 	{}

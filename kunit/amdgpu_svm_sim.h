@@ -453,6 +453,7 @@ unsigned long amdgpu_svm_sim_count_valid(struct amdgpu_svm_sim *sim,
 					 struct amdgpu_vm *vm);
 struct page *amdgpu_svm_sim_system_page(u64 addr);
 bool amdgpu_svm_sim_dma_stale(struct amdgpu_svm_sim *sim, u64 addr);
+bool amdgpu_svm_sim_dma_mapped(struct amdgpu_svm_sim *sim, u64 addr);
 struct page *amdgpu_svm_sim_vram_page(struct amdgpu_svm_sim *sim, u64 offset);
 void amdgpu_svm_sim_vram_print_free(struct amdgpu_svm_sim *sim, u64 offset);
 bool amdgpu_svm_sim_tlb_entry_at(struct amdgpu_svm_sim *sim, unsigned int i,

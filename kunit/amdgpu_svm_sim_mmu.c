@@ -545,6 +545,28 @@ bool amdgpu_svm_sim_dma_stale(struct amdgpu_svm_sim *sim, u64 addr)
 	       sim_dma_given_up(sim, PHYS_PFN(addr));
 }
 
+/**
+ * amdgpu_svm_sim_dma_mapped() - is a bus address DMA-mapped for the device?
+ * @sim: the device
+ * @addr: the DMA address a PTE or GART entry holds
+ *
+ * A PCIe peer's BAR is reached only through a mapping the driver made for
+ * this device (dma_map_resource()); an IOMMU would fault on any other.
+ *
+ * Context: any.
+ * Return: true if the device holds a mapping of @addr's frame, or if the
+ * counts could not be kept.
+ */
+bool amdgpu_svm_sim_dma_mapped(struct amdgpu_svm_sim *sim, u64 addr)
+{
+	void *entry;
+
+	if (READ_ONCE(sim->dma_untracked))
+		return true;
+	entry = xa_load(&sim->dma_maps, PHYS_PFN(addr));
+	return entry && xa_to_value(entry);
+}
+
 static void sim_dma_map(void *data, struct device *dev, phys_addr_t phys,
 			dma_addr_t addr, size_t size,
 			enum dma_data_direction dir, unsigned long attrs)
@@ -668,6 +690,13 @@ static struct page *sim_target(struct amdgpu_svm_sim *sim,
 		if (in_bar && !page) {
 			amdgpu_svm_sim_fail(sim,
 					    "GPU reached freed VRAM, or a BAR it has no route to: GPU page %llx -> bus %llx (translation of %llu pages from %llx: %llx, flags %llx)",
+					    gpu_page, addr, e->pages, e->first,
+					    e->addr, e->flags);
+			return NULL;
+		}
+		if (in_bar && !amdgpu_svm_sim_dma_mapped(sim, addr)) {
+			amdgpu_svm_sim_fail(sim,
+					    "GPU reached a BAR address not DMA-mapped for it: GPU page %llx -> bus %llx (translation of %llu pages from %llx: %llx, flags %llx)",
 					    gpu_page, addr, e->pages, e->first,
 					    e->addr, e->flags);
 			return NULL;

@@ -207,6 +207,11 @@ static struct page *sdma_page(struct amdgpu_svm_sim_sdma *sdma, u64 mc,
 			sdma_stop(sdma, in_bar ?
 				  "reached freed VRAM, or a BAR it has no route to, through GART" :
 				  "reached a freed page through GART", mc);
+		} else if (in_bar && !amdgpu_svm_sim_dma_mapped(sim, addr)) {
+			sdma_stop(sdma,
+				  "reached a BAR address not DMA-mapped for it through GART",
+				  mc);
+			page = NULL;
 		} else if (amdgpu_svm_sim_dma_stale(sim, addr)) {
 			sdma_stop(sdma, "reached a page unmapped for the device through GART",
 				  mc);

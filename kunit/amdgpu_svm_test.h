@@ -159,6 +159,15 @@ struct amdgpu_svm_test_vram {
 	void (*before_failing)(struct amdgpu_svm_test_vram *vram);
 	/** @before_failing_data: for @before_failing */
 	void *before_failing_data;
+	/**
+	 * @hook_copy_at: the n-th migration copy (0: none) calls @hook_copy
+	 * on the SDMA model's thread, and then runs
+	 */
+	int hook_copy_at;
+	/** @hook_copy: see @hook_copy_at */
+	void (*hook_copy)(struct amdgpu_svm_test_vram *vram);
+	/** @hook_copy_data: for @hook_copy */
+	void *hook_copy_data;
 	/** @copies: migration copies (into or out of SVM VRAM) the SDMA model ran */
 	atomic_t copies;
 	/** @pages_to_vram: pages copied into VRAM */

@@ -890,7 +890,8 @@ static bool in_move_window(struct amdgpu_device *adev, u64 mc, u64 bytes)
 /*
  * Each data copy the SDMA model executes, seen before it runs. A copy
  * into or out of SVM VRAM is a migration: it is counted, it must go
- * through one GART window, and the n-th one fails if the test says so.
+ * through one GART window, and the n-th one fails, or first calls the
+ * test back, if the test says so.
  */
 static int test_copy_hook(struct amdgpu_svm_sim_sdma *sdma, u64 src, u64 dst,
 			  u64 bytes)
@@ -901,14 +902,18 @@ static int test_copy_hook(struct amdgpu_svm_sim_sdma *sdma, u64 src, u64 dst,
 	bool to_vram = user_vram(adev, tdev->sim, dst);
 	bool to_ram = user_vram(adev, tdev->sim, src);
 	u64 gart = to_vram ? src : dst;
+	int n;
 
 	if (!to_vram && !to_ram)
 		return 0;
-	if (atomic_inc_return(&vram->copies) == vram->fail_copy_at) {
+	n = atomic_inc_return(&vram->copies);
+	if (n == vram->fail_copy_at) {
 		if (vram->before_failing)
 			vram->before_failing(vram);
 		return -EIO;
 	}
+	if (n == vram->hook_copy_at && vram->hook_copy)
+		vram->hook_copy(vram);
 	KUNIT_EXPECT_TRUE_MSG(tdev->test, in_move_window(adev, gart, bytes),
 			      "a migration copy leaves its GART window: %llx+%llx",
 			      gart, bytes);
