@@ -597,6 +597,26 @@ static int amdgpu_svm_check_range(struct amdgpu_device *adev, u64 start,
 }
 
 /*
+ * The map a SET makes. One whose memory another thread kept unmapping
+ * under it (-EFAULT, after the map's retries) lost to invalidations, as
+ * one that lost for drm_gpusvm's whole timeout (-EBUSY): a SET over
+ * memory that cannot be mirrored failed before it changed anything.
+ * XNACK on, such a map is left to the GPU's faults: KFD's
+ * svm_range_set_attr() maps nothing for a prefetch with XNACK on at all.
+ */
+static int set_map(struct amdgpu_svm *svm, unsigned long start,
+		   unsigned long end, enum amdgpu_svm_trigger trigger)
+{
+	int err = amdgpu_svm_range_map(svm, start, end, trigger);
+
+	if (err == -EFAULT)
+		err = -EBUSY;
+	if (err == -EBUSY && svm->xnack_on)
+		err = 0;
+	return err;
+}
+
+/*
  * Bring the GPU mappings in line with a SET or RESET, per changed
  * sub-range:
  *
@@ -667,25 +687,10 @@ static int amdgpu_svm_apply_changes(struct amdgpu_svm *svm,
 			map_end = max(map_end, end);
 		}
 		if (map_start < map_end) {
-			int err = amdgpu_svm_range_map(svm, map_start, map_end,
-						       prefetch ?
-						       AMDGPU_SVM_TRIGGER_PREFETCH :
-						       AMDGPU_SVM_TRIGGER_MAP);
+			int err = set_map(svm, map_start, map_end,
+					  prefetch ? AMDGPU_SVM_TRIGGER_PREFETCH :
+						     AMDGPU_SVM_TRIGGER_MAP);
 
-			/*
-			 * A map whose memory another thread kept unmapping
-			 * under it (-EFAULT, after the map's retries) lost to
-			 * invalidations, as one that lost for drm_gpusvm's
-			 * whole timeout (-EBUSY): a SET over memory that
-			 * cannot be mirrored failed before it changed
-			 * anything. XNACK on, such a map is left to the
-			 * GPU's faults: KFD's svm_range_set_attr() maps
-			 * nothing for a prefetch with XNACK on at all.
-			 */
-			if (err == -EFAULT)
-				err = -EBUSY;
-			if (err == -EBUSY && svm->xnack_on)
-				err = 0;
 			/*
 			 * Another owner's memory fails only its own ranges,
 			 * mapped again once that owner lets go of it (see
@@ -830,9 +835,9 @@ int amdgpu_gem_svm_ioctl(struct drm_device *dev, void *data,
 		 * span. Ranges mapped already are left as they are.
 		 */
 		if (!ret && !svm->xnack_on)
-			ret = amdgpu_svm_range_map(svm, args->start_addr,
-						   args->start_addr + args->size,
-						   AMDGPU_SVM_TRIGGER_MAP);
+			ret = set_map(svm, args->start_addr,
+				      args->start_addr + args->size,
+				      AMDGPU_SVM_TRIGGER_MAP);
 		amdgpu_svm_range_reserve_end(svm);
 		mutex_unlock(&svm->lock);
 		amdgpu_svm_attr_changes_free(&changes);
