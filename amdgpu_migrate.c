@@ -2,7 +2,6 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
-#include <kunit/static_stub.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
@@ -2027,14 +2026,12 @@ static DRM_PAGEMAP_OWNER_LIST_DEFINE(amdgpu_migrate_owners);
  * pcie_p2p parameter, a BAR that covers all of VRAM, a chipset that
  * routes peer-to-peer traffic (pci_p2pdma_distance(), as
  * xe_has_interconnect() asks it) and a peer that can address the BAR.
- * Simulated GPUs are not PCI functions: a test answers for them.
  *
  * Context: process context.
  * Return: true if each GPU may map the other's VRAM through its BAR.
  */
 bool amdgpu_migrate_pcie_p2p(struct amdgpu_device *a, struct amdgpu_device *b)
 {
-	KUNIT_STATIC_STUB_REDIRECT(amdgpu_migrate_pcie_p2p, a, b);
 	return amdgpu_device_is_peer_accessible(a, b) &&
 	       amdgpu_device_is_peer_accessible(b, a);
 }

@@ -16,6 +16,8 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/sizes.h>
 #include <linux/uaccess.h>
 
@@ -304,7 +306,9 @@ static void peer_model_reaches_hive_vram(struct kunit *test)
  * chipset routes no peer-to-peer traffic to, reaches nothing there. A and
  * B share the owner of their device pages, C has its own; A's
  * device_map() gives B the page's BAR address, DMA-mapped for B, gives A
- * itself the VRAM address, and refuses C.
+ * itself the VRAM address, and refuses C. The kernel's own P2PDMA code
+ * decides: A and B sit on PCI functions behind one bridge, C on the root
+ * bus; and a BAR smaller than VRAM makes no PCIe peer.
  */
 static void peer_model_reaches_a_pcie_peer_bar(struct kunit *test)
 {
@@ -341,6 +345,21 @@ static void peer_model_reaches_a_pcie_peer_bar(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, amdgpu_svm_sim_bar_vram_page(c->sim, bar,
 							     &in_bar));
 	KUNIT_EXPECT_TRUE(test, in_bar);
+	KUNIT_EXPECT_PTR_NE(test, a->adev->pdev, b->adev->pdev);
+	KUNIT_EXPECT_NOT_NULL(test, pci_upstream_bridge(a->adev->pdev));
+	KUNIT_EXPECT_PTR_EQ(test, pci_upstream_bridge(a->adev->pdev),
+			    pci_upstream_bridge(b->adev->pdev));
+	KUNIT_EXPECT_NULL(test, pci_upstream_bridge(c->adev->pdev));
+	KUNIT_EXPECT_GE(test, pci_p2pdma_distance(a->adev->pdev, b->adev->dev,
+						  false), 0);
+	KUNIT_EXPECT_LT(test, pci_p2pdma_distance(a->adev->pdev, c->adev->dev,
+						  false), 0);
+	KUNIT_EXPECT_TRUE(test, amdgpu_migrate_pcie_p2p(a->adev, b->adev));
+	KUNIT_EXPECT_FALSE(test, amdgpu_migrate_pcie_p2p(a->adev, c->adev));
+	/* A small BAR: B could not map all of A's VRAM through it. */
+	a->adev->gmc.visible_vram_size /= 2;
+	KUNIT_EXPECT_FALSE(test, amdgpu_migrate_pcie_p2p(a->adev, b->adev));
+	a->adev->gmc.visible_vram_size *= 2;
 	KUNIT_EXPECT_PTR_EQ(test, amdgpu_migrate_owner(a->adev),
 			    amdgpu_migrate_owner(b->adev));
 	KUNIT_EXPECT_PTR_NE(test, amdgpu_migrate_owner(a->adev),

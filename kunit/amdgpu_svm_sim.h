@@ -80,8 +80,9 @@ struct amdgpu_svm_sim_hive {
 	/** @nodes: GPUs in the hive */
 	unsigned int nodes;
 	/**
-	 * @pcie: GPUs with the same non-zero id reach each other's BAR over
-	 * PCIe (amdgpu_migrate_pcie_p2p() holds for them); 0 for none
+	 * @pcie: the PCI bus of the GPU's function: GPUs on one bus N > 0 sit
+	 * behind one PCI-PCI bridge and reach each other's BAR over PCIe;
+	 * 0 puts the GPU on the root bus, where it reaches no other's
 	 */
 	unsigned int pcie;
 };
@@ -259,8 +260,14 @@ struct amdgpu_svm_sim {
 	struct list_head link;
 	/** @hive: the XGMI hive the GPU is in, if any */
 	struct amdgpu_svm_sim_hive hive;
-	/** @pdev: the PCI function (only its struct device is used) */
+	/** @pdev: the PCI function of the test machine the GPU sits on */
 	struct pci_dev *pdev;
+	/** @dev: the GPU's device, moved under @pdev while the GPU lives */
+	struct device *dev;
+	/** @dev_parent: where @dev was registered, and returns to */
+	struct device *dev_parent;
+	/** @pci_link: in the list of GPUs on a PCI function */
+	struct list_head pci_link;
 	/** @vram_size: bytes of VRAM, from offset 0 */
 	u64 vram_size;
 	/** @vram_pages: the backing page of each VRAM page */

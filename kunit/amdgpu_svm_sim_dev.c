@@ -43,6 +43,10 @@
  * line (amdgpu.svm_sim_pt_sdma=1) and make check runs every suite both
  * ways.
  *
+ * The PCI function of each GPU is one of the test machine's (QEMU's "edu"
+ * devices), so that amdgpu's check for PCIe peer-to-peer runs the
+ * kernel's own P2PDMA code on a real topology (see "The PCI topology").
+ *
  * What is deliberately not modelled (yet): interrupts and the IH ring
  * (the engine calls the fence processing the trap handler would), KIQ,
  * power, and a GPU reset beyond what the SDMA model does to a hung ring.
@@ -250,6 +254,93 @@ struct page *amdgpu_svm_sim_hive_vram_page(struct amdgpu_svm_sim *sim,
 }
 
 /*
+ * The PCI topology. Each simulated GPU sits on a PCI function of the test
+ * machine: QEMU's "edu" devices (kunit/qemu_x86_64_tcg.py), which no
+ * driver claims. Those on the root bus are behind the i440FX host bridge,
+ * which the kernel's P2PDMA code does not route peer-to-peer traffic
+ * through (it is not on its whitelist, and the CPU model is no Zen); those
+ * behind a PCI-PCI bridge reach each other through it. A GPU with
+ * &amdgpu_svm_sim_hive.pcie N takes a function on bus N, behind a bridge;
+ * one with 0 a function on the root bus. amdgpu then asks the kernel
+ * (amdgpu_device_is_peer_accessible(), pci_p2pdma_distance()) as on a real
+ * machine, and the MMU model routes a BAR access by the same topology.
+ */
+#define SIM_PCI_VENDOR	0x1234	/* QEMU's own devices */
+#define SIM_PCI_DEVICE	0x11e8	/* "edu" */
+
+/* The GPUs on a function, and the lock that serialises taking one. */
+static LIST_HEAD(sim_pci_users);
+static DEFINE_MUTEX(sim_pci_lock);
+
+static unsigned int sim_pci_bus(struct pci_dev *pdev)
+{
+	return pci_is_root_bus(pdev->bus) ? 0 : pdev->bus->number;
+}
+
+/* Does a PCI-PCI bridge forward traffic between the two GPUs' functions? */
+static bool sim_pci_routes(struct amdgpu_svm_sim *a, struct amdgpu_svm_sim *b)
+{
+	struct pci_dev *bridge = pci_upstream_bridge(a->pdev);
+
+	return bridge && bridge == pci_upstream_bridge(b->pdev);
+}
+
+static bool sim_pci_taken(struct pci_dev *pdev)
+{
+	struct amdgpu_svm_sim *user;
+
+	lockdep_assert_held(&sim_pci_lock);
+	list_for_each_entry(user, &sim_pci_users, pci_link)
+		if (user->pdev == pdev)
+			return true;
+	return false;
+}
+
+/*
+ * Put @dev, the GPU's device, under a PCI function of its bus that no
+ * other GPU sits on, as a real GPU's device is the function's own:
+ * pci_p2pdma_distance() finds a client's function among its parents.
+ */
+static int sim_pci_take(struct amdgpu_svm_sim *sim, struct device *dev)
+{
+	struct pci_dev *pdev = NULL;
+	int ret = -ENODEV;
+
+	mutex_lock(&sim_pci_lock);
+	while ((pdev = pci_get_device(SIM_PCI_VENDOR, SIM_PCI_DEVICE, pdev)))
+		if (sim_pci_bus(pdev) == sim->hive.pcie && !sim_pci_taken(pdev))
+			break;
+	if (pdev) {
+		sim->dev = dev;
+		sim->dev_parent = get_device(dev->parent);
+		ret = device_move(dev, &pdev->dev, DPM_ORDER_NONE);
+		if (ret) {
+			put_device(sim->dev_parent);
+			pci_dev_put(pdev);
+		} else {
+			sim->pdev = pdev;
+			list_add(&sim->pci_link, &sim_pci_users);
+		}
+	}
+	mutex_unlock(&sim_pci_lock);
+	return ret;
+}
+
+/* Give the function back: the device returns to the KUnit bus. */
+static void sim_pci_put(void *data)
+{
+	struct amdgpu_svm_sim *sim = data;
+
+	mutex_lock(&sim_pci_lock);
+	KUNIT_EXPECT_EQ(sim->test, 0,
+			device_move(sim->dev, sim->dev_parent, DPM_ORDER_NONE));
+	put_device(sim->dev_parent);
+	list_del(&sim->pci_link);
+	pci_dev_put(sim->pdev);
+	mutex_unlock(&sim_pci_lock);
+}
+
+/*
  * The BARs of the GPUs alive: each takes a window (a slot) at bring-up,
  * an IDA rather than a counter so that a long run never reaches 2^48.
  */
@@ -263,8 +354,8 @@ static DEFINE_IDA(sim_bar_ida);
  * @in_bar: receives whether @addr is in the BAR of another GPU
  *
  * No RAM is at a BAR's addresses. An access there reaches the GPU's VRAM
- * if the chipset routes peer-to-peer traffic between the two GPUs (the
- * same &amdgpu_svm_sim_hive.pcie); otherwise nothing answers.
+ * if the chipset routes peer-to-peer traffic between the two GPUs (their
+ * PCI functions sit behind one PCI-PCI bridge); otherwise nothing answers.
  *
  * Context: any context that may spin.
  * Return: the live page, or NULL (in no BAR, not routed, or not live).
@@ -285,7 +376,7 @@ struct page *amdgpu_svm_sim_bar_vram_page(struct amdgpu_svm_sim *sim, u64 addr,
 		if (peer == sim || addr < base || addr - base >= peer->vram_size)
 			continue;
 		*in_bar = true;
-		if (sim->hive.pcie && peer->hive.pcie == sim->hive.pcie)
+		if (sim_pci_routes(sim, peer))
 			page = amdgpu_svm_sim_vram_page(peer, addr - base);
 		if (page)
 			atomic_inc(&sim->bar_accesses);
@@ -293,15 +384,6 @@ struct page *amdgpu_svm_sim_bar_vram_page(struct amdgpu_svm_sim *sim, u64 addr,
 	}
 	spin_unlock(&sim_devices_lock);
 	return page;
-}
-
-/* The PCI topology: which GPUs the chipset lets reach each other's BAR. */
-static bool sim_pcie_p2p(struct amdgpu_device *a, struct amdgpu_device *b)
-{
-	struct amdgpu_svm_sim *x = amdgpu_svm_sim_of(a);
-	struct amdgpu_svm_sim *y = amdgpu_svm_sim_of(b);
-
-	return x && y && x->hive.pcie && x->hive.pcie == y->hive.pcie;
 }
 
 static void sim_vram_free(struct amdgpu_svm_sim *sim)
@@ -865,6 +947,16 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	spin_lock_init(&sim->tlb_lock);
 	/* No queue runs until the user-queue manager maps one. */
 	sim->queues_quiesced = true;
+	ret = sim_pci_take(sim, dev);
+	if (ret)
+		KUNIT_FAIL_AND_ABORT(test,
+				     "no free PCI function on bus %u for a simulated GPU (see qemu_x86_64_tcg.py): %d",
+				     sim->hive.pcie, ret);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, sim_pci_put,
+							   sim));
+	/* As gmc_v9_0_sw_init() sets it on the function of a real GPU. */
+	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(&sim->pdev->dev,
+							   DMA_BIT_MASK(48)));
 	spin_lock(&sim_devices_lock);
 	list_add(&sim->link, &sim_devices);
 	spin_unlock(&sim_devices_lock);
@@ -874,10 +966,6 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, dev->dma_parms);
 	dev->dma_mask = &dev->coherent_dma_mask;
 	KUNIT_ASSERT_EQ(test, 0, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(48)));
-	sim->pdev = kunit_kzalloc(test, sizeof(*sim->pdev), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, sim->pdev);
-	sim->pdev->dev.dma_mask = &sim->pdev->dev.coherent_dma_mask;
-	sim->pdev->dev.coherent_dma_mask = DMA_BIT_MASK(48);
 	adev->pdev = sim->pdev;
 	adev->dev = dev;
 
@@ -947,8 +1035,6 @@ struct amdgpu_svm_sim *amdgpu_svm_sim_create(struct kunit *test,
 	KUNIT_ASSERT_GE(test, sim->bar_slot, 0);
 	adev->gmc.aper_base = AMDGPU_SVM_SIM_BAR_BASE +
 			      (u64)sim->bar_slot * AMDGPU_SVM_SIM_BAR_SLOT;
-	/* The chipset's answer to amdgpu_device_is_peer_accessible(). */
-	kunit_activate_static_stub(test, amdgpu_migrate_pcie_p2p, sim_pcie_p2p);
 	sim_vram_mgr_wrap(sim);
 
 	amdgpu_vm_manager_init(adev);

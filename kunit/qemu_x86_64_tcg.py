@@ -16,6 +16,16 @@ from ..qemu_config import QemuArchParams
 os.environ['PATH'] = (os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bin') +
 		      os.pathsep + os.environ.get('PATH', ''))
 
+# The PCI functions the simulated GPUs sit on (see amdgpu_svm_sim_dev.c):
+# QEMU's "edu" devices, which no driver claims.  Four on the root bus,
+# whose host bridge does not route peer-to-peer traffic; three on bus 1,
+# behind a PCI-PCI bridge, which does: the PCIe peers.
+GPU_FUNCTIONS = ([arg for i in range(4)
+		  for arg in ('-device', f'edu,addr={0x11 + i:#x}')] +
+		 ['-device', 'pci-bridge,id=p2p1,chassis_nr=1,addr=0x10'] +
+		 [arg for i in range(3)
+		  for arg in ('-device', f'edu,bus=p2p1,addr={1 + i:#x}')])
+
 QEMU_ARCH = QemuArchParams(linux_arch='x86_64',
 			   kconfig='''
 CONFIG_SERIAL_8250=y
@@ -37,4 +47,4 @@ CONFIG_SERIAL_8250_CONSOLE=y''',
 					       'transparent_hugepage=madvise '
 					       'sysctl.vm.compaction_proactiveness=0',
 			   extra_qemu_params=['-cpu', 'max', '-m', '2048', '-smp', '2',
-					      '-bios', 'qboot.rom'])
+					      '-bios', 'qboot.rom'] + GPU_FUNCTIONS)
