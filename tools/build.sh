@@ -129,7 +129,7 @@ fi
 
 # Make sure kconfig did not drop an option whose dependencies are missing.
 opts="DRM_AMDGPU DRM_AMDGPU_SVM DRM_GPUSVM ZONE_DEVICE DEVICE_PRIVATE"
-[ -n "${KDIR:-}" ] || opts+=" HSA_AMD HSA_AMD_SVM"
+[ -n "${KDIR:-}" ] || opts+=" HSA_AMD HSA_AMD_SVM HSA_AMD_P2P"
 for opt in $opts; do
 	grep -Eq "^CONFIG_$opt=(y|m)" "$out/.config" ||
 		die "CONFIG_$opt is not set in $out/.config (missing dependency?)"
