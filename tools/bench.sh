@@ -79,7 +79,7 @@ bench_run() {
 	# 256 MiB case runs for minutes (every SDMA copy executed page by page
 	# by the emulated engine) while KUnit's runner, PID 1 (swapper/0, still
 	# in kernel_init), waits for it uninterruptibly in
-	# kunit_try_catch_run(): the debug kernel's 60 s hung-task check
+	# kunit_try_catch_run(): the debug kernel's 300 s hung-task check
 	# reports that wait, and only that one is not a problem here. Any other
 	# blocked task still fails the run, and "make check" keeps every
 	# report.
