@@ -1088,7 +1088,7 @@ struct storm_thread {
  * The storm ends after STORM_PREFETCHES prefetches or STORM_MS, whichever
  * comes first: under emulation, with SDMA page tables, one XNACK-off
  * prefetch that competes with the eight threads took 20 s, and the case
- * must end well inside the hung-task watchdog's 61 s.
+ * must end well inside the hung-task watchdog's 300 s.
  */
 #define STORM_MS	15000
 

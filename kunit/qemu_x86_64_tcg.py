@@ -37,7 +37,7 @@ CONFIG_SERIAL_8250_CONSOLE=y''',
 			   # test asks for it and no proactive compaction: khugepaged
 			   # and kcompactd would otherwise run MMU notifiers of test
 			   # address spaces in their own threads, where the simulated
-			   # device's static stubs are not in place.
+			   # device's static stub is not in place.
 			   # amdgpu.gpu_recovery=0: a job that times out stops in
 			   # amdgpu's handler; the recovery it would start brings
 			   # every IP block back, which the simulated device does not

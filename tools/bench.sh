@@ -80,7 +80,7 @@ bench_run() {
 	# by the emulated engine) while KUnit's runner, PID 1 (swapper/0, still
 	# in kernel_init), waits for it uninterruptibly in
 	# kunit_try_catch_run(): the debug kernel's 300 s hung-task check
-	# reports that wait, and only that one is not a problem here. Any other
+	# may report that wait, and only that one is not a problem here. Any other
 	# blocked task still fails the run, and "make check" keeps every
 	# report.
 	if [ -f "$log" ] && grep -avF "$TAG" "$log" |
