@@ -893,13 +893,27 @@ static void stress_migration_loses_no_write(struct kunit *test)
 	kunit_info(test, "pages left with the PTE of a refused GPU fault: %u\n",
 		   refused);
 	for (p = 0; p < MSTRESS_PAGES; p++) {
+		const u32 *g = (const u32 *)(gpu + p * PAGE_SIZE);
+		const u32 *c = (const u32 *)cpu_bytes;
+		unsigned int w;
+
 		KUNIT_ASSERT_EQ(test, 0,
 				copy_from_user(cpu_bytes,
 					       (void __user *)(s->buf + p * PAGE_SIZE),
 					       PAGE_SIZE));
-		KUNIT_ASSERT_EQ_MSG(test, 0, memcmp(gpu + p * PAGE_SIZE,
-						    cpu_bytes, PAGE_SIZE),
-				    "GPU and CPU differ on page %lu", p);
+		if (!memcmp(g, c, PAGE_SIZE))
+			continue;
+		/* Which side is wrong: the values the slot check just read. */
+		for (w = 0; g[w] == c[w]; w++)
+			;
+		for (i = 0; i < ARRAY_SIZE(kinds); i++)
+			if (threads[i].last && threads[i].word == w)
+				kunit_info(test, "word %u is writer %u's slot, last written %#x\n",
+					   w, i, threads[i].last[p]);
+		KUNIT_FAIL_AND_ABORT(test,
+				     "GPU and CPU differ on page %lu, first at word %u: GPU %#x, CPU %#x%s",
+				     p, w, g[w], c[w],
+				     w == SLOT_FIXED ? " (the fixed word)" : "");
 	}
 	KUNIT_EXPECT_EQ(test, 0, vm_munmap(s->buf, MSTRESS_SLOTS + MSTRESS_CHURN));
 	KUNIT_EXPECT_EQ(test, amdgpu_svm_test_vram_used(s->tdev->vram), 0);
